@@ -1,0 +1,120 @@
+namespace Widescan.Contracts;
+
+/// <summary>Something a discovery run observed or reports.</summary>
+/// <param name="Time">When it happened.</param>
+public abstract record DiscoveryEvent(DateTimeOffset Time);
+
+/// <summary>A host answered our probe with the kernel's echo reply: it is alive, not a Widescan peer.</summary>
+/// <param name="Time">When the reply arrived.</param>
+/// <param name="Address">The host.</param>
+/// <param name="RoundTrip">From the probe's send time (carried in its payload) to the reply.</param>
+public sealed record HostAlive(DateTimeOffset Time, UInt128 Address, TimeSpan RoundTrip) : DiscoveryEvent(Time);
+
+/// <summary>How a peer came to be known.</summary>
+public enum PeerDiscoveryMethod
+{
+    /// <summary>It answered one of our probes with its announce.</summary>
+    AnsweredProbe,
+
+    /// <summary>It probed us (another Widescan scanning); we answered it.</summary>
+    ProbedUs,
+
+    /// <summary>It sent an announce on its own.</summary>
+    Announced,
+}
+
+/// <summary>Another Widescan node, with what its announce said.</summary>
+/// <param name="Time">When it was seen.</param>
+/// <param name="Address">The node's address.</param>
+/// <param name="NodeId">Its identity.</param>
+/// <param name="Port">The service port it announced.</param>
+/// <param name="How">How it was found.</param>
+/// <param name="Authenticated">Whether its announce carried a valid tag of the shared network key.</param>
+/// <param name="ApplicationData">The short application data of its announce (at most 24 bytes).</param>
+/// <param name="RoundTrip">The round trip when it answered our probe; otherwise null.</param>
+public sealed record PeerDiscovered(
+    DateTimeOffset Time,
+    UInt128 Address,
+    NodeId NodeId,
+    ushort Port,
+    PeerDiscoveryMethod How,
+    bool Authenticated,
+    ReadOnlyMemory<byte> ApplicationData,
+    TimeSpan? RoundTrip) : DiscoveryEvent(Time);
+
+/// <summary>Another Widescan probed us.</summary>
+/// <param name="Time">When the probe arrived.</param>
+/// <param name="Address">The scanner's address.</param>
+/// <param name="NodeId">The scanner's identity.</param>
+/// <param name="Answered">Whether we answered it with our announce (the responder policy may refuse).</param>
+public sealed record ProbeReceived(DateTimeOffset Time, UInt128 Address, NodeId NodeId, bool Answered) : DiscoveryEvent(Time);
+
+/// <summary>A periodic progress report.</summary>
+/// <param name="Time">When it was taken.</param>
+/// <param name="Progress">The counters.</param>
+public sealed record ProgressReported(DateTimeOffset Time, ScanProgress Progress) : DiscoveryEvent(Time);
+
+/// <summary>The last event of every run.</summary>
+/// <param name="Time">When the run ended.</param>
+/// <param name="Summary">What it did.</param>
+public sealed record ScanFinished(DateTimeOffset Time, DiscoverySummary Summary) : DiscoveryEvent(Time);
+
+/// <summary>The counters of a run so far.</summary>
+/// <param name="ProbesSent">Echo requests sent.</param>
+/// <param name="PacketsReceived">ICMPv6 echo packets seen by the listener.</param>
+/// <param name="Alive">Distinct live hosts.</param>
+/// <param name="Peers">Distinct Widescan peers.</param>
+/// <param name="ProbesReceived">Probes of other scanners seen.</param>
+/// <param name="SendRate">Probes per second over the last interval.</param>
+/// <param name="Cursor">The position to resume from.</param>
+/// <param name="Positions">The shard's positions in all (the cursor's end).</param>
+/// <param name="Elapsed">Time since the run started.</param>
+/// <param name="Remaining">Estimated time to the end of sending, when known.</param>
+public readonly record struct ScanProgress(
+    ulong ProbesSent,
+    ulong PacketsReceived,
+    ulong Alive,
+    ulong Peers,
+    ulong ProbesReceived,
+    double SendRate,
+    ulong Cursor,
+    ulong Positions,
+    TimeSpan Elapsed,
+    TimeSpan? Remaining);
+
+/// <summary>What a run did, reported once at its end.</summary>
+public sealed record DiscoverySummary
+{
+    /// <summary>The generator that produced the targets.</summary>
+    public string Generator { get; init; } = "";
+
+    /// <summary>Echo requests sent.</summary>
+    public ulong ProbesSent { get; init; }
+
+    /// <summary>Packets the listener classified.</summary>
+    public ulong PacketsReceived { get; init; }
+
+    /// <summary>Distinct live hosts.</summary>
+    public ulong Alive { get; init; }
+
+    /// <summary>Distinct Widescan peers.</summary>
+    public ulong Peers { get; init; }
+
+    /// <summary>Probes of other scanners seen.</summary>
+    public ulong ProbesReceived { get; init; }
+
+    /// <summary>Packets ignored (wrong tag, bad MAC, replay, truncated, not ours).</summary>
+    public ulong Ignored { get; init; }
+
+    /// <summary>The position to resume from; equal to <see cref="Positions"/> when the shard is done.</summary>
+    public ulong Cursor { get; init; }
+
+    /// <summary>The shard's positions in all.</summary>
+    public ulong Positions { get; init; }
+
+    /// <summary>Whether the run was cancelled before the end of its targets.</summary>
+    public bool Cancelled { get; init; }
+
+    /// <summary>How long the run took.</summary>
+    public TimeSpan Duration { get; init; }
+}

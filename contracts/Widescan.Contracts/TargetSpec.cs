@@ -1,0 +1,156 @@
+namespace Widescan.Contracts;
+
+/// <summary>
+/// What a scan targets: include prefixes minus exclude prefixes (and, unless lifted, the default
+/// blocklist), optionally as a window scan, in the keyed order of <see cref="Seed"/>, for one shard,
+/// from a cursor. Every generator yields the same sequence for the same spec.
+/// </summary>
+/// <remarks>
+/// Without <see cref="SubnetBits"/> every address of each include prefix is a target. With it, each
+/// subnet of that length inside the includes is a target set: bits [prefix length, SubnetBits) vary and
+/// bits [SubnetBits, 128) come from <see cref="Iid"/>. A scan holds at most 2^64 targets.
+/// </remarks>
+public sealed record TargetSpec
+{
+    /// <summary>The most targets one scan may hold.</summary>
+    public static readonly UInt128 MaxTargets = UInt128.One << 64;
+
+    /// <summary>The prefixes to scan. Overlapping includes are merged: no target is visited twice.</summary>
+    public IReadOnlyList<Ipv6Prefix> Include { get; init; } = [];
+
+    /// <summary>Prefixes never to scan.</summary>
+    public IReadOnlyList<Ipv6Prefix> Exclude { get; init; } = [];
+
+    /// <summary>Window scans: the length of the subnets whose identifiers come from <see cref="Iid"/>.</summary>
+    public int? SubnetBits { get; init; }
+
+    /// <summary>The identifier pattern of a window scan; required with <see cref="SubnetBits"/>.</summary>
+    public IidPattern? Iid { get; init; }
+
+    /// <summary>The key of the pseudo-random order (and of random identifiers).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Which part of the order this scan takes.</summary>
+    public ShardSpec Shard { get; init; } = ShardSpec.Whole;
+
+    /// <summary>Where in this shard's sequence to start: a cursor saved by an earlier run.</summary>
+    public ulong StartCursor { get; init; }
+
+    /// <summary>Lifts the default blocklist (<see cref="ReservedPrefixes"/>). Off unless asked for.</summary>
+    public bool AllowReserved { get; init; }
+
+    /// <summary>
+    /// The number of targets before exclusions and the blocklist are subtracted: the size of the
+    /// keyed permutation. Meaningful only for a valid spec.
+    /// </summary>
+    public UInt128 PlannedTargets
+    {
+        get
+        {
+            UInt128 total = 0;
+            foreach (var prefix in MergedIncludes())
+            {
+                var count = TargetsIn(prefix);
+                if (count >= MaxTargets || total + count > MaxTargets)
+                    return count >= MaxTargets ? count : total + count;
+                total += count;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>The includes with those inside another include dropped, in address order.</summary>
+    public IReadOnlyList<Ipv6Prefix> MergedIncludes()
+    {
+        var sorted = Include.Distinct().OrderBy(p => p.Network).ThenBy(p => p.Length).ToList();
+        var merged = new List<Ipv6Prefix>(sorted.Count);
+        foreach (var prefix in sorted)
+        {
+            if (merged.Count > 0 && merged[^1].Contains(prefix))
+                continue;
+            merged.Add(prefix);
+        }
+
+        return merged;
+    }
+
+    /// <summary>Every problem with the spec, each a sentence that names the fix; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Include is null || Include.Count == 0)
+            errors.Add("no target prefix: give at least one include prefix (--prefix or --prefix-file)");
+        if (!Shard.IsValid)
+            errors.Add($"shard {Shard.Index}/{Shard.Count} is invalid: the index must be 0 to N-1 and N at least 1");
+
+        if (SubnetBits is { } bits)
+        {
+            if (bits is < 1 or > 128)
+                errors.Add($"subnet bits {bits} out of range (1-128)");
+            if (Iid is null)
+                errors.Add($"--subnet-bits {bits} needs an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
+            foreach (var prefix in Include ?? [])
+            {
+                if (prefix.Length > bits)
+                    errors.Add($"prefix {prefix} is longer than the subnet window /{bits}: shorten the window or the prefix");
+            }
+
+            if (Iid is not null && bits is >= 1 and <= 128 && Iid.RequiredBits > 128 - bits)
+                errors.Add($"IID pattern {Iid} needs {Iid.RequiredBits} bits but /{bits} leaves {128 - bits}");
+        }
+        else if (Iid is not null)
+        {
+            errors.Add($"IID pattern {Iid} needs a subnet window (--subnet-bits)");
+        }
+
+        if (errors.Count == 0)
+        {
+            var planned = PlannedTargets;
+            if (planned > MaxTargets)
+                errors.Add($"the scan holds {planned} targets (about 2^{128 - (int)UInt128.LeadingZeroCount(planned - 1)}); at most 2^64 are allowed: narrow the prefixes or use a subnet window");
+            else if (StartCursor > 0 && ShardTargets(planned) < StartCursor)
+                errors.Add($"start cursor {StartCursor} is past the end of shard {Shard} ({ShardTargets(planned)} positions)");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Throws when <see cref="Validate"/> finds anything, listing every problem at once.</summary>
+    /// <exception cref="TargetSpecException">The spec is invalid.</exception>
+    public void EnsureValid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0)
+            throw new TargetSpecException(errors);
+    }
+
+    private UInt128 ShardTargets(UInt128 planned)
+    {
+        var n = (UInt128)(uint)Shard.Count;
+        var i = (UInt128)(uint)Shard.Index;
+        return planned <= i ? 0 : (planned - i + n - 1) / n;
+    }
+
+    private UInt128 TargetsIn(Ipv6Prefix prefix)
+    {
+        if (SubnetBits is not { } bits || Iid is null)
+            return prefix.Length == 0 ? UInt128.MaxValue : prefix.Size;
+        var subnetBits = bits - prefix.Length;
+        var perSubnet = Iid.CountPerSubnet;
+        if (subnetBits >= 128 || perSubnet > (UInt128.MaxValue >> subnetBits))
+            return UInt128.MaxValue;
+        return perSubnet << subnetBits;
+    }
+}
+
+/// <summary>A <see cref="TargetSpec"/> failed validation; <see cref="Errors"/> lists every problem.</summary>
+public sealed class TargetSpecException : ArgumentException
+{
+    /// <summary>Creates the exception from the list of problems.</summary>
+    public TargetSpecException(IReadOnlyList<string> errors)
+        : base("invalid target spec: " + string.Join("; ", errors)) => Errors = errors;
+
+    /// <summary>Every problem found, one sentence each.</summary>
+    public IReadOnlyList<string> Errors { get; }
+}

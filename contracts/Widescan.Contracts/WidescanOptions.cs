@@ -1,0 +1,159 @@
+namespace Widescan.Contracts;
+
+/// <summary>
+/// Everything a host configures, in code: the plugin reads no configuration file. Validate once with
+/// <see cref="Validate"/>; every problem is reported at once.
+/// </summary>
+public sealed record WidescanOptions
+{
+    /// <summary>The most application data an announce carries.</summary>
+    public const int MaxApplicationData = 24;
+
+    /// <summary>What to scan; null with <see cref="ListenOnly"/>.</summary>
+    public TargetSpec? Targets { get; init; }
+
+    /// <summary>The generator's name: "auto" (a real GPU when one serves, else "cpu"), "cpu", "gpu" or a plugin's.</summary>
+    public string Generator { get; init; } = "auto";
+
+    /// <summary>Which GPU the "gpu" generator uses (an index or name); "emulator" runs its kernel on ILGPU's CPU accelerator.</summary>
+    public string? GpuDevice { get; init; }
+
+    /// <summary>Probes per second. Conservative by default.</summary>
+    public int Rate { get; init; } = 1_000;
+
+    /// <summary>Probes sent to each target, spaced by <see cref="ProbeInterval"/>.</summary>
+    public int ProbesPerTarget { get; init; } = 1;
+
+    /// <summary>The least time between two probes of one target.</summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long to keep listening after the last probe.</summary>
+    public TimeSpan Cooldown { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A hard cap on probes sent in one run, whatever the targets.</summary>
+    public ulong MaxProbes { get; init; } = 10_000_000;
+
+    /// <summary>The interface to send and capture on; null picks the one routing to the first target.</summary>
+    public string? Interface { get; init; }
+
+    /// <summary>The source address of probes; null lets the kernel choose.</summary>
+    public UInt128? SourceAddress { get; init; }
+
+    /// <summary>This node's identity, carried in every probe and announce.</summary>
+    public NodeId NodeId { get; init; } = NodeId.NewRandom();
+
+    /// <summary>The service port this node announces (its P2P port).</summary>
+    public ushort ServicePort { get; init; }
+
+    /// <summary>
+    /// A shared network key: announces then carry an HMAC tag, and only authenticated, fresh announces
+    /// count as peers. Empty: peers are accepted and marked unauthenticated.
+    /// </summary>
+    public ReadOnlyMemory<byte> NetworkKey { get; init; }
+
+    /// <summary>Short application data carried in announces (at most 24 bytes).</summary>
+    public ReadOnlyMemory<byte> ApplicationData { get; init; }
+
+    /// <summary>Answer other Widescan scanners with an announce.</summary>
+    public bool RespondToPeers { get; init; } = true;
+
+    /// <summary>Listen and respond without scanning.</summary>
+    public bool ListenOnly { get; init; }
+
+    /// <summary>How long to listen when <see cref="ListenOnly"/>; null until cancelled.</summary>
+    public TimeSpan? ListenDuration { get; init; }
+
+    /// <summary>Where to save the cursor (and the spec) for a later resume; null saves nothing.</summary>
+    public string? StatePath { get; init; }
+
+    /// <summary>Logging of the plugin (Serilog, plain text).</summary>
+    public LogOptions Log { get; init; } = new();
+
+    /// <summary>Every problem with the options, each a sentence that names the fix; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!ListenOnly)
+        {
+            if (Targets is null)
+                errors.Add("no targets: set Targets, or ListenOnly to listen without scanning");
+            else
+                errors.AddRange(Targets.Validate());
+        }
+
+        if (string.IsNullOrWhiteSpace(Generator))
+            errors.Add("generator name is empty: use auto, cpu, gpu or a plugin's generator name");
+        if (Rate < 1)
+            errors.Add($"rate {Rate} must be at least 1 probe per second");
+        if (ProbesPerTarget is < 1 or > 16)
+            errors.Add($"probes per target {ProbesPerTarget} out of range (1-16)");
+        if (ProbeInterval < TimeSpan.Zero)
+            errors.Add("probe interval must not be negative");
+        if (Cooldown < TimeSpan.Zero)
+            errors.Add("cooldown must not be negative");
+        if (MaxProbes == 0)
+            errors.Add("max probes must be at least 1");
+        if (ApplicationData.Length > MaxApplicationData)
+            errors.Add($"application data is {ApplicationData.Length} bytes; at most {MaxApplicationData} fit an announce");
+        if (!NetworkKey.IsEmpty && NetworkKey.Length < 16)
+            errors.Add($"network key is {NetworkKey.Length} bytes; use at least 16 random bytes");
+        if (ListenDuration is { } d && d <= TimeSpan.Zero)
+            errors.Add("listen duration must be positive");
+        return errors;
+    }
+
+    /// <summary>Throws when <see cref="Validate"/> finds anything, listing every problem at once.</summary>
+    /// <exception cref="WidescanOptionsException">The options are invalid.</exception>
+    public void EnsureValid()
+    {
+        var errors = Validate();
+        if (errors.Count > 0)
+            throw new WidescanOptionsException(errors);
+    }
+}
+
+/// <summary>The plugin's logging: Serilog, plain text, to the console and optionally a file.</summary>
+public sealed record LogOptions
+{
+    /// <summary>The least level written.</summary>
+    public LogLevel MinimumLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Write to standard error.</summary>
+    public bool Console { get; init; } = true;
+
+    /// <summary>Also write to this file; null writes no file.</summary>
+    public string? FilePath { get; init; }
+
+    /// <summary>How often the one periodic statistics line is written.</summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Log levels, as Serilog names them.</summary>
+public enum LogLevel
+{
+    /// <summary>Everything.</summary>
+    Verbose,
+
+    /// <summary>Diagnostics.</summary>
+    Debug,
+
+    /// <summary>Normal operation.</summary>
+    Information,
+
+    /// <summary>Something to look at.</summary>
+    Warning,
+
+    /// <summary>Something failed.</summary>
+    Error,
+}
+
+/// <summary><see cref="WidescanOptions"/> failed validation; <see cref="Errors"/> lists every problem.</summary>
+public sealed class WidescanOptionsException : ArgumentException
+{
+    /// <summary>Creates the exception from the list of problems.</summary>
+    public WidescanOptionsException(IReadOnlyList<string> errors)
+        : base("invalid Widescan options: " + string.Join("; ", errors)) => Errors = errors;
+
+    /// <summary>Every problem found, one sentence each.</summary>
+    public IReadOnlyList<string> Errors { get; }
+}

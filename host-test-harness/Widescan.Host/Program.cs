@@ -1,0 +1,6 @@
+namespace Widescan.Host;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
