@@ -50,10 +50,9 @@ public sealed record TargetSpec
             UInt128 total = 0;
             foreach (var prefix in MergedIncludes())
             {
+                // Saturate rather than wrap: the size is only reported, never iterated.
                 var count = TargetsIn(prefix);
-                if (count >= MaxTargets || total + count > MaxTargets)
-                    return count >= MaxTargets ? count : total + count;
-                total += count;
+                total = UInt128.MaxValue - total < count ? UInt128.MaxValue : total + count;
             }
 
             return total;
