@@ -61,6 +61,11 @@ internal static class RipeCommand
             }
 
             var route6 = parseResult.GetValue(route6File);
+            var problems = RipeImport.Check(filter, route6 is not null);
+            foreach (var problem in problems)
+                stderr.WriteLine($"error: {problem}");
+            if (problems.Count > 0)
+                return 1;
             if (filter.Origins.Any() && route6 is null)
                 stderr.WriteLine("note: --origin matches route6 objects; inet6num objects in --file are kept only with --route6-file");
             return Run(parseResult.GetValue(file)!, route6, filter, parseResult.GetValue(output), parseResult.InvocationConfiguration.Output, stderr);

@@ -3,10 +3,15 @@ namespace Widescan.Host.Ripe;
 /// <summary>
 /// A read-only stream that gives back bytes already read from another stream, then the rest of it:
 /// the reader sniffs the gzip magic on streams that cannot seek (pipes, stdin) and hands both on.
+/// It also keeps the last four bytes it passed on: the ISIZE field of a gzip trailer.
 /// </summary>
 internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : Stream
 {
     private int position;
+    private uint tail;
+
+    /// <summary>The last four bytes read through this stream, little-endian (the first byte lowest).</summary>
+    public uint LastFourBytes => tail;
 
     /// <inheritdoc />
     public override bool CanRead => true;
@@ -38,10 +43,19 @@ internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : S
             var n = Math.Min(buffer.Length, headLength - position);
             head.AsSpan(position, n).CopyTo(buffer);
             position += n;
+            Track(buffer[..n]);
             return n;
         }
 
-        return rest.Read(buffer);
+        var read = rest.Read(buffer);
+        Track(buffer[..read]);
+        return read;
+    }
+
+    private void Track(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes.Length > 4 ? bytes[^4..] : bytes)
+            tail = (tail >> 8) | ((uint)b << 24);
     }
 
     /// <inheritdoc />

@@ -43,11 +43,9 @@ internal sealed class RipeImport(RipeFilter filter)
     {
         ArgumentNullException.ThrowIfNull(main);
         ArgumentNullException.ThrowIfNull(emit);
-        var errors = filter.Validate();
+        var errors = Check(filter, route6 is not null);
         if (errors.Count > 0)
             throw new ArgumentException(string.Join("; ", errors));
-        if (filter.AnnouncedOnly && route6 is null)
-            throw new ArgumentException("--announced-only needs the route6 objects: give --route6-file (ripe.db.route6)");
 
         var summary = new RipeSummary();
         coverage = route6 is null ? null : ReadRoutes(route6, route6Name ?? "route6", summary);
@@ -58,6 +56,16 @@ internal sealed class RipeImport(RipeFilter filter)
         if (reader.StreamError is not null)
             summary.StreamErrors.Add($"{mainName}: {reader.StreamError}");
         return summary;
+    }
+
+    /// <summary>Problems that make an import with this filter pointless, each a sentence naming the fix.</summary>
+    public static IReadOnlyList<string> Check(RipeFilter filter, bool hasRoute6)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var errors = filter.Validate().ToList();
+        if (filter.AnnouncedOnly && !hasRoute6)
+            errors.Add("--announced-only needs the route6 objects: give --route6-file (ripe.db.route6)");
+        return errors;
     }
 
     private Route6Coverage ReadRoutes(Stream stream, string name, RipeSummary summary)

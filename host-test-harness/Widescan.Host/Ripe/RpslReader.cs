@@ -29,6 +29,7 @@ internal sealed class RpslReader : IDisposable
     private readonly Stream original;
     private readonly Stream source;
     private readonly bool leaveOpen;
+    private readonly ReplayStream? compressed;
     private byte[] buffer = new byte[InitialBufferBytes];
     private int start;
     private int end;
@@ -50,7 +51,8 @@ internal sealed class RpslReader : IDisposable
         if (headLength == 2 && head[0] == 0x1f && head[1] == 0x8b)
         {
             IsGzip = true;
-            source = new GZipStream(new ReplayStream(head, headLength, stream), CompressionMode.Decompress, leaveOpen: true);
+            compressed = new ReplayStream(head, headLength, stream);
+            source = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         }
         else
         {
@@ -130,7 +132,7 @@ internal sealed class RpslReader : IDisposable
         }
 
         if (StreamError is not null && !current.IsEmpty)
-            current.Fail(StreamErrorLine, $"cut short at line {StreamErrorLine} by the broken gzip stream");
+            current.Fail(StreamErrorLine, $"cut short at line {StreamErrorLine} by the damaged gzip stream");
         return !current.IsEmpty;
     }
 
@@ -210,6 +212,20 @@ internal sealed class RpslReader : IDisposable
         }
     }
 
+    /// <summary>
+    /// GZipStream ends quietly when the compressed input stops early, so compare the size the gzip
+    /// trailer records (ISIZE, mod 2^32) with the bytes decompressed. A file of several gzip members
+    /// records only its last member's size there and is reported too (RIPE dumps are one member).
+    /// </summary>
+    private void CheckGzipSize()
+    {
+        if (compressed is null || StreamError is not null || compressed.LastFourBytes == (uint)BytesRead)
+            return;
+        StreamErrorLine = LineNumber + 1;
+        StreamError = $"the gzip stream ends early at line {StreamErrorLine}: {BytesRead} bytes decompressed but its trailer " +
+            $"records {compressed.LastFourBytes} (mod 2^32); the file is probably truncated (the objects before it were read)";
+    }
+
     private static ReadOnlySpan<byte> TrimCarriageReturn(ReadOnlySpan<byte> line) =>
         !line.IsEmpty && line[^1] == (byte)'\r' ? line[..^1] : line;
 
@@ -229,7 +245,11 @@ internal sealed class RpslReader : IDisposable
         }
 
         if (n == 0)
+        {
             eof = true;
+            CheckGzipSize();
+        }
+
         end += n;
         BytesRead += n;
     }
