@@ -1,0 +1,119 @@
+using System.CommandLine;
+using System.Text;
+using Widescan.Contracts;
+using Widescan.Host.Ripe;
+
+namespace Widescan.Host.Commands;
+
+/// <summary>
+/// <c>widescan ripe</c>: imports RIPE Database dumps (ripe.db.inet6num, ripe.db.route6; plain or gzip)
+/// into a prefix list for <c>--prefix-file</c>, and prints a summary to stderr.
+/// Exit codes: 0 imported (malformed objects are reported, not fatal), 1 bad options or unreadable files.
+/// </summary>
+internal static class RipeCommand
+{
+    /// <summary>Builds the command with its options and action.</summary>
+    internal static Command Create()
+    {
+        var file = new Option<FileInfo>("--file") { Description = "RIPE dump to import: ripe.db.inet6num (or ripe.db.route6), plain or .gz", Required = true };
+        var route6File = new Option<FileInfo?>("--route6-file") { Description = "ripe.db.route6 (plain or .gz): the announcements for --announced-only and --origin" };
+        var country = Repeatable("--country", "keep objects of this country code (repeatable, or comma-separated)");
+        var netname = new Option<string?>("--netname") { Description = "keep objects whose netname matches this case-insensitive regular expression", HelpName = "REGEX" };
+        var descr = new Option<string?>("--descr") { Description = "keep objects with a descr matching this case-insensitive regular expression", HelpName = "REGEX" };
+        var org = Repeatable("--org", "keep objects of this organisation handle (repeatable)");
+        var mntBy = Repeatable("--mnt-by", "keep objects maintained by this mntner (repeatable)");
+        var status = Repeatable("--status", "keep objects of this status: ALLOCATED-BY-RIR, ALLOCATED-BY-LIR, AGGREGATED-BY-LIR, ASSIGNED, ASSIGNED PI, ... (repeatable)");
+        var minLength = new Option<int?>("--min-length") { Description = "keep prefixes at least this long (0-128)" };
+        var maxLength = new Option<int?>("--max-length") { Description = "keep prefixes at most this long (0-128)" };
+        var origin = Repeatable("--origin", "keep route6 objects of this origin AS (AS64500 or 64500, repeatable); inet6num space must then be covered by such a route6");
+        var announcedOnly = new Option<bool>("--announced-only") { Description = "keep only inet6num space covered by a route6 object (needs --route6-file)" };
+        var output = new Option<FileInfo?>("--output") { Description = "write the prefix list here instead of stdout" };
+
+        var command = new Command("ripe", "Import RIPE Database inet6num/route6 dumps into a prefix list for --prefix-file")
+        {
+            file, route6File, country, netname, descr, org, mntBy, status, minLength, maxLength, origin, announcedOnly, output,
+        };
+
+        command.SetAction(parseResult =>
+        {
+            var stderr = parseResult.InvocationConfiguration.Error;
+            RipeFilter filter;
+            try
+            {
+                filter = new RipeFilter
+                {
+                    Countries = Split(parseResult.GetValue(country)),
+                    Netname = parseResult.GetValue(netname) is { } n ? RipeFilter.CreatePattern(n, "--netname") : null,
+                    Descr = parseResult.GetValue(descr) is { } d ? RipeFilter.CreatePattern(d, "--descr") : null,
+                    Orgs = Split(parseResult.GetValue(org)),
+                    MntBy = Split(parseResult.GetValue(mntBy)),
+                    Statuses = parseResult.GetValue(status) ?? [],
+                    MinLength = parseResult.GetValue(minLength),
+                    MaxLength = parseResult.GetValue(maxLength),
+                    Origins = ParseOrigins(Split(parseResult.GetValue(origin))),
+                    AnnouncedOnly = parseResult.GetValue(announcedOnly),
+                };
+            }
+            catch (ArgumentException e)
+            {
+                stderr.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+
+            var route6 = parseResult.GetValue(route6File);
+            var problems = RipeImport.Check(filter, route6 is not null);
+            foreach (var problem in problems)
+                stderr.WriteLine($"error: {problem}");
+            if (problems.Count > 0)
+                return 1;
+            if (filter.Origins.Any() && route6 is null)
+                stderr.WriteLine("note: --origin matches route6 objects; inet6num objects in --file are kept only with --route6-file");
+            return Run(parseResult.GetValue(file)!, route6, filter, parseResult.GetValue(output), parseResult.InvocationConfiguration.Output, stderr);
+        });
+        return command;
+    }
+
+    private static int Run(FileInfo file, FileInfo? route6, RipeFilter filter, FileInfo? output, TextWriter stdout, TextWriter stderr)
+    {
+        var temporary = output is null ? null : output.FullName + ".tmp";
+        try
+        {
+            RipeSummary summary;
+            using (var writer = temporary is null ? null : new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
+            {
+                var target = writer ?? stdout;
+                target.WriteLine($"# widescan ripe import of {file.Name}{(route6 is null ? "" : " with " + route6.Name)}");
+                summary = new RipeImport(filter).Run(file.FullName, route6?.FullName, entry => target.WriteLine(PrefixList.Format(entry)));
+                target.Flush();
+            }
+
+            if (temporary is not null)
+                File.Move(temporary, output!.FullName, overwrite: true);
+
+            foreach (var problem in summary.Problems)
+                stderr.WriteLine($"malformed: {problem}");
+            if (summary.ProblemsNotListed > 0)
+                stderr.WriteLine($"malformed: ... and {summary.ProblemsNotListed} more not listed");
+            stderr.Write(summary.ToString());
+            if (summary.TotalTargets > TargetSpec.MaxTargets)
+                stderr.WriteLine("note: more than 2^64 targets; a scan needs narrower filters or a subnet window");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            if (temporary is not null)
+                File.Delete(temporary);
+            stderr.WriteLine($"error: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static Option<string[]> Repeatable(string name, string description) =>
+        new(name) { Description = description, AllowMultipleArgumentsPerToken = false };
+
+    private static string[] Split(string[]? values) =>
+        values is null ? [] : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+
+    private static uint[] ParseOrigins(string[] values) =>
+        [.. values.Select(v => RipeFilter.TryParseAsn(v, out var asn) ? asn : throw new ArgumentException($"--origin '{v}' is not an AS number (AS64500 or 64500)"))];
+}

@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+
+namespace Widescan.Host.Ripe;
+
+/// <summary>
+/// Reads RPSL objects (RIPE Database dumps such as <c>ripe.db.inet6num</c>) one at a time from a
+/// stream, plain or gzip, in constant memory: one line buffer and one reusable <see cref="RpslObject"/>.
+/// </summary>
+/// <remarks>
+/// Objects are separated by blank (or whitespace-only) lines. A line is <c>attribute: value</c>, a
+/// continuation of the previous attribute (it starts with a space, a tab or <c>+</c>), or a comment
+/// (<c>%</c> or <c>#</c> in the first column). LF and CRLF line ends are accepted. Problems never stop
+/// the reader: an object with a bad line comes back with <see cref="RpslObject.Error"/> set and the
+/// next object is read as usual. An object cut short by the end of the input (no final line break) or
+/// by a broken gzip stream is reported as malformed rather than used, because a cut line can still
+/// look valid ("2001:db8::/48" cut to "2001:db8::/4" would widen a scan).
+/// </remarks>
+internal sealed class RpslReader : IDisposable
+{
+    /// <summary>The longest line kept; a longer one makes its object malformed and is skipped.</summary>
+    public const int MaxLineBytes = 1 << 20;
+
+    private const int InitialBufferBytes = 1 << 16;
+    private static readonly SearchValues<byte> AttributeNameBytes =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"u8);
+
+    private readonly Stream original;
+    private readonly Stream source;
+    private readonly bool leaveOpen;
+    private readonly ReplayStream? compressed;
+    private byte[] buffer = new byte[InitialBufferBytes];
+    private int start;
+    private int end;
+    private bool eof;
+
+    /// <summary>Starts reading <paramref name="stream"/>; a gzip stream (magic 1f 8b) is decompressed on the fly.</summary>
+    public RpslReader(Stream stream, bool leaveOpen = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        original = stream;
+        this.leaveOpen = leaveOpen;
+
+        // Sniff the magic without seeking, so that pipes work too.
+        var head = new byte[2];
+        var headLength = 0;
+        while (headLength < head.Length && stream.Read(head, headLength, head.Length - headLength) is var n and > 0)
+            headLength += n;
+
+        if (headLength == 2 && head[0] == 0x1f && head[1] == 0x8b)
+        {
+            IsGzip = true;
+            compressed = new ReplayStream(head, headLength, stream);
+            source = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+        }
+        else
+        {
+            source = stream;
+            head.AsSpan(0, headLength).CopyTo(buffer);
+            end = headLength;
+        }
+    }
+
+    /// <summary>The object read by the last successful <see cref="Read"/>, reused for the next one.</summary>
+    public RpslObject Current { get; } = new();
+
+    /// <summary>Whether the input is gzip-compressed.</summary>
+    public bool IsGzip { get; }
+
+    /// <summary>The number of lines read so far.</summary>
+    public int LineNumber { get; private set; }
+
+    /// <summary>Uncompressed bytes read so far.</summary>
+    public long BytesRead { get; private set; }
+
+    /// <summary>Why the input ended early (a broken gzip stream), or null when it ended normally.</summary>
+    public string? StreamError { get; private set; }
+
+    /// <summary>The line being read when <see cref="StreamError"/> happened.</summary>
+    public int StreamErrorLine { get; private set; }
+
+    /// <summary>Opens a file for one sequential pass.</summary>
+    public static RpslReader Open(string path) =>
+        new(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan));
+
+    /// <summary>Reads the next object into <see cref="Current"/>; false at the end of the input.</summary>
+    public bool Read()
+    {
+        var current = Current;
+        current.Reset();
+        while (TryReadLine(out var line, out var terminated, out var overlong))
+        {
+            var number = ++LineNumber;
+            if (overlong)
+            {
+                current.Begin(number);
+                current.Fail(number, $"line {number} is longer than {MaxLineBytes} bytes");
+                continue;
+            }
+
+            if (line.IndexOfAnyExcept(" \t"u8) < 0)
+            {
+                if (!current.IsEmpty)
+                    return true;
+                continue;
+            }
+
+            var first = line[0];
+            if (first is (byte)'%' or (byte)'#')
+                continue;
+
+            current.Begin(number);
+            if (first is (byte)' ' or (byte)'\t' or (byte)'+')
+            {
+                if (current.Count == 0)
+                    current.Fail(number, $"line {number} continues an attribute (it starts with a space, tab or '+') but no attribute comes before it");
+                else
+                    current.Continue(line[1..], number);
+            }
+            else
+            {
+                var colon = line.IndexOf((byte)':');
+                if (colon <= 0 || line[..colon].IndexOfAnyExcept(AttributeNameBytes) >= 0)
+                    current.Fail(number, $"line {number} is not 'attribute: value': '{Preview(line)}'");
+                else
+                    current.Add(line[..colon], line[(colon + 1)..], number);
+            }
+
+            if (!terminated)
+                current.Fail(number, $"truncated: the input ends in the middle of line {number}");
+        }
+
+        if (StreamError is not null && !current.IsEmpty)
+            current.Fail(StreamErrorLine, $"cut short at line {StreamErrorLine} by the damaged gzip stream");
+        return !current.IsEmpty;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (!ReferenceEquals(source, original))
+            source.Dispose();
+        if (!leaveOpen)
+            original.Dispose();
+    }
+
+    private static string Preview(ReadOnlySpan<byte> line)
+    {
+        const int Max = 60;
+        var text = Encoding.Latin1.GetString(line[..Math.Min(line.Length, Max)]);
+        return line.Length > Max ? text + "..." : text;
+    }
+
+    /// <summary>
+    /// The next line without its LF or CRLF. <paramref name="terminated"/> is false for a last line with
+    /// no line break; <paramref name="overlong"/> is true (and the line empty) for a line past
+    /// <see cref="MaxLineBytes"/>, whose bytes are skipped so memory stays bounded.
+    /// </summary>
+    private bool TryReadLine(out ReadOnlySpan<byte> line, out bool terminated, out bool overlong)
+    {
+        overlong = false;
+        var scanned = 0;
+        while (true)
+        {
+            var newline = buffer.AsSpan(start + scanned, end - start - scanned).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                var length = scanned + newline;
+                line = overlong ? [] : TrimCarriageReturn(buffer.AsSpan(start, length));
+                start += length + 1;
+                terminated = true;
+                return true;
+            }
+
+            scanned = end - start;
+            if (eof)
+            {
+                terminated = false;
+                if (scanned == 0 && !overlong)
+                {
+                    line = [];
+                    return false;
+                }
+
+                line = overlong ? [] : TrimCarriageReturn(buffer.AsSpan(start, scanned));
+                start = end;
+                return true;
+            }
+
+            if (start > 0)
+            {
+                buffer.AsSpan(start, end - start).CopyTo(buffer);
+                end -= start;
+                start = 0;
+            }
+
+            if (end == buffer.Length)
+            {
+                if (buffer.Length < MaxLineBytes)
+                {
+                    Array.Resize(ref buffer, Math.Min(MaxLineBytes, buffer.Length * 2));
+                }
+                else
+                {
+                    overlong = true;
+                    start = end = scanned = 0;
+                }
+            }
+
+            Fill();
+        }
+    }
+
+    /// <summary>
+    /// GZipStream ends quietly when the compressed input stops early, so compare the size the gzip
+    /// trailer records (ISIZE, mod 2^32) with the bytes decompressed. A file of several gzip members
+    /// records only its last member's size there and is reported too (RIPE dumps are one member).
+    /// </summary>
+    private void CheckGzipSize()
+    {
+        if (compressed is null || StreamError is not null || compressed.LastFourBytes == (uint)BytesRead)
+            return;
+        StreamErrorLine = LineNumber + 1;
+        StreamError = $"the gzip stream ends early at line {StreamErrorLine}: {BytesRead} bytes decompressed but its trailer " +
+            $"records {compressed.LastFourBytes} (mod 2^32); the file is probably truncated (the objects before it were read)";
+    }
+
+    private static ReadOnlySpan<byte> TrimCarriageReturn(ReadOnlySpan<byte> line) =>
+        !line.IsEmpty && line[^1] == (byte)'\r' ? line[..^1] : line;
+
+    private void Fill()
+    {
+        int n;
+        try
+        {
+            n = source.Read(buffer, end, buffer.Length - end);
+        }
+        catch (InvalidDataException e) when (IsGzip)
+        {
+            StreamErrorLine = LineNumber + 1;
+            StreamError = $"the gzip stream is broken at line {StreamErrorLine}: {e.Message} (the objects before it were read)";
+            eof = true;
+            return;
+        }
+
+        if (n == 0)
+        {
+            eof = true;
+            CheckGzipSize();
+        }
+
+        end += n;
+        BytesRead += n;
+    }
+}
