@@ -1,0 +1,38 @@
+namespace Widescan.Plugin.Transport;
+
+/// <summary>
+/// The process lacks CAP_NET_RAW, so it can neither open a raw ICMPv6 socket nor capture. Derives
+/// from <see cref="UnauthorizedAccessException"/> so that a host, which shares only the BCL and the
+/// contracts with the plugin, can still recognise it and exit with <see cref="ExitCode"/>.
+/// </summary>
+internal sealed class MissingCapabilityException : UnauthorizedAccessException
+{
+    /// <summary>EX_NOPERM from sysexits.h: the exit code the CLI uses for this error.</summary>
+    public const int ExitCode = 77;
+
+    /// <summary>The one line the user sees; it names the capability and both ways to grant it.</summary>
+    public const string DefaultMessage =
+        "widescan needs CAP_NET_RAW to send and capture ICMPv6: run it as root (sudo) or grant it with " +
+        "`sudo setcap cap_net_raw+ep <path>`";
+
+    public MissingCapabilityException()
+        : base(DefaultMessage)
+    {
+        HResult = ExitCode;
+        Data["ExitCode"] = ExitCode;
+    }
+
+    public MissingCapabilityException(string message)
+        : base(message)
+    {
+        HResult = ExitCode;
+        Data["ExitCode"] = ExitCode;
+    }
+
+    public MissingCapabilityException(string message, Exception inner)
+        : base(message, inner)
+    {
+        HResult = ExitCode;
+        Data["ExitCode"] = ExitCode;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Widescan.Plugin.Transport;
+
+/// <summary>ICMPv6 type numbers the transport deals in (RFC 4443).</summary>
+internal static class Icmpv6Types
+{
+    public const byte EchoRequest = 128;
+    public const byte EchoReply = 129;
+}
+
+/// <summary>Settings of a <see cref="RawIcmpv6Receiver"/>.</summary>
+internal sealed record RawIcmpv6ReceiverOptions
+{
+    /// <summary>8 MB holds ~60 ms of replies at 120k pps while the handler catches up (FACTS: lossless).</summary>
+    public int ReceiveBufferBytes { get; init; } = 8 << 20;
+
+    /// <summary>Messages per recvmmsg call.</summary>
+    public int BatchSize { get; init; } = 64;
+
+    /// <summary>Bytes kept of each message: probes and announces are ~100 bytes; longer ones are cut.</summary>
+    public int SlotLength { get; init; } = 2048;
+
+    /// <summary>Longest wait in poll, and so the longest a cancelled <see cref="RawIcmpv6Receiver.Run"/> takes to return.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Interface to listen on (SO_BINDTODEVICE); null hears every interface of the namespace.</summary>
+    public string? InterfaceName { get; init; }
+
+    /// <summary>Source of the timestamps handed with each message.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        if (ReceiveBufferBytes < 4096)
+            throw new ArgumentException($"receive buffer {ReceiveBufferBytes} bytes is below 4096");
+        if (BatchSize is < 1 or > 1024)
+            throw new ArgumentException($"batch size {BatchSize} out of range (1-1024)");
+        if (SlotLength is < 8 or > 65_535)
+            throw new ArgumentException($"slot length {SlotLength} out of range (8-65535)");
+        if (PollInterval < TimeSpan.FromMilliseconds(1) || PollInterval > TimeSpan.FromSeconds(10))
+            throw new ArgumentException($"poll interval {PollInterval} out of range (1 ms - 10 s)");
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Buffers.Binary;
+using System.Text;
+using Widescan.Plugin.Transport.Native;
+
+namespace Widescan.Plugin.Transport;
+
+/// <summary>
+/// Opens and configures raw ICMPv6 sockets as plain file descriptors: the sender and receiver drive
+/// them with sendmmsg/recvmmsg, which <see cref="System.Net.Sockets.Socket"/> does not expose.
+/// A raw socket belongs for life to the network namespace of the thread that created it.
+/// </summary>
+internal static unsafe class RawIcmpv6Socket
+{
+    /// <summary>Opens a raw ICMPv6 socket; the kernel fills in the ICMPv6 checksum of what it sends.</summary>
+    /// <exception cref="MissingCapabilityException">EPERM or EACCES: no CAP_NET_RAW.</exception>
+    /// <exception cref="IOException">Any other failure, with the errno.</exception>
+    public static int Open(bool nonBlocking)
+    {
+        var type = LibC.SOCK_RAW | LibC.SOCK_CLOEXEC | (nonBlocking ? LibC.SOCK_NONBLOCK : 0);
+        var fd = LibC.socket(LibC.AF_INET6, type, LibC.IPPROTO_ICMPV6);
+        if (fd >= 0)
+            return fd;
+        var errno = LibC.LastErrno;
+        if (errno is LibC.EPERM or LibC.EACCES)
+            throw new MissingCapabilityException();
+        throw new IOException($"cannot open a raw ICMPv6 socket: {LibC.Describe(errno)}");
+    }
+
+    /// <summary>Lets only the given ICMPv6 types reach this socket's receive queue.</summary>
+    public static void SetFilter(int fd, ReadOnlySpan<byte> passTypes)
+    {
+        var filter = Icmp6Filter.BlockAll();
+        foreach (var type in passTypes)
+            filter.Pass(type);
+        Check(LibC.setsockopt(fd, LibC.IPPROTO_ICMPV6, LibC.ICMP6_FILTER, &filter, (uint)sizeof(Icmp6Filter)),
+            "set ICMP6_FILTER");
+    }
+
+    /// <summary>
+    /// Sets a socket buffer size, first with the *FORCE option (root may exceed net.core.*mem_max),
+    /// then with the plain one, which the kernel caps silently.
+    /// </summary>
+    public static void SetBufferSize(int fd, bool receive, int bytes)
+    {
+        var value = bytes;
+        var force = receive ? LibC.SO_RCVBUFFORCE : LibC.SO_SNDBUFFORCE;
+        if (LibC.setsockopt(fd, LibC.SOL_SOCKET, force, &value, sizeof(int)) == 0)
+            return;
+        var plain = receive ? LibC.SO_RCVBUF : LibC.SO_SNDBUF;
+        Check(LibC.setsockopt(fd, LibC.SOL_SOCKET, plain, &value, sizeof(int)), "set the socket buffer size");
+    }
+
+    /// <summary>Binds the socket to one interface (SO_BINDTODEVICE) so it sends and hears only there.</summary>
+    public static void BindToDevice(int fd, string interfaceName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(interfaceName);
+        if (interfaceName.Length >= 16)
+            throw new ArgumentException($"interface name '{interfaceName}' is longer than 15 characters", nameof(interfaceName));
+        Span<byte> name = stackalloc byte[16];
+        name.Clear();
+        Encoding.ASCII.GetBytes(interfaceName, name);
+        fixed (byte* p = name)
+        {
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_BINDTODEVICE, p, (uint)interfaceName.Length + 1) != 0)
+                throw new IOException($"cannot bind to interface '{interfaceName}': {LibC.Describe(LibC.LastErrno)}");
+        }
+    }
+
+    /// <summary>Binds the socket to a local source address.</summary>
+    public static void BindToAddress(int fd, UInt128 source)
+    {
+        var address = default(SockaddrIn6);
+        address.Family = LibC.AF_INET6;
+        BinaryPrimitives.WriteUInt128BigEndian(new Span<byte>(address.Address, 16), source);
+        if (LibC.bind(fd, &address, (uint)sizeof(SockaddrIn6)) != 0)
+        {
+            throw new IOException(
+                $"cannot bind to source address {Widescan.Contracts.Ipv6Address.Format(source)}: {LibC.Describe(LibC.LastErrno)}");
+        }
+    }
+
+    public static void Close(int fd)
+    {
+        if (fd >= 0)
+            LibC.close(fd);
+    }
+
+    private static void Check(int result, string what)
+    {
+        if (result != 0)
+            throw new IOException($"cannot {what}: {LibC.Describe(LibC.LastErrno)}");
+    }
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Widescan.Contracts;
+using Widescan.Plugin.Transport;
+
+namespace Widescan.Tests.Lab;
+
+/// <summary>
+/// Two network namespaces joined by a veth pair: a scanner ("a", interface wsa0, 2001:db8:1::1/64)
+/// and a target ("b", interface wsb0, 2001:db8:1::2/64) that the scanner reaches for all of
+/// 2001:db8::/32. Names are "wsl-PID-N[ab]" so a crashed run's leftovers are recognisable; the
+/// namespaces (and the veth with them) are deleted in <see cref="Dispose"/>.
+/// </summary>
+internal sealed partial class NetnsLab : IDisposable
+{
+    public const string ScannerInterface = "wsa0";
+    public const string TargetInterface = "wsb0";
+    public const string ScannerAddress = "2001:db8:1::1";
+    public const string TargetAddress = "2001:db8:1::2";
+
+    /// <summary>The link between the two; on-link from the scanner's side.</summary>
+    public const string LinkPrefix = "2001:db8:1::/64";
+
+    /// <summary>Locally administered MACs, fixed so the neighbour entries can be written in advance.</summary>
+    public const string ScannerMac = "02:57:53:00:00:0a";
+    public const string TargetMac = "02:57:53:00:00:0b";
+
+    private const string Prefix = "wsl-";
+    private static int s_counter;
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
+    private bool _disposed;
+
+    private NetnsLab(string scanner, string target)
+    {
+        Scanner = scanner;
+        Target = target;
+    }
+
+    /// <summary>Whether this process may create namespaces (root).</summary>
+    public static bool IsRoot => Environment.IsPrivilegedProcess;
+
+    /// <summary>Name of the scanner's namespace.</summary>
+    public string Scanner { get; }
+
+    /// <summary>Name of the target's namespace.</summary>
+    public string Target { get; }
+
+    /// <summary>Makes both namespaces, the veth and the routes. Tests call <c>Assume.That(NetnsLab.IsRoot, ...)</c> first.</summary>
+    public static NetnsLab Create()
+    {
+        if (!IsRoot)
+            throw new InvalidOperationException("the lab needs root to create network namespaces");
+        RemoveStale();
+        var n = Interlocked.Increment(ref s_counter);
+        var lab = new NetnsLab($"{Prefix}{Environment.ProcessId}-{n}a", $"{Prefix}{Environment.ProcessId}-{n}b");
+        try
+        {
+            lab.Setup();
+            return lab;
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    private void Setup()
+    {
+        Ip("netns", "add", Scanner);
+        Ip("netns", "add", Target);
+        foreach (var ns in new[] { Scanner, Target })
+        {
+            // No duplicate address detection at all, link-local included: a tentative link-local
+            // address leaves neighbour discovery stalled for a second or two after the link comes up.
+            Run("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]);
+        }
+
+        // Created inside the scanner's namespace with its peer moved straight into the target's, so
+        // the root namespace never holds either end, even briefly.
+        Ip("-n", Scanner, "link", "add", ScannerInterface, "address", ScannerMac, "type", "veth",
+            "peer", "name", TargetInterface, "address", TargetMac, "netns", Target);
+        foreach (var (ns, dev, address) in new[] { (Scanner, ScannerInterface, ScannerAddress), (Target, TargetInterface, TargetAddress) })
+        {
+            Ip("-n", ns, "link", "set", "lo", "up");
+            Ip("-n", ns, "-6", "addr", "add", address + "/64", "dev", dev, "nodad");
+            Ip("-n", ns, "link", "set", dev, "up");
+        }
+
+        // Permanent neighbours: the first probes of a sweep must not wait in (and overflow) the queue
+        // of an unresolved next hop.
+        Ip("-n", Scanner, "-6", "neigh", "replace", TargetAddress, "lladdr", TargetMac, "dev", ScannerInterface, "nud", "permanent");
+        Ip("-n", Target, "-6", "neigh", "replace", ScannerAddress, "lladdr", ScannerMac, "dev", TargetInterface, "nud", "permanent");
+        Ip("-n", Scanner, "-6", "route", "add", "2001:db8::/32", "via", TargetAddress, "dev", ScannerInterface);
+    }
+
+    /// <summary>The target's kernel answers every address of <paramref name="prefix"/>.</summary>
+    public void AnswerPrefix(string prefix) =>
+        Ip("-n", Target, "-6", "route", "add", "local", CheckLabPrefix(prefix), "dev", "lo");
+
+    /// <summary>
+    /// Only <paramref name="hosts"/> of <paramref name="prefix"/> answer; the rest is a blackhole, so
+    /// dead addresses stay silent (no unreachable errors).
+    /// </summary>
+    public void AnswerSparse(string prefix, IEnumerable<string> hosts)
+    {
+        Ip("-n", Target, "-6", "route", "add", "blackhole", CheckLabPrefix(prefix));
+        foreach (var host in hosts)
+            Ip("-n", Target, "-6", "addr", "add", CheckLabPrefix(host + "/128"), "dev", "lo", "nodad");
+    }
+
+    /// <summary>The target drops <paramref name="percent"/>% of incoming echo requests at random (nftables).</summary>
+    public void DropEchoRequests(int percent)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(percent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
+        EnsureTool("nft", "nftables");
+        var rules =
+            "table inet wsl { chain input { type filter hook input priority 0; policy accept; " +
+            $"icmpv6 type echo-request numgen random mod 100 < {percent} drop; }} }}";
+        Run("ip", ["netns", "exec", Target, "nft", rules]);
+    }
+
+    /// <summary>Runs <paramref name="action"/> on a thread inside the scanner's namespace.</summary>
+    public T InScanner<T>(Func<T> action) => NetworkNamespace.Run(Scanner, action);
+
+    /// <summary>Runs <paramref name="action"/> on a thread inside the target's namespace.</summary>
+    public T InTarget<T>(Func<T> action) => NetworkNamespace.Run(Target, action);
+
+    /// <summary>Output of a command run inside the scanner's namespace (for diagnostics).</summary>
+    public string ExecInScanner(params string[] command) => Run("ip", ["netns", "exec", Scanner, .. command]);
+
+    /// <summary>
+    /// Fails the test unless a socket lives in this lab's scanner namespace: never the namespace of
+    /// PID 1, so nothing a test sends can leave the lab.
+    /// </summary>
+    public void AssertInScanner(ulong socketNamespaceInode)
+    {
+        var root = NetworkNamespace.InitialInode();
+        var scanner = InScanner(NetworkNamespace.CurrentThreadInode);
+        Assert.That(socketNamespaceInode, Is.Not.Zero, "the socket's namespace is unknown");
+        Assert.That(socketNamespaceInode, Is.Not.EqualTo(root), "the socket is in the root namespace");
+        Assert.That(socketNamespaceInode, Is.EqualTo(scanner), "the socket is not in the lab's scanner namespace");
+    }
+
+    /// <summary>Fails unless every destination is in 2001:db8::/32 (documentation prefix, RFC 3849).</summary>
+    public static void AssertLabDestinations(ReadOnlySpan<UInt128> destinations)
+    {
+        var documentation = Ipv6Prefix.Parse("2001:db8::/32");
+        foreach (var destination in destinations)
+        {
+            if (!documentation.Contains(destination))
+                Assert.Fail($"{Ipv6Address.Format(destination)} is outside 2001:db8::/32; the lab sends nowhere else");
+        }
+    }
+
+    /// <summary>Deletes namespaces named by this scheme whose process has gone (a crashed run).</summary>
+    public static void RemoveStale()
+    {
+        foreach (var line in Run("ip", ["netns", "list"]).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var match = LabName().Match(line);
+            if (match.Success && int.Parse(match.Groups[1].Value) is var pid && !Directory.Exists($"/proc/{pid}"))
+                TryRun("ip", ["netns", "del", match.Value]);
+        }
+    }
+
+    /// <summary>Installs <paramref name="package"/> with apt-get when <paramref name="tool"/> is missing (root only).</summary>
+    public static void EnsureTool(string tool, string package)
+    {
+        if (TryRun("sh", ["-c", $"command -v {tool}"]))
+            return;
+        if (!IsRoot)
+            Assert.Fail($"{tool} is missing and only root can install it: apt-get install -y {package}");
+        Run("apt-get", ["install", "-y", "--no-install-recommends", package], TimeSpan.FromMinutes(3));
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+            return;
+        _disposed = true;
+        // Deleting a namespace deletes its veth end, and with it the peer.
+        TryRun("ip", ["netns", "del", Scanner]);
+        TryRun("ip", ["netns", "del", Target]);
+    }
+
+    private static string CheckLabPrefix(string prefix)
+    {
+        var parsed = Ipv6Prefix.Parse(prefix);
+        if (!Ipv6Prefix.Parse("2001:db8::/32").Contains(parsed))
+            throw new ArgumentException($"{prefix} is outside 2001:db8::/32");
+        return prefix;
+    }
+
+    private static void Ip(params string[] args) => Run("ip", args);
+
+    private static bool TryRun(string file, string[] args)
+    {
+        try
+        {
+            Run(file, args);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static string Run(string file, string[] args, TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout ?? CommandTimeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} did not finish in {timeout ?? CommandTimeout}");
+        }
+
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result.Trim()}");
+        return stdout.Result;
+    }
+
+    [GeneratedRegex(@"^wsl-(\d+)-\d+[ab]\b")]
+    private static partial Regex LabName();
+}
