@@ -59,17 +59,18 @@ run_tests() {
   dotnet test "$root/Widescan.Plugin.sln" -c Release --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  # VSTest writes one summary per test assembly: "Passed!  - Failed: 0, Passed: 12, Skipped: 1, Total: 13, ..."
+  # VSTest ends each test assembly's run with a block ("Total tests: 25", "     Passed: 22",
+  # "     Failed: 3", "    Skipped: 1"; zero counts may be left out); at minimal verbosity it writes
+  # one line instead ("Failed!  - Failed: 3, Passed: 22, Skipped: 0, ..."). Sum whichever appears.
   read -r passed failed skipped < <(awk '
+    /^ +(Passed|Failed|Skipped): +[0-9]+ *$/ { b[$1] += $2; blocks = 1 }
     /^(Passed|Failed)! *- Failed:/ {
-      for (i = 1; i <= NF; i++) {
-        v = $(i + 1); gsub(/,/, "", v)
-        if ($i == "Failed:") f += v
-        else if ($i == "Passed:") p += v
-        else if ($i == "Skipped:") s += v
-      }
+      for (i = 1; i < NF; i++) { v = $(i + 1); gsub(/,/, "", v); l[$i] += v }
     }
-    END { print p + 0, f + 0, s + 0 }' "$log")
+    END {
+      if (blocks) print b["Passed:"] + 0, b["Failed:"] + 0, b["Skipped:"] + 0
+      else print l["Passed:"] + 0, l["Failed:"] + 0, l["Skipped:"] + 0
+    }' "$log")
   echo "tests: $passed passed, $failed failed, $skipped skipped"
   if ((rc != 0 || failed > 0)); then
     ((passed + failed + skipped > 0)) || say "no test summary found: the build failed (see above)"
