@@ -1,0 +1,69 @@
+using System.Composition;
+using System.Composition.Hosting;
+using McMaster.NETCore.Plugins;
+using Widescan.Contracts;
+
+namespace Widescan.Tests.Hosting;
+
+/// <summary>
+/// A host application's view (a P2P client, a bootstrap server): no CLI and no PluginCatalog, only
+/// McMaster.NETCore.Plugins, System.Composition and the contracts, configured in code. docs/hosting.md
+/// shows this same code; keep the two in sync.
+/// </summary>
+public class InCodeHostTests
+{
+    [Test]
+    public void PackagedPluginServesTheGeneratorTheOptionsName() =>
+        HostDrawsEveryTargetOnce(Path.Combine(RepoArtifacts.PluginsDirectory, "Widescan.Plugin"), "Widescan.Plugin.dll", "cpu");
+
+    [Test]
+    public void TestPluginServesTheGeneratorTheOptionsName() =>
+        HostDrawsEveryTargetOnce(Path.Combine(TestPluginFolders.Good, TestPluginFolders.TestPluginName), TestPluginFolders.TestPluginName + ".dll", "test-seq");
+
+    private static void HostDrawsEveryTargetOnce(string pluginFolder, string pluginFile, string generatorName)
+    {
+        // --- as in docs/hosting.md ---
+        var options = new WidescanOptions
+        {
+            Targets = new TargetSpec
+            {
+                Include = [Ipv6Prefix.Parse("2001:db8:1::/120")],
+                Seed = 0x5eed,
+                AllowReserved = true, // 2001:db8::/32 is documentation space, blocklisted by default
+            },
+            Generator = generatorName,
+            Rate = 500,
+            ServicePort = 30303,
+        };
+        options.EnsureValid();
+
+        using var loader = PluginLoader.CreateFromAssemblyFile(
+            Path.GetFullPath(Path.Combine(pluginFolder, pluginFile)),
+            isUnloadable: true,
+            sharedTypes: [typeof(IAddressGenerator), typeof(ExportAttribute)]);
+        using var container = new ContainerConfiguration()
+            .WithAssembly(loader.LoadDefaultAssembly())
+            .CreateContainer();
+
+        var generators = container.GetExports<Lazy<IAddressGenerator, PartMetadata>>().ToList();
+        var generator = generators.FirstOrDefault(g => g.Metadata.Name == options.Generator)?.Value
+            ?? throw new InvalidOperationException(
+                $"no generator named {options.Generator}; the plugin exports: {string.Join(", ", generators.Select(g => g.Metadata.Name))}");
+
+        using var stream = generator.Open(options.Targets!);
+        var batch = new UInt128[1024];
+        var targets = new List<UInt128>();
+        for (var filled = stream.Fill(batch); filled > 0; filled = stream.Fill(batch))
+            targets.AddRange(batch[..filled]);
+        // --- end ---
+
+        var prefix = options.Targets!.Include[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(targets, Has.Count.EqualTo(256));
+            Assert.That(targets, Is.Unique);
+            Assert.That(targets, Has.All.Matches<UInt128>(prefix.Contains));
+            Assert.That(stream.Cursor, Is.EqualTo(stream.Positions));
+        });
+    }
+}

@@ -1,0 +1,55 @@
+using Widescan.Host;
+
+namespace Widescan.Tests.Hosting;
+
+public class PluginsCommandTests
+{
+    [Test]
+    public void ListsEveryExportAndExitsZeroWhenAllPluginsLoad()
+    {
+        var (code, output, error) = Run("plugins", "--plugins", TestPluginFolders.Good);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Ok), error);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { "NAME", "KIND", "ASSEMBLY", "FOLDER" }));
+        Assert.That(lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+        {
+            "test-seq", "generator", TestPluginFolders.TestPluginName, "0.1.0", Path.Combine(TestPluginFolders.Good, TestPluginFolders.TestPluginName),
+        }));
+        Assert.That(error, Is.Empty);
+    }
+
+    [Test]
+    public void ReportsEachBrokenFolderByNameAndExitsOne()
+    {
+        // The global option is accepted before the command too.
+        var (code, output, error) = Run("--plugins", TestPluginFolders.Mixed, "plugins");
+
+        Assert.That(code, Is.EqualTo(ExitCodes.PluginProblems));
+        Assert.That(output, Does.Contain("test-seq"));
+        var problems = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(problems, Has.Length.EqualTo(5));
+        Assert.That(problems, Has.Some.Contains(Path.Combine("Broken", "Broken.dll") + ": not a valid .NET assembly"));
+        Assert.That(problems, Has.Some.Contains(Path.Combine("Bundled", "Widescan.Contracts.dll") + ": the plugin carries its own copy of the contracts"));
+    }
+
+    [TestCase("plugins", "--no-such-option")]
+    [TestCase("no-such-command")]
+    [TestCase("plugins", "--plugins")]
+    [TestCase]
+    public void BadUsageExitsTwoAndSaysWhy(params string[] args)
+    {
+        var (code, _, error) = Run(args);
+
+        Assert.That(code, Is.EqualTo(ExitCodes.Usage));
+        Assert.That(error, Does.StartWith("widescan: ").And.Contain("widescan --help"));
+    }
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = WidescanCli.Run(args, output, error);
+        return (code, output.ToString().Replace("\r", "", StringComparison.Ordinal), error.ToString());
+    }
+}
