@@ -1,5 +1,4 @@
 using System.Reflection;
-
 namespace Widescan.Tests.Hosting;
 
 /// <summary>
@@ -10,7 +9,7 @@ internal static class RepoArtifacts
 {
     private static readonly Lazy<string> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public static string Root { get; } = FindRoot();
+    public static string Root => RepositoryRoot.Path;
 
     /// <summary>The artifacts folder, built if it is not there yet.</summary>
     public static string Directory => Built.Value;
@@ -28,15 +27,6 @@ internal static class RepoArtifacts
             var plus = informational.IndexOf('+', StringComparison.Ordinal);
             return plus < 0 ? informational : informational[..plus];
         }
-    }
-
-    private static string FindRoot()
-    {
-        var root = typeof(RepoArtifacts).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "WidescanRoot").Value;
-        if (string.IsNullOrEmpty(root) || !File.Exists(Path.Combine(root, "packaging", "pack.sh")))
-            throw new InvalidOperationException($"the WidescanRoot metadata '{root}' is not the repository root (no packaging/pack.sh there)");
-        return Path.GetFullPath(root);
     }
 
     private static string Build()
