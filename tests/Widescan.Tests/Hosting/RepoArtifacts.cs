@@ -1,4 +1,5 @@
 using System.Reflection;
+
 namespace Widescan.Tests.Hosting;
 
 /// <summary>
