@@ -12,10 +12,21 @@ internal static class IcmpChecksum
     public static ulong Add(ulong sum, ReadOnlySpan<byte> bytes)
     {
         // Summing 32-bit words into 64 bits defers the carries: the fold at the end gives the same
-        // ones' complement result as a 16-bit loop, in half the steps.
+        // ones' complement result as a 16-bit loop. Eight bytes are read at a time and split into their
+        // two 32-bit halves, which cannot overflow 64 bits for any IPv6 payload.
         int i = 0;
-        for (; i + 4 <= bytes.Length; i += 4)
+        for (; i + 8 <= bytes.Length; i += 8)
+        {
+            ulong word = BinaryPrimitives.ReadUInt64BigEndian(bytes.Slice(i, 8));
+            sum += (word >> 32) + (word & 0xFFFFFFFF);
+        }
+
+        if (i + 4 <= bytes.Length)
+        {
             sum += BinaryPrimitives.ReadUInt32BigEndian(bytes.Slice(i, 4));
+            i += 4;
+        }
+
         if (i + 2 <= bytes.Length)
         {
             sum += BinaryPrimitives.ReadUInt16BigEndian(bytes.Slice(i, 2));

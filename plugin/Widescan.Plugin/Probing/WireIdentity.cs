@@ -13,6 +13,12 @@ internal sealed class WireIdentity
     private readonly byte[] _networkKey;
     private readonly byte[] _applicationData;
 
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
+
+    [ThreadStatic]
+    private static byte[]? t_hmacKey;
+
     /// <summary>Creates the identity; the key and data are copied.</summary>
     /// <exception cref="ArgumentException">Application data over 24 bytes, or a key shorter than 16 bytes.</exception>
     public WireIdentity(NodeId nodeId, ushort servicePort, ReadOnlySpan<byte> networkKey = default, ReadOnlySpan<byte> applicationData = default)
@@ -50,13 +56,23 @@ internal sealed class WireIdentity
     public ReadOnlySpan<byte> ApplicationData => _applicationData;
 
     /// <summary>Writes the truncated HMAC-SHA256 of <paramref name="covered"/> into <paramref name="mac"/> (16 bytes).</summary>
-    public void ComputeMac(ReadOnlySpan<byte> covered, Span<byte> mac) => ComputeMac(_networkKey, covered, mac);
-
-    /// <summary>Writes the truncated HMAC-SHA256 of <paramref name="covered"/> under <paramref name="key"/>.</summary>
-    public static void ComputeMac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> covered, Span<byte> mac)
+    public void ComputeMac(ReadOnlySpan<byte> covered, Span<byte> mac)
     {
+        // A one-shot HMAC sets up the key (two extra SHA-256 blocks and a native context) on every
+        // call; a reused IncrementalHash keeps it. One per thread, because the broadcaster and the
+        // listener use the same identity from different threads; rebuilt only if a thread switches
+        // identity (tests).
+        var hmac = t_hmac;
+        if (hmac is null || !ReferenceEquals(t_hmacKey, _networkKey))
+        {
+            hmac?.Dispose();
+            t_hmac = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _networkKey);
+            t_hmacKey = _networkKey;
+        }
+
         Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(key, covered, full);
+        hmac.AppendData(covered);
+        hmac.GetHashAndReset(full);
         full[..WireFormat.MacLength].CopyTo(mac);
     }
 
