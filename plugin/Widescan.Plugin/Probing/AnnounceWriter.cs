@@ -42,11 +42,16 @@ internal sealed class AnnounceWriter
     /// payload. The caller checks the size rule (<see cref="ResponderPolicy"/>) before sending it.
     /// </summary>
     /// <returns>The number of bytes written (<see cref="MessageLength"/>).</returns>
-    /// <exception cref="ArgumentException">The buffer is too short.</exception>
+    /// <exception cref="ArgumentException">Not a received probe, a probe shorter than our announce, or a buffer too short.</exception>
     public int WriteReply(Span<byte> message, in Classification probe)
     {
         if (probe.Kind != PacketKind.ProbeReceived)
             throw new ArgumentException($"an announce answers a ProbeReceived, not {probe.Kind}", nameof(probe));
+
+        // The policy checks this first; the writer holds the line too, so no caller can reflect a
+        // spoofed probe into a larger answer.
+        if (MessageLength > probe.MessageLength)
+            throw new ArgumentException($"an announce of {MessageLength} bytes would be larger than the {probe.MessageLength}-byte probe it answers", nameof(probe));
         return Write(message, WireFormat.EchoReply, probe.Identifier, probe.Sequence, probe.Timestamp);
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
 using Widescan.Contracts;
 
 namespace Widescan.Plugin.Probing;
@@ -51,9 +53,10 @@ internal sealed class ReplayGuard
         _mask = capacity - 1;
 
         // A random hash key keeps a key holder from aiming many nonces at one run of slots.
-        var seed = ValidationTag.NewRandom();
-        _hashKey0 = seed.Compute(UInt128.One, 1);
-        _hashKey1 = seed.Compute(UInt128.One, 2);
+        Span<byte> key = stackalloc byte[16];
+        RandomNumberGenerator.Fill(key);
+        _hashKey0 = BinaryPrimitives.ReadUInt64LittleEndian(key);
+        _hashKey1 = BinaryPrimitives.ReadUInt64LittleEndian(key[8..]);
     }
 
     /// <summary>The default window: generous enough for unsynchronised clocks, short enough to bound the cache.</summary>

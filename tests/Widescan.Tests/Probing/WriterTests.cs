@@ -92,32 +92,15 @@ public class WriterTests
         var error = Assert.Throws<ArgumentException>(() => writer.WriteReply(new byte[90], Classification.Ignore(IgnoreReason.Truncated)));
         Assert.That(error!.Message, Does.Contain("Ignored"));
     }
-}
 
-public class MacTests
-{
     [Test]
-    public void MacIsTheTruncatedHmacOnEveryThreadAndAfterSwitchingIdentity()
+    public void WriterRefusesToAnswerAProbeShorterThanItsAnnounce()
     {
-        var a = WireTestData.Ours(true);
-        var b = new WireIdentity(WireTestData.PeerNode, 1, Enumerable.Range(0, 40).Select(i => (byte)i).ToArray());
-        byte[] keyB = [.. Enumerable.Range(0, 40).Select(i => (byte)i)];
-        int mismatches = 0;
-        Parallel.For(0, 4, worker =>
-        {
-            var random = new Random(worker);
-            var covered = new byte[66];
-            var mac = new byte[16];
-            for (int i = 0; i < 500; i++)
-            {
-                random.NextBytes(covered);
-                bool useA = random.Next(2) == 0;
-                (useA ? a : b).ComputeMac(covered, mac);
-                var expected = System.Security.Cryptography.HMACSHA256.HashData(useA ? WireTestData.NetworkKey : keyB, covered)[..16];
-                if (!mac.SequenceEqual(expected))
-                    Interlocked.Increment(ref mismatches);
-            }
-        });
-        Assert.That(mismatches, Is.Zero);
+        // A keyed announce with 24 bytes of data (90 bytes) cannot answer a 74-byte unkeyed probe.
+        var identity = new WireIdentity(WireTestData.OurNode, 1, WireTestData.NetworkKey, new byte[24]);
+        var writer = new AnnounceWriter(identity, TimeProvider.System, 1);
+        var probe = new Classification { Kind = PacketKind.ProbeReceived, MessageLength = 74 };
+        var error = Assert.Throws<ArgumentException>(() => writer.WriteReply(new byte[96], probe));
+        Assert.That(error!.Message, Does.Contain("90 bytes").And.Contain("74-byte probe"));
     }
 }
