@@ -19,13 +19,14 @@ namespace Widescan.Plugin.Probing;
 /// </remarks>
 internal sealed class PacketClassifier
 {
+    // Round trips beyond a day are not round trips; saturating keeps TimeSpan from overflowing.
+    private const ulong MaxRoundTripMs = 86_400_000;
+
     private readonly WireIdentity _identity;
     private readonly ValidationTag _tag;
     private readonly ReplayGuard _replay;
     private readonly TimeProvider _time;
     private readonly byte _ourFlags;
-
-    private const ulong MaxRoundTripMs = 86_400_000;
 
     // The MAC of our own probe depends only on its timestamp, and replies cluster on a few timestamps
     // (one per send batch): a small direct-mapped cache saves an HMAC per echo in keyed mode.
