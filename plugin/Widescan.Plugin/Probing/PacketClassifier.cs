@@ -1,0 +1,242 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Widescan.Contracts;
+
+namespace Widescan.Plugin.Probing;
+
+/// <summary>
+/// Turns received bytes into exactly one <see cref="Classification"/>: a narrow face with no I/O, no
+/// allocation and no exception on hostile input (zmap's validate + classify). Three entry points: a
+/// captured Ethernet frame, a raw IPv6 packet, or an ICMPv6 message from a raw socket with its source.
+/// </summary>
+/// <remarks>
+/// How the kinds are told apart (docs/wire-format.md, "Classification"):
+/// an echo reply carrying a probe with our node id, our nonce, our fields and a tag that matches its
+/// source and timestamp is our probe echoed by a plain host (HostAlive); an announce of another node is
+/// a peer, in a reply or a request; a probe of another node in a request is a scanner to answer. A
+/// Widescan node that receives our probe produces both: its kernel's echo (HostAlive) and its announce
+/// (PeerDiscovered). Not thread-safe (counters, replay cache): one classifier per receive thread.
+/// </remarks>
+internal sealed class PacketClassifier
+{
+    // Round trips beyond a day are not round trips; saturating keeps TimeSpan from overflowing.
+    private const ulong MaxRoundTripMs = 86_400_000;
+
+    private readonly WireIdentity _identity;
+    private readonly ValidationTag _tag;
+    private readonly ReplayGuard _replay;
+    private readonly TimeProvider _time;
+    private readonly byte _ourFlags;
+
+    // The MAC of our own probe depends only on its timestamp, and replies cluster on a few timestamps
+    // (one per send batch): a small direct-mapped cache saves an HMAC per echo in keyed mode.
+    private readonly ulong[] _probeMacStamps = new ulong[16];
+    private readonly byte[] _probeMacs = new byte[16 * WireFormat.MacLength];
+
+    /// <summary>Creates the classifier for this node and scan.</summary>
+    public PacketClassifier(WireIdentity identity, ValidationTag tag, TimeProvider time, ReplayGuard? replay = null)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(tag);
+        ArgumentNullException.ThrowIfNull(time);
+        _identity = identity;
+        _tag = tag;
+        _time = time;
+        _replay = replay ?? new ReplayGuard(time, ReplayGuard.DefaultWindow);
+        _ourFlags = identity.Authenticated ? WireFormat.FlagAuthenticated : (byte)0;
+        Array.Fill(_probeMacStamps, ulong.MaxValue);
+    }
+
+    /// <summary>Packets ignored so far, per reason.</summary>
+    public IgnoreCounters Ignored { get; } = new();
+
+    /// <summary>Classifies a captured Ethernet II frame (with up to two VLAN tags).</summary>
+    public Classification ClassifyEthernet(ReadOnlySpan<byte> frame)
+    {
+        int offset = 12;
+        for (int tags = 0; ; tags++)
+        {
+            if (frame.Length < offset + 2)
+                return Count(IgnoreReason.Truncated);
+            ushort etherType = BinaryPrimitives.ReadUInt16BigEndian(frame[offset..]);
+            if (etherType == WireFormat.EtherTypeIpv6)
+                break;
+            if (tags == 2 || etherType is not (WireFormat.EtherTypeVlan or WireFormat.EtherTypeQinQ))
+                return Count(IgnoreReason.NotIpv6);
+            offset += 4;
+        }
+
+        return ClassifyIpv6At(frame, offset + 2);
+    }
+
+    /// <summary>Classifies an IPv6 packet (a raw IPv6 capture, or a frame already stripped of its link header).</summary>
+    public Classification ClassifyIpv6(ReadOnlySpan<byte> packet) => ClassifyIpv6At(packet, 0);
+
+    /// <summary>
+    /// Classifies an ICMPv6 message as a raw ICMPv6 socket delivers it (the kernel has verified the
+    /// checksum). <paramref name="destination"/> is informational (IPV6_PKTINFO), zero when unknown.
+    /// </summary>
+    public Classification ClassifyIcmp(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination = default) =>
+        ClassifyMessage(message, 0, source, destination);
+
+    private Classification ClassifyIpv6At(ReadOnlySpan<byte> bytes, int ipOffset)
+    {
+        var packet = bytes[ipOffset..];
+        var reason = Ipv6HeaderChain.FindIcmp(packet, out var source, out var destination, out int icmpOffset, out int icmpLength);
+        if (reason != IgnoreReason.None)
+            return Count(reason);
+        var message = packet.Slice(icmpOffset, icmpLength);
+        if (message.Length < WireFormat.EchoHeaderLength)
+            return Count(IgnoreReason.Truncated);
+        if (message[WireFormat.TypeOffset] is not (WireFormat.EchoRequest or WireFormat.EchoReply))
+            return Count(IgnoreReason.NotEcho);
+        if (!IcmpChecksum.Verify(source, destination, message))
+            return Count(IgnoreReason.BadChecksum);
+        return ClassifyMessage(message, ipOffset + icmpOffset, source, destination);
+    }
+
+    private Classification ClassifyMessage(ReadOnlySpan<byte> message, int messageOffset, UInt128 source, UInt128 destination)
+    {
+        if (message.Length < WireFormat.EchoHeaderLength)
+            return Count(IgnoreReason.Truncated);
+        byte icmpType = message[WireFormat.TypeOffset];
+        if (icmpType is not (WireFormat.EchoRequest or WireFormat.EchoReply) || message[WireFormat.CodeOffset] != 0)
+            return Count(IgnoreReason.NotEcho);
+        if (message.Length < WireFormat.VersionOffset || BinaryPrimitives.ReadUInt32BigEndian(message[WireFormat.MagicOffset..]) != WireFormat.Magic)
+            return Count(IgnoreReason.NotWidescan);
+        if (message.Length <= WireFormat.VersionOffset)
+            return Count(IgnoreReason.Truncated);
+        if (message[WireFormat.VersionOffset] != WireFormat.Version)
+            return Count(IgnoreReason.UnknownVersion);
+        if (message.Length < WireFormat.FixedLength)
+            return Count(IgnoreReason.Truncated);
+
+        byte type = message[WireFormat.MessageTypeOffset];
+        byte flags = message[WireFormat.FlagsOffset];
+        int dataLength = message[WireFormat.DataLengthOffset];
+        bool hasMac = (flags & WireFormat.FlagAuthenticated) != 0;
+        if (type is not ((byte)MessageType.Probe or (byte)MessageType.Announce) || dataLength > WireFormat.MaxDataLength)
+            return Count(IgnoreReason.Malformed);
+        int expected = WireFormat.MessageLength(dataLength, hasMac);
+        if (message.Length < expected)
+            return Count(IgnoreReason.Truncated);
+        if (message.Length > expected)
+            return Count(IgnoreReason.Malformed);
+
+        var header = new Classification
+        {
+            Source = source,
+            Destination = destination,
+            NodeId = new NodeId(BinaryPrimitives.ReadUInt128BigEndian(message[WireFormat.NodeIdOffset..])),
+            Port = BinaryPrimitives.ReadUInt16BigEndian(message[WireFormat.PortOffset..]),
+            Identifier = BinaryPrimitives.ReadUInt16BigEndian(message[WireFormat.IdentifierOffset..]),
+            Sequence = BinaryPrimitives.ReadUInt16BigEndian(message[WireFormat.SequenceOffset..]),
+            Timestamp = BinaryPrimitives.ReadUInt64BigEndian(message[WireFormat.TimestampOffset..]),
+            Nonce = BinaryPrimitives.ReadUInt64BigEndian(message[WireFormat.NonceOffset..]),
+            MessageLength = message.Length,
+            DataOffset = messageOffset + WireFormat.DataOffset,
+            DataLength = dataLength,
+        };
+        bool ours = header.NodeId == _identity.NodeId;
+
+        if (type == (byte)MessageType.Probe)
+        {
+            if (icmpType == WireFormat.EchoReply)
+                return ours ? ClassifyEcho(message, header) : Count(IgnoreReason.ForeignProbe);
+            if (ours)
+                return Count(IgnoreReason.OwnPacket);
+            var probeAuth = Authenticate(message, hasMac, dataLength);
+            if (probeAuth != IgnoreReason.None)
+                return Count(probeAuth);
+            return header with { Kind = PacketKind.ProbeReceived, Authenticated = _identity.Authenticated, DataLength = 0 };
+        }
+
+        if (ours)
+            return Count(IgnoreReason.OwnPacket);
+        var auth = Authenticate(message, hasMac, dataLength);
+        if (auth != IgnoreReason.None)
+            return Count(auth);
+        if (_identity.Authenticated)
+        {
+            var freshness = _replay.Check(header.NodeId, header.Nonce, header.Timestamp);
+            if (freshness != Freshness.Fresh)
+                return Count(freshness == Freshness.Stale ? IgnoreReason.Stale : IgnoreReason.Replay);
+        }
+
+        // An announce answering our probe copies the probe's tag and timestamp, so the tag proves which
+        // probe it answers and the timestamp gives the round trip, all without state.
+        bool answered = icmpType == WireFormat.EchoReply && TagMatches(header);
+        return header with
+        {
+            Kind = PacketKind.PeerDiscovered,
+            Authenticated = _identity.Authenticated,
+            AnsweredProbe = answered,
+            RoundTrip = answered ? RoundTripFrom(header.Timestamp) : TimeSpan.Zero,
+        };
+    }
+
+    /// <summary>An echo reply of a probe with our node id: HostAlive only if every byte is what we sent.</summary>
+    private Classification ClassifyEcho(ReadOnlySpan<byte> message, in Classification header)
+    {
+        if (!TagMatches(header)
+            || header.Nonce != _tag.ProbeNonce
+            || message[WireFormat.FlagsOffset] != _ourFlags
+            || header.DataLength != WireFormat.ProbePaddingLength
+            || header.Port != _identity.ServicePort
+            || message.Slice(WireFormat.DataOffset, WireFormat.ProbePaddingLength).ContainsAnyExcept((byte)0))
+            return Count(IgnoreReason.WrongTag);
+
+        if (_identity.Authenticated && !ProbeMacMatches(message, header.Timestamp))
+            return Count(IgnoreReason.BadMac);
+
+        return header with { Kind = PacketKind.HostAlive, RoundTrip = RoundTripFrom(header.Timestamp), DataLength = 0 };
+    }
+
+    private bool ProbeMacMatches(ReadOnlySpan<byte> message, ulong timestamp)
+    {
+        int macOffset = WireFormat.DataOffset + WireFormat.ProbePaddingLength;
+        int slot = (int)(timestamp & 15);
+        var cached = _probeMacs.AsSpan(slot * WireFormat.MacLength, WireFormat.MacLength);
+        if (_probeMacStamps[slot] != timestamp)
+        {
+            // Every other byte was checked equal to what we send, so the MAC over the received bytes is
+            // the MAC of our own probe with this timestamp.
+            _identity.ComputeMac(message[WireFormat.MagicOffset..macOffset], cached);
+            _probeMacStamps[slot] = timestamp;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(cached, message.Slice(macOffset, WireFormat.MacLength));
+    }
+
+    private IgnoreReason Authenticate(ReadOnlySpan<byte> message, bool hasMac, int dataLength)
+    {
+        if (!_identity.Authenticated)
+            return IgnoreReason.None; // no key: accepted, marked unauthenticated; a MAC is not checkable
+        if (!hasMac)
+            return IgnoreReason.Unauthenticated;
+        int macOffset = WireFormat.DataOffset + dataLength;
+        return _identity.VerifyMac(message[WireFormat.MagicOffset..macOffset], message.Slice(macOffset, WireFormat.MacLength))
+            ? IgnoreReason.None
+            : IgnoreReason.BadMac;
+    }
+
+    private bool TagMatches(in Classification header) =>
+        _tag.Compute(header.Source, header.Timestamp) == (((uint)header.Identifier << 16) | header.Sequence);
+
+    private TimeSpan RoundTripFrom(ulong timestampMs)
+    {
+        // A timestamp from the future (clock step) gives zero; one absurdly old saturates instead of
+        // overflowing TimeSpan.
+        ulong now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
+        if (timestampMs >= now)
+            return TimeSpan.Zero;
+        ulong elapsed = now - timestampMs;
+        return elapsed < MaxRoundTripMs ? TimeSpan.FromMilliseconds(elapsed) : TimeSpan.FromMilliseconds(MaxRoundTripMs);
+    }
+
+    private Classification Count(IgnoreReason reason)
+    {
+        Ignored.Increment(reason);
+        return Classification.Ignore(reason);
+    }
+}

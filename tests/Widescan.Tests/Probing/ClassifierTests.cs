@@ -1,0 +1,158 @@
+using Widescan.Plugin.Probing;
+using static Widescan.Tests.Probing.WireTestData;
+
+namespace Widescan.Tests.Probing;
+
+/// <summary>Round trips: what the writers produce, the classifier recognises, through every entry point.</summary>
+public class ClassifierTests
+{
+    private static PacketClassifier Ourselves(bool keyed, ManualClock clock) => new(Ours(keyed), Tag(), clock);
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void EchoOfOurProbeIsHostAliveWithTheRoundTripThroughEveryEntryPoint(bool keyed)
+    {
+        var clock = Clock(37);
+        var classifier = Ourselves(keyed, clock);
+        var echo = EchoOf(Probe(keyed, Target));
+        var ipv6 = Ipv6(Target, Us, echo);
+        foreach (var result in new[] { classifier.ClassifyIcmp(echo, Target, Us), classifier.ClassifyIpv6(ipv6), classifier.ClassifyEthernet(Ethernet(ipv6)) })
+        {
+            Assert.That(result.Kind, Is.EqualTo(PacketKind.HostAlive), result.ToString());
+            Assert.That(result.Source, Is.EqualTo(Target));
+            Assert.That(result.RoundTrip, Is.EqualTo(TimeSpan.FromMilliseconds(37)));
+            Assert.That(result.NodeId, Is.EqualTo(OurNode));
+        }
+
+        Assert.That(classifier.Ignored.Total, Is.Zero);
+    }
+
+    [Test]
+    public void KeyedEchoesOfManyTargetsAndTimestampsAllVerify()
+    {
+        // Exercises the cache of our own probe MACs across timestamps that share and evict slots.
+        var classifier = Ourselves(true, Clock(100_000));
+        for (int i = 0; i < 200; i++)
+        {
+            var target = Target + (UInt128)i;
+            var result = classifier.ClassifyIcmp(EchoOf(Probe(true, target, Timestamp + (ulong)(i % 40))), target);
+            Assert.That(result.Kind, Is.EqualTo(PacketKind.HostAlive), $"{i}: {result}");
+        }
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void PeerAnnounceAnsweringOurProbeIsAPeerThatAnsweredWithItsData(bool keyed)
+    {
+        var classifier = Ourselves(keyed, Clock(12));
+        var announce = AnnounceAnswering(Probe(keyed, Target), keyed);
+        var frame = Ethernet(Ipv6(Target, Us, announce));
+        var result = classifier.ClassifyEthernet(frame);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered), result.ToString());
+            Assert.That(result.Source, Is.EqualTo(Target));
+            Assert.That(result.NodeId, Is.EqualTo(PeerNode));
+            Assert.That(result.Port, Is.EqualTo(PeerPort));
+            Assert.That(result.Authenticated, Is.EqualTo(keyed));
+            Assert.That(result.AnsweredProbe, Is.True);
+            Assert.That(result.RoundTrip, Is.EqualTo(TimeSpan.FromMilliseconds(12)));
+            Assert.That(result.Data(frame).ToArray(), Is.EqualTo(PeerData));
+        });
+    }
+
+    [Test]
+    public void AnnounceWhoseTagIsNotOursIsAPeerThatDidNotAnswerUs()
+    {
+        var classifier = Ourselves(false, Clock());
+        var announce = AnnounceAnswering(Probe(false, Target), false);
+        var result = classifier.ClassifyIcmp(announce, Target + 1); // another source: the tag does not match it
+        Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered));
+        Assert.That(result.AnsweredProbe, Is.False);
+        Assert.That(result.RoundTrip, Is.EqualTo(TimeSpan.Zero));
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void UnsolicitedAnnounceInAnEchoRequestIsAPeer(bool keyed)
+    {
+        var writer = new AnnounceWriter(Peer(keyed), Clock(), 7);
+        var message = new byte[writer.MessageLength];
+        writer.WriteUnsolicited(message);
+        var result = Ourselves(keyed, Clock(1000)).ClassifyIcmp(message, Target);
+        Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered));
+        Assert.That(result.AnsweredProbe, Is.False);
+        Assert.That(result.Authenticated, Is.EqualTo(keyed));
+        Assert.That(result.Data(message).ToArray(), Is.EqualTo(PeerData));
+    }
+
+    [Test]
+    public void WithoutAKeyAKeyedAnnounceIsAcceptedButUnauthenticated()
+    {
+        var announce = AnnounceAnswering(Probe(true, Target), true);
+        var result = Ourselves(false, Clock()).ClassifyIcmp(announce, Target);
+        Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered));
+        Assert.That(result.Authenticated, Is.False);
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public void AnotherScannersProbeIsReceivedAndOurAnswerRoundTrips(bool keyed)
+    {
+        // The peer scans us: we see its probe, answer it, and the peer recognises our answer.
+        var peerTag = new ValidationTag(Enumerable.Repeat((byte)0x5a, 16).ToArray());
+        var peerWriter = new ProbeWriter(Peer(keyed), peerTag);
+        var probe = new byte[peerWriter.MessageLength];
+        peerWriter.WriteMessage(probe, Timestamp);
+        peerWriter.SetTarget(probe, Us);
+
+        var ours = new PacketClassifier(new WireIdentity(OurNode, OurPort, keyed ? NetworkKey : default, "hi"u8), Tag(), Clock(3));
+        var seen = ours.ClassifyEthernet(Ethernet(Ipv6(Target, Us, probe)));
+        Assert.That(seen.Kind, Is.EqualTo(PacketKind.ProbeReceived), seen.ToString());
+        Assert.That(seen.NodeId, Is.EqualTo(PeerNode));
+        Assert.That(seen.Source, Is.EqualTo(Target));
+        Assert.That(seen.Authenticated, Is.EqualTo(keyed));
+
+        var announceWriter = new AnnounceWriter(new WireIdentity(OurNode, OurPort, keyed ? NetworkKey : default, "hi"u8), Clock(3), 99);
+        var answer = new byte[WireFormat.MaxProbeLength];
+        int length = announceWriter.WriteReply(answer, seen);
+        Assert.That(length, Is.LessThanOrEqualTo(seen.MessageLength), "an answer is never larger than the probe");
+
+        var peer = new PacketClassifier(Peer(keyed), peerTag, Clock(8));
+        var back = peer.ClassifyIcmp(answer.AsSpan(0, length), Us);
+        Assert.Multiple(() =>
+        {
+            Assert.That(back.Kind, Is.EqualTo(PacketKind.PeerDiscovered), back.ToString());
+            Assert.That(back.NodeId, Is.EqualTo(OurNode));
+            Assert.That(back.Port, Is.EqualTo(OurPort));
+            Assert.That(back.AnsweredProbe, Is.True);
+            Assert.That(back.RoundTrip, Is.EqualTo(TimeSpan.FromMilliseconds(8)));
+            Assert.That(back.Data(answer).ToArray(), Is.EqualTo("hi"u8.ToArray()));
+        });
+    }
+
+    [Test]
+    public void IgnoredPacketsAreCountedPerReason()
+    {
+        var classifier = Ourselves(false, Clock());
+        var ping = new byte[] { 129, 0, 0, 0, 0, 1, 0, 1, (byte)'a', (byte)'b', (byte)'c', (byte)'d' };
+        for (int i = 0; i < 3; i++)
+            classifier.ClassifyIcmp(ping, Target);
+        classifier.ClassifyIcmp(new byte[3], Target);
+        Assert.That(classifier.Ignored[IgnoreReason.NotWidescan], Is.EqualTo(3));
+        Assert.That(classifier.Ignored[IgnoreReason.Truncated], Is.EqualTo(1));
+        Assert.That(classifier.Ignored.Total, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void ApplicationDataRangePointsIntoTheClassifiedBytesForEachEntryPoint()
+    {
+        var classifier = Ourselves(false, Clock());
+        var announce = AnnounceAnswering(Probe(false, Target), false);
+        var ipv6 = Ipv6(Target, Us, announce);
+        var frame = Ethernet(ipv6);
+        Assert.That(classifier.ClassifyIcmp(announce, Target).Data(announce).ToArray(), Is.EqualTo(PeerData));
+        Assert.That(classifier.ClassifyIpv6(ipv6).Data(ipv6).ToArray(), Is.EqualTo(PeerData));
+        Assert.That(classifier.ClassifyEthernet(frame).Data(frame).ToArray(), Is.EqualTo(PeerData));
+    }
+}
