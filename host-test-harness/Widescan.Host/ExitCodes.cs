@@ -9,6 +9,12 @@ internal static class ExitCodes
     /// <summary><c>widescan plugins</c> found a plugin folder with a problem.</summary>
     public const int PluginProblems = 1;
 
+    /// <summary>A command could not do its work (no such generator, a device that cannot serve, I/O).</summary>
+    public const int Failure = 1;
+
     /// <summary>The command line is wrong.</summary>
     public const int Usage = 2;
+
+    /// <summary>Missing privilege (CAP_NET_RAW), as sysexits' EX_NOPERM.</summary>
+    public const int NoPermission = 77;
 }

@@ -24,6 +24,7 @@ internal static class WidescanCli
         // One line per command; each lives in Commands/<Name>Command.cs.
         root.Subcommands.Add(PluginsCommand.Create());
         root.Subcommands.Add(RipeCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return root;
     }
 

@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using Serilog;
+using Widescan.Contracts;
+
+namespace Widescan.Host.Commands;
+
+/// <summary>
+/// The target flags that <c>generate</c> and <c>scan</c> share, and their translation into a
+/// <see cref="TargetSpec"/>. Every problem is collected, so one run reports all of them.
+/// </summary>
+internal sealed class TargetOptions
+{
+    public Option<string[]> Prefix { get; } = new("--prefix")
+    {
+        Description = "An IPv6 prefix to scan (repeatable), e.g. 2001:db8::/112",
+        HelpName = "PREFIX",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<FileInfo[]> PrefixFile { get; } = new("--prefix-file")
+    {
+        Description = "A file of prefixes, one per line, '#' comments, optional 'window=/N' (the output of widescan ripe); repeatable",
+        HelpName = "FILE",
+    };
+
+    public Option<string[]> Exclude { get; } = new("--exclude") { Description = "A prefix never to scan (repeatable)", HelpName = "PREFIX" };
+
+    public Option<int?> SubnetBits { get; } = new("--subnet-bits")
+    {
+        Description = "Window scan: vary the bits from each prefix's length up to N and fill the rest from --iid",
+        HelpName = "N",
+    };
+
+    public Option<string?> Iid { get; } = new("--iid")
+    {
+        Description = "Interface identifier of a window scan: ::1 | low:1-ff | random | eui64:00:50:56[,OUI...] | ipv4:192.0.2.0/24 (default ::1)",
+        HelpName = "PATTERN",
+    };
+
+    public Option<string?> Seed { get; } = new("--seed")
+    {
+        Description = "Key of the pseudo-random order (decimal or 0x hex); random and logged when omitted. Shards and resumes need the same seed",
+        HelpName = "SEED",
+    };
+
+    public Option<string?> Shard { get; } = new("--shard") { Description = "Take shard I of N (0-based), e.g. 0/4", HelpName = "I/N" };
+
+    public Option<ulong> Start { get; } = new("--start") { Description = "Start at this cursor (a position saved by an earlier run)", HelpName = "CURSOR" };
+
+    public Option<bool> AllowReserved { get; } = new("--allow-reserved")
+    {
+        Description = "Lift the default blocklist of reserved ranges (documentation, loopback, ULA, multicast, ...). Only for labs",
+    };
+
+    public Option<string> Generator { get; } = new("--generator")
+    {
+        Description = "The address generator: auto (a real GPU when one serves, else cpu) | cpu | gpu | a plugin's generator name",
+        HelpName = "NAME",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string?> GpuDevice { get; } = new("--gpu-device")
+    {
+        Description = "For --generator gpu: the GPU to use (index or name), or 'emulator' to run the kernel on ILGPU's CPU accelerator (slow; for checks)",
+        HelpName = "DEVICE",
+    };
+
+    /// <summary>Adds every target flag to a command.</summary>
+    public void AddTo(Command command)
+    {
+        foreach (Option option in new Option[] { Prefix, PrefixFile, Exclude, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
+            command.Options.Add(option);
+    }
+
+    /// <summary>Builds the spec, or returns null with every problem in <paramref name="errors"/>.</summary>
+    public TargetSpec? Build(ParseResult parseResult, List<string> errors)
+    {
+        var include = new List<Ipv6Prefix>();
+        var fileWindows = new SortedSet<int>();
+        var unwindowedFromFile = 0;
+        foreach (var text in parseResult.GetValue(Prefix) ?? [])
+            AddPrefix(text, "--prefix", include, errors);
+        foreach (var file in parseResult.GetValue(PrefixFile) ?? [])
+            ReadPrefixFile(file, include, fileWindows, ref unwindowedFromFile, errors);
+
+        var exclude = new List<Ipv6Prefix>();
+        foreach (var text in parseResult.GetValue(Exclude) ?? [])
+            AddPrefix(text, "--exclude", exclude, errors);
+
+        var subnetBits = parseResult.GetValue(SubnetBits);
+        if (subnetBits is null && fileWindows.Count > 0)
+        {
+            // One spec has one window; a file whose entries disagree cannot be scanned as one.
+            if (fileWindows.Count > 1 || unwindowedFromFile > 0 || (parseResult.GetValue(Prefix)?.Length ?? 0) > 0)
+                errors.Add($"the prefixes carry different windows ({string.Join(", ", fileWindows.Select(w => "/" + w))}{(unwindowedFromFile > 0 ? " and none" : "")}): give --subnet-bits, or split the prefix file by window");
+            else
+                subnetBits = fileWindows.Min;
+        }
+
+        IidPattern? iid = null;
+        if (parseResult.GetValue(Iid) is { } iidText)
+        {
+            try
+            {
+                iid = IidPattern.Parse(iidText);
+            }
+            catch (FormatException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+        else if (subnetBits is not null)
+        {
+            iid = IidPattern.Fixed(1);
+        }
+
+        var shard = ShardSpec.Whole;
+        if (parseResult.GetValue(Shard) is { } shardText)
+        {
+            try
+            {
+                shard = ShardSpec.Parse(shardText);
+            }
+            catch (FormatException e)
+            {
+                errors.Add(e.Message);
+            }
+        }
+
+        var seed = ParseSeed(parseResult.GetValue(Seed), errors);
+        if (errors.Count > 0)
+            return null;
+
+        var spec = new TargetSpec
+        {
+            Include = include,
+            Exclude = exclude,
+            SubnetBits = subnetBits,
+            Iid = iid,
+            Seed = seed,
+            Shard = shard,
+            StartCursor = parseResult.GetValue(Start),
+            AllowReserved = parseResult.GetValue(AllowReserved),
+        };
+        errors.AddRange(spec.Validate());
+        if (errors.Count > 0)
+            return null;
+        WarnAboutReserved(spec);
+        return spec;
+    }
+
+    private static void WarnAboutReserved(TargetSpec spec)
+    {
+        if (spec.AllowReserved)
+            return;
+        foreach (var prefix in spec.Include)
+        {
+            if (ReservedPrefixes.FindOverlap(prefix) is { } reserved)
+            {
+                Log.Warning(reserved.Prefix.Contains(prefix)
+                    ? "{Prefix} lies inside the reserved {Reserved}: none of it will be scanned (--allow-reserved lifts the blocklist, for labs)"
+                    : "{Prefix} overlaps the reserved {Reserved}: that part is skipped (--allow-reserved lifts the blocklist, for labs)",
+                    prefix.ToString(), reserved.ToString());
+            }
+        }
+    }
+
+    private static void AddPrefix(string text, string flag, List<Ipv6Prefix> into, List<string> errors)
+    {
+        if (Ipv6Prefix.TryParse(text, out var prefix, out var error))
+            into.Add(prefix);
+        else
+            errors.Add($"{flag}: {error}");
+    }
+
+    private static void ReadPrefixFile(FileInfo file, List<Ipv6Prefix> include, SortedSet<int> windows, ref int unwindowed, List<string> errors)
+    {
+        PrefixListReadResult result;
+        try
+        {
+            using var reader = file.OpenText();
+            result = PrefixList.Read(reader);
+        }
+        catch (IOException e)
+        {
+            errors.Add($"--prefix-file {file.FullName}: {e.Message}");
+            return;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            errors.Add($"--prefix-file {file.FullName}: {e.Message}");
+            return;
+        }
+
+        foreach (var error in result.Errors)
+            errors.Add($"--prefix-file {file.Name}: {error}");
+        foreach (var entry in result.Entries)
+        {
+            include.Add(entry.Prefix);
+            if (entry.SubnetBits is { } bits)
+                windows.Add(bits);
+            else
+                unwindowed++;
+        }
+    }
+
+    private static ulong ParseSeed(string? text, List<string> errors)
+    {
+        if (text is null)
+            return BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
+            ? ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seed)
+            : ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seed);
+        if (!ok)
+            errors.Add($"--seed '{text}' is not a 64-bit number (decimal or 0x hex)");
+        return seed;
+    }
+}
