@@ -17,18 +17,23 @@ internal abstract class AddressStreamBase : IAddressStream
         Space = TargetSpace.Build(spec);
         foreach (var warning in Space.Warnings)
             GenerationLog.Logger.Warning("Target space: {Warning}", warning);
-        Plan = ScanPlan.Create(Space, spec, out var positions);
-        Positions = positions;
+        Plan = ScanPlan.Create(Space, spec, out positions);
         if (spec.StartCursor > positions)
             throw new TargetSpecException([$"start cursor {spec.StartCursor} is past the end of shard {spec.Shard} ({positions} positions after exclusions)"]);
-        Cursor = spec.StartCursor;
+        cursor = spec.StartCursor;
     }
 
-    /// <inheritdoc />
-    public ulong Positions { get; }
+    // Kept in 128 bits: one shard of a whole /64 holds 2^64 positions, one more than a ulong counts.
+    private readonly UInt128 positions;
+    private UInt128 cursor;
 
     /// <inheritdoc />
-    public ulong Cursor { get; private set; }
+    /// <remarks>A shard of 2^64 positions reports <see cref="ulong.MaxValue"/>.</remarks>
+    public ulong Positions => Saturate(positions);
+
+    /// <inheritdoc />
+    /// <remarks>Saturates at <see cref="ulong.MaxValue"/> in a shard of 2^64 positions.</remarks>
+    public ulong Cursor => Saturate(cursor);
 
     /// <summary>The target space.</summary>
     protected TargetSpace Space { get; }
@@ -41,12 +46,12 @@ internal abstract class AddressStreamBase : IAddressStream
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var written = 0;
-        while (written < batch.Length && Cursor < Positions)
+        while (written < batch.Length && cursor < positions)
         {
-            var count = (int)Math.Min((ulong)(batch.Length - written), Positions - Cursor);
+            var count = (int)UInt128.Min((UInt128)(batch.Length - written), positions - cursor);
             var run = batch.Slice(written, count);
-            Generate(Cursor, run);
-            Cursor += (ulong)count;
+            Generate((ulong)cursor, run);
+            cursor += (ulong)count;
             written += Space.HasPartialExclusions ? DropExcluded(run) : count;
         }
 
@@ -73,6 +78,8 @@ internal abstract class AddressStreamBase : IAddressStream
     protected virtual void Dispose(bool disposing)
     {
     }
+
+    private static ulong Saturate(UInt128 value) => value > ulong.MaxValue ? ulong.MaxValue : (ulong)value;
 
     private int DropExcluded(Span<UInt128> run)
     {

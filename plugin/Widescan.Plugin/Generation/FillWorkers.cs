@@ -73,7 +73,8 @@ internal sealed unsafe class FillWorkers : IDisposable
     public void Dispose()
     {
         stopping = true;
-        wake.Release(threads.Length);
+        if (threads.Length > 0)
+            wake.Release(threads.Length);
         foreach (var thread in threads)
             thread.Join();
         wake.Dispose();

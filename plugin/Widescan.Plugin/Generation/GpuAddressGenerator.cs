@@ -78,7 +78,18 @@ internal sealed class GpuAddressGenerator : IAddressGenerator, IDisposable
             if (probed)
                 return device;
             probed = true;
-            device = GpuDevice.TryOpen(Device, out var reason);
+            string reason;
+            try
+            {
+                device = GpuDevice.TryOpen(Device, out reason);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A driver or ILGPU failure makes the generator unavailable with the reason; it must not crash a host.
+                device = null;
+                reason = $"the GPU could not be opened: {e.GetType().Name}: {e.Message}";
+            }
+
             if (device is null)
             {
                 failure = reason;

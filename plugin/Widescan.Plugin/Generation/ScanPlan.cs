@@ -19,12 +19,12 @@ internal struct ScanPlan
     /// <summary>This shard's index i and the shard count n.</summary>
     public ulong ShardIndex, ShardCount;
 
-    /// <summary>Creates the plan of a space for a spec's seed and shard; positions is how many sequence numbers the shard holds.</summary>
-    public static ScanPlan Create(TargetSpace space, TargetSpec spec, out ulong positions)
+    /// <summary>Creates the plan of a space for a spec's seed and shard; positions is how many sequence numbers the shard holds (2^64 for a whole /64 in one shard).</summary>
+    public static ScanPlan Create(TargetSpace space, TargetSpec spec, out UInt128 positions)
     {
         var n = (UInt128)(uint)spec.Shard.Count;
         var i = (UInt128)(uint)spec.Shard.Index;
-        positions = space.Count <= i ? 0 : (ulong)((space.Count - i + n - 1) / n);
+        positions = space.Count <= i ? 0 : (space.Count - i + n - 1) / n;
         return new ScanPlan
         {
             Order = FeistelPermutation.Create(space.Count == 0 ? 0 : (ulong)(space.Count - 1), spec.Seed),
