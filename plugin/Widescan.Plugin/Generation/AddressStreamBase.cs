@@ -58,6 +58,14 @@ internal abstract class AddressStreamBase : IAddressStream
         return written;
     }
 
+    /// <summary>Moves the cursor (a resume without reopening; the benchmarks replay a small space with it).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The cursor is past the end of the shard.</exception>
+    internal void Seek(ulong position)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((UInt128)position, positions);
+        cursor = position;
+    }
+
     /// <summary>Writes the targets of sequence numbers first, first + 1, ... into the run.</summary>
     protected abstract void Generate(ulong first, Span<UInt128> run);
 
