@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using Widescan.Contracts;
+using Widescan.Plugin.Targets;
+
+namespace Widescan.Plugin.Generation;
+
+/// <summary>
+/// The GPU generator's stream: the tables go to the device once, the output buffer and a page-locked
+/// host buffer are reused (grown only when a caller asks for a larger batch), and each batch is one
+/// kernel launch and one pinned copy back.
+/// </summary>
+internal sealed class GpuAddressStream : AddressStreamBase
+{
+    private readonly GpuDevice device;
+    private readonly AcceleratorStream stream;
+    private readonly MemoryBuffer1D<TargetSegment, Stride1D.Dense> segments;
+    private readonly MemoryBuffer1D<uint, Stride1D.Dense> ouis;
+    private MemoryBuffer1D<Address128, Stride1D.Dense>? output;
+    private PageLockedArray1D<Address128>? host;
+
+    /// <summary>Opens the stream on a device.</summary>
+    public GpuAddressStream(TargetSpec spec, GpuDevice device)
+        : base(spec)
+    {
+        this.device = device;
+        var accelerator = device.Accelerator;
+        stream = accelerator.CreateStream();
+        segments = accelerator.Allocate1D(Space.Segments);
+        ouis = accelerator.Allocate1D(Space.Ouis);
+    }
+
+    /// <inheritdoc />
+    protected override void Generate(ulong first, Span<UInt128> run)
+    {
+        EnsureCapacity(run.Length);
+        var view = output!.View.SubView(0, run.Length);
+        device.Kernel(stream, run.Length, Plan, first, view,
+            new ViewTable<TargetSegment>(segments.View), new ViewTable<uint>(ouis.View));
+        view.CopyTo(stream, host!.ArrayView.SubView(0, run.Length));
+        stream.Synchronize();
+        MemoryMarshal.Cast<Address128, UInt128>(host.Span[..run.Length]).CopyTo(run);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (!disposing)
+            return;
+        output?.Dispose();
+        host?.Dispose();
+        segments.Dispose();
+        ouis.Dispose();
+        stream.Dispose();
+    }
+
+    private void EnsureCapacity(int length)
+    {
+        if (output is not null && output.Length >= length)
+            return;
+        output?.Dispose();
+        host?.Dispose();
+        output = device.Accelerator.Allocate1D<Address128>(length);
+        host = device.Accelerator.AllocatePageLocked1D<Address128>(length);
+    }
+}

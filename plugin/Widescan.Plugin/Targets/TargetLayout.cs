@@ -1,0 +1,59 @@
+namespace Widescan.Plugin.Targets;
+
+/// <summary>How the identifier bits [SubnetBits, 128) of a target are filled (a kernel-friendly form of the IID pattern).</summary>
+internal enum IidFill
+{
+    /// <summary>First + identifier index: no window (First = 0), fixed, low-byte range and IPv4-embedded patterns.</summary>
+    Offset = 0,
+
+    /// <summary>A keyed hash of the subnet, masked to the identifier bits.</summary>
+    Random = 1,
+
+    /// <summary>A modified EUI-64 of OUI[index / 2^24] and the 24 low bits of the index.</summary>
+    Eui64 = 2,
+}
+
+/// <summary>
+/// One contiguous run of the target space after exclusions and the blocklist are subtracted: subnets
+/// from <see cref="BaseHi"/>:<see cref="BaseLo"/> upwards, holding the indexes from <see cref="Start"/>
+/// up to the next segment's start.
+/// </summary>
+internal struct TargetSegment
+{
+    /// <summary>The first subnet's address (identifier bits zero), high and low 64 bits.</summary>
+    public ulong BaseHi, BaseLo;
+
+    /// <summary>The first index of [0, N) that falls in this segment (the prefix sum of the ones before).</summary>
+    public ulong Start;
+}
+
+/// <summary>
+/// Everything but the tables that maps an index of [0, N) to a target: the window shape and the IID
+/// pattern, in plain fields so that an ILGPU kernel can take it by value.
+/// </summary>
+internal struct TargetLayout
+{
+    /// <summary>The identifier bits: 128 - SubnetBits, or 0 without a window (each address is its own subnet).</summary>
+    public int HostShift;
+
+    /// <summary>log2 of the identifiers per subnet when that is a power of two, else -1 (then <see cref="PerSubnet"/> divides).</summary>
+    public int PerSubnetShift;
+
+    /// <summary>The identifiers per subnet when not a power of two (then below 2^64).</summary>
+    public ulong PerSubnet;
+
+    /// <summary>How identifiers are filled.</summary>
+    public IidFill Fill;
+
+    /// <summary>The first identifier (Offset fill).</summary>
+    public ulong FirstHi, FirstLo;
+
+    /// <summary>The mask of the identifier bits (Random fill).</summary>
+    public ulong IidMaskHi, IidMaskLo;
+
+    /// <summary>The keys of random identifiers, derived from the seed.</summary>
+    public ulong RandomKey0, RandomKey1;
+
+    /// <summary>How many segments the table holds (at least 1 when N &gt; 0).</summary>
+    public int SegmentCount;
+}

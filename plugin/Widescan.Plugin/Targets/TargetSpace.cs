@@ -1,0 +1,187 @@
+using Widescan.Contracts;
+
+namespace Widescan.Plugin.Targets;
+
+/// <summary>
+/// The targets of a <see cref="TargetSpec"/> as a dense index space [0, N): the merged includes minus
+/// the exclusions and the blocklist, cut into segments indexed by prefix sums, each index mapping to one
+/// target without state. Building it costs time and memory in the number of prefixes, never their size.
+/// </summary>
+/// <remarks>
+/// Exclusions as long as the subnet window or shorter remove whole subnets and are subtracted up front,
+/// so positions stay dense. Exclusions longer than the window (a /128 inside a /64 window, say) remove
+/// identifiers inside a subnet; those are kept in <see cref="PartialExclusions"/> and the stream skips
+/// the targets they hold (the cursor still advances), a bounded amount of work.
+/// </remarks>
+internal sealed class TargetSpace
+{
+    private readonly UInt128[] partialFirst;
+    private readonly UInt128[] partialLast;
+
+    private TargetSpace(TargetLayout layout, TargetSegment[] segments, uint[] ouis, UInt128 count,
+        List<SubnetRange> partial, IReadOnlyList<string> warnings)
+    {
+        Layout = layout;
+        Segments = segments;
+        Ouis = ouis;
+        Count = count;
+        partialFirst = partial.Select(r => r.First).ToArray();
+        partialLast = partial.Select(r => r.Last).ToArray();
+        Warnings = warnings;
+    }
+
+    /// <summary>The window shape and IID pattern in kernel form.</summary>
+    public TargetLayout Layout { get; }
+
+    /// <summary>The segments, pinned so that the CPU path can read them through a pointer.</summary>
+    public TargetSegment[] Segments { get; }
+
+    /// <summary>The OUIs of an EUI-64 pattern (one unused entry otherwise), pinned.</summary>
+    public uint[] Ouis { get; }
+
+    /// <summary>N: the number of indexes, at most 2^64.</summary>
+    public UInt128 Count { get; }
+
+    /// <summary>Whether any exclusion falls inside a subnet, so that targets must be checked one by one.</summary>
+    public bool HasPartialExclusions => partialFirst.Length > 0;
+
+    /// <summary>The ranges of addresses excluded inside subnets, sorted and merged.</summary>
+    public int PartialExclusions => partialFirst.Length;
+
+    /// <summary>What the user should know: includes that yield nothing and why.</summary>
+    public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>Builds the space of a spec.</summary>
+    /// <exception cref="TargetSpecException">The spec is invalid.</exception>
+    public static TargetSpace Build(TargetSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.EnsureValid();
+        var window = spec.SubnetBits ?? 128;
+        var hostShift = 128 - window;
+        var warnings = new List<string>();
+        var includes = spec.MergedIncludes();
+
+        var blocked = new List<(Ipv6Prefix Prefix, string Why)>();
+        foreach (var prefix in spec.Exclude)
+            blocked.Add((prefix, $"excluded prefix {prefix}"));
+        if (!spec.AllowReserved)
+        {
+            foreach (var entry in ReservedPrefixes.Default)
+                blocked.Add((entry.Prefix, $"blocklist entry {entry} (lift it with --allow-reserved)"));
+        }
+
+        foreach (var include in includes)
+        {
+            var cover = blocked.FirstOrDefault(b => b.Prefix.Contains(include));
+            if (cover.Why is not null)
+                warnings.Add($"prefix {include} lies entirely inside the {cover.Why}: it yields no targets");
+        }
+
+        var whole = new List<SubnetRange>();
+        var partial = new List<SubnetRange>();
+        foreach (var (prefix, _) in blocked)
+        {
+            if (!includes.Any(i => i.Overlaps(prefix)))
+                continue;
+            if (prefix.Length <= window)
+                whole.Add(new SubnetRange(prefix.Network >> hostShift, prefix.LastAddress >> hostShift));
+            else
+                partial.Add(new SubnetRange(prefix.Network, prefix.LastAddress));
+        }
+
+        var ranges = SubnetRanges.Subtract(
+            SubnetRanges.Normalize(includes.Select(p => new SubnetRange(p.Network >> hostShift, p.LastAddress >> hostShift))),
+            SubnetRanges.Normalize(whole));
+
+        var layout = LayoutOf(spec, hostShift);
+        var perSubnet = spec.Iid?.CountPerSubnet ?? UInt128.One;
+        var segments = GC.AllocateArray<TargetSegment>(Math.Max(1, ranges.Count), pinned: true);
+        UInt128 total = 0;
+        for (var k = 0; k < ranges.Count; k++)
+        {
+            var baseAddress = ranges[k].First << hostShift;
+            segments[k] = new TargetSegment { BaseHi = (ulong)(baseAddress >> 64), BaseLo = (ulong)baseAddress, Start = (ulong)total };
+            total += ranges[k].Count * perSubnet;
+        }
+
+        layout.SegmentCount = Math.Max(1, ranges.Count);
+        var ouiList = spec.Iid?.Kind == IidPatternKind.Eui64 ? spec.Iid.Ouis : [];
+        var ouis = GC.AllocateArray<uint>(Math.Max(1, ouiList.Count), pinned: true);
+        for (var k = 0; k < ouiList.Count; k++)
+            ouis[k] = ouiList[k];
+
+        return new TargetSpace(layout, segments, ouis, total, SubnetRanges.Normalize(partial), warnings);
+    }
+
+    /// <summary>The target at an index (not for hot paths: the stream calls <see cref="TargetMapping"/> directly).</summary>
+    public unsafe UInt128 TargetAt(ulong index)
+    {
+        if (index >= Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"the space holds {Count} targets");
+        fixed (TargetSegment* segments = Segments)
+        fixed (uint* ouis = Ouis)
+        {
+            var layout = Layout;
+            TargetMapping.Map(layout, new PinnedTable<TargetSegment>(segments), new PinnedTable<uint>(ouis), index, out var hi, out var lo);
+            return new UInt128(hi, lo);
+        }
+    }
+
+    /// <summary>Whether an exclusion inside a subnet holds the address.</summary>
+    public bool IsPartiallyExcluded(UInt128 address)
+    {
+        var k = Array.BinarySearch(partialFirst, address);
+        if (k >= 0)
+            return true;
+        k = ~k - 1;
+        return k >= 0 && address <= partialLast[k];
+    }
+
+    private static TargetLayout LayoutOf(TargetSpec spec, int hostShift)
+    {
+        var perSubnet = spec.Iid?.CountPerSubnet ?? UInt128.One;
+        var layout = new TargetLayout { HostShift = hostShift, PerSubnetShift = -1, Fill = IidFill.Offset };
+        if (UInt128.IsPow2(perSubnet))
+            layout.PerSubnetShift = (int)UInt128.Log2(perSubnet);
+        else
+            layout.PerSubnet = (ulong)perSubnet;
+
+        var iid = spec.Iid;
+        if (iid is null)
+            return layout;
+        switch (iid.Kind)
+        {
+            case IidPatternKind.Fixed or IidPatternKind.LowRange:
+                layout.FirstHi = (ulong)(iid.First >> 64);
+                layout.FirstLo = (ulong)iid.First;
+                break;
+            case IidPatternKind.Ipv4Embedded:
+                layout.FirstLo = iid.Ipv4Network;
+                break;
+            case IidPatternKind.Eui64:
+                layout.Fill = IidFill.Eui64;
+                break;
+            case IidPatternKind.Random:
+                var mask = hostShift == 0 ? UInt128.Zero : UInt128.MaxValue >> (128 - hostShift);
+                layout.Fill = IidFill.Random;
+                layout.IidMaskHi = (ulong)(mask >> 64);
+                layout.IidMaskLo = (ulong)mask;
+                var state = spec.Seed ^ 0x5753_434E_5241_4E44UL; // "WSCNRAND": independent of the order's keys
+                layout.RandomKey0 = Generation.FeistelPermutation.SplitMix(ref state);
+                layout.RandomKey1 = Generation.FeistelPermutation.SplitMix(ref state);
+                break;
+        }
+
+        return layout;
+    }
+}
+
+/// <summary>A table in pinned host memory, read through a pointer (the CPU side of <see cref="ITable{T}"/>).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+internal readonly unsafe struct PinnedTable<T>(T* items) : ITable<T>
+    where T : unmanaged
+{
+    /// <inheritdoc />
+    public T this[int index] => items[index];
+}

@@ -1,0 +1,57 @@
+using Widescan.Contracts;
+using Widescan.Plugin.Generation;
+
+namespace Widescan.Tests.Generation;
+
+/// <summary>The GPU kernel on ILGPU's CPU accelerator must give the CPU generator's exact output.</summary>
+[NonParallelizable]
+public class GpuEmulatorTests
+{
+    private GpuAddressGenerator emulator = null!;
+
+    [OneTimeSetUp]
+    public void StartEmulator() => emulator = new GpuAddressGenerator { Device = GpuDevice.Emulator };
+
+    [OneTimeTearDown]
+    public void StopEmulator() => emulator.Dispose();
+
+    private static IEnumerable<TestCaseData> Specs()
+    {
+        yield return new TestCaseData(Streams.Spec("2001:db8::/112", 77)).SetName("A112");
+        yield return new TestCaseData(Streams.Spec("2001:db8::/48", 5) with { SubnetBits = 64, Iid = IidPattern.Parse("random") }).SetName("WindowRandom");
+        yield return new TestCaseData(Streams.Spec("2001:db8::/60", 6) with { SubnetBits = 64, Iid = IidPattern.Parse("eui64:00:50:56"), Shard = new ShardSpec(0, 256) }).SetName("WindowEui64Sharded");
+        yield return new TestCaseData(Streams.Spec("2001:db8::/56", 9) with { SubnetBits = 64, Iid = IidPattern.Parse("low:1-ff") }).SetName("WindowLowRange");
+        yield return new TestCaseData(Streams.Spec("2001:db8::/110", 3, "2001:db8::1:0/112", "2001:db8::77/128") with { Shard = new ShardSpec(2, 3) }).SetName("ShardedWithExclusions");
+        yield return new TestCaseData(Streams.Spec("2001:db8::/112", 12) with { Shard = new ShardSpec(1, 2), StartCursor = 12_345 }).SetName("Resumed");
+    }
+
+    [TestCaseSource(nameof(Specs))]
+    public void KernelOutputEqualsTheCpuGenerator(TargetSpec spec)
+    {
+        Assert.That(emulator.Availability.IsAvailable, Is.True, emulator.Availability.Reason);
+        var cpu = Streams.Drain(Streams.Cpu(), spec, batch: 10_000);
+        var gpu = Streams.Drain(emulator, spec, batch: 10_000);
+        Assert.That(cpu, Is.Not.Empty);
+        Assert.That(gpu, Is.EqualTo(cpu));
+    }
+
+    [Test]
+    public void AutoNeverPicksTheEmulator()
+    {
+        using var auto = new AutoAddressGenerator(new GpuAddressGenerator { Device = GpuDevice.Emulator }, Streams.Cpu());
+        Assert.That(auto.Chosen.Name, Is.EqualTo("cpu"));
+    }
+
+    [Test]
+    public void WithoutAGpuTheGpuGeneratorSaysSo()
+    {
+        using var gpu = new GpuAddressGenerator { Device = "auto" };
+        Assume.That(gpu.HasRealGpu, Is.False, "this machine has a real GPU, so the no-GPU path cannot be observed here");
+        Assert.That(gpu.Availability.IsAvailable, Is.False);
+        Assert.That(gpu.Availability.Reason, Does.Contain("no usable GPU").Or.Contain("ILGPU could not start"));
+        var e = Assert.Throws<InvalidOperationException>(() => gpu.Open(Streams.Spec("2001:db8::/120")));
+        Assert.That(e!.Message, Does.Contain("gpu generator cannot serve"));
+        using var auto = new AutoAddressGenerator(new GpuAddressGenerator { Device = "auto" }, Streams.Cpu());
+        Assert.That(auto.Chosen.Name, Is.EqualTo("cpu"));
+    }
+}
