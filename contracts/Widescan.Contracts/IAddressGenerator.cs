@@ -30,8 +30,9 @@ public interface IAddressGenerator
 public interface IAddressStream : IDisposable
 {
     /// <summary>
-    /// The positions this shard holds (before excluded and blocklisted targets are skipped): the end
-    /// value of <see cref="Cursor"/>.
+    /// The positions this shard holds: the end value of <see cref="Cursor"/>. Exclusions and the
+    /// blocklist are subtracted before the permutation, so nearly every position is a target; only an
+    /// exclusion finer than the subnet window leaves positions that are skipped.
     /// </summary>
     ulong Positions { get; }
 

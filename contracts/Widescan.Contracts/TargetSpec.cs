@@ -40,8 +40,9 @@ public sealed record TargetSpec
     public bool AllowReserved { get; init; }
 
     /// <summary>
-    /// The number of targets before exclusions and the blocklist are subtracted: the size of the
-    /// keyed permutation. Meaningful only for a valid spec.
+    /// The number of targets before exclusions and the blocklist are subtracted: an upper bound of the
+    /// keyed permutation's size (generators subtract exclusions before permuting). Saturates at
+    /// <see cref="UInt128.MaxValue"/> so that an oversized spec can still be reported.
     /// </summary>
     public UInt128 PlannedTargets
     {
