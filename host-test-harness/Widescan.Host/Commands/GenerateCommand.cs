@@ -12,8 +12,9 @@ namespace Widescan.Host.Commands;
 /// </summary>
 internal static class GenerateCommand
 {
-    // Large enough that a GPU generator amortises its transfer, small enough to stay in cache.
-    private const int BatchSize = 16_384;
+    // 4 MiB of addresses: large enough that the generator's threads (or a GPU transfer) amortise
+    // their start, measured faster than 16k on the 2-core machine (docs/benchmarks.md).
+    private const int BatchSize = 1 << 18;
 
     public static Command Create()
     {
