@@ -13,7 +13,7 @@ public sealed record ScanState
     /// <summary>The format version of the file.</summary>
     public int Version { get; init; } = 1;
 
-    /// <summary>The include prefixes, canonical text.</summary>
+    /// <summary>The include prefixes, canonical text, each with its own window when it has one.</summary>
     public IReadOnlyList<string> Include { get; init; } = [];
 
     /// <summary>The exclude prefixes, canonical text.</summary>
@@ -49,7 +49,7 @@ public sealed record ScanState
         ArgumentNullException.ThrowIfNull(spec);
         return new ScanState
         {
-            Include = spec.Include.Select(p => p.ToString()).ToArray(),
+            Include = spec.Include.Select(p => spec.PrefixWindows.TryGetValue(p, out var w) ? $"{p} window=/{w}" : p.ToString()).ToArray(),
             Exclude = spec.Exclude.Select(p => p.ToString()).ToArray(),
             SubnetBits = spec.SubnetBits,
             Iid = spec.Iid?.ToString(),

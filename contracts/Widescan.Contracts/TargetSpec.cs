@@ -24,6 +24,13 @@ public sealed record TargetSpec
     /// <summary>Window scans: the length of the subnets whose identifiers come from <see cref="Iid"/>.</summary>
     public int? SubnetBits { get; init; }
 
+    /// <summary>
+    /// Windows of single includes, overriding <see cref="SubnetBits"/> for them: how a prefix list from
+    /// the RIPE import (an AGGREGATED-BY-LIR object's assignment-size) probes one address per end site
+    /// while other prefixes use other windows. Once any include has a window, every include needs one.
+    /// </summary>
+    public IReadOnlyDictionary<Ipv6Prefix, int> PrefixWindows { get; init; } = new Dictionary<Ipv6Prefix, int>();
+
     /// <summary>The identifier pattern of a window scan; required with <see cref="SubnetBits"/>.</summary>
     public IidPattern? Iid { get; init; }
 
@@ -60,6 +67,12 @@ public sealed record TargetSpec
         }
     }
 
+    /// <summary>Whether this is a window scan: <see cref="SubnetBits"/> or any <see cref="PrefixWindows"/> is set.</summary>
+    public bool HasWindows => SubnetBits is not null || PrefixWindows.Count > 0;
+
+    /// <summary>The window of an include: its own, else <see cref="SubnetBits"/>, else null (every address).</summary>
+    public int? WindowOf(Ipv6Prefix prefix) => PrefixWindows.TryGetValue(prefix, out var window) ? window : SubnetBits;
+
     /// <summary>The includes with those inside another include dropped, in address order.</summary>
     public IReadOnlyList<Ipv6Prefix> MergedIncludes()
     {
@@ -84,20 +97,39 @@ public sealed record TargetSpec
         if (!Shard.IsValid)
             errors.Add($"shard {Shard.Index}/{Shard.Count} is invalid: the index must be 0 to N-1 and N at least 1");
 
-        if (SubnetBits is { } bits)
+        if (SubnetBits is { } bits && bits is < 1 or > 128)
+            errors.Add($"subnet bits {bits} out of range (1-128)");
+        foreach (var (prefix, window) in PrefixWindows)
         {
-            if (bits is < 1 or > 128)
-                errors.Add($"subnet bits {bits} out of range (1-128)");
+            if (Include?.Contains(prefix) != true)
+                errors.Add($"a window is given for {prefix}, which is not an include prefix");
+            if (window < prefix.Length || window > 128)
+                errors.Add($"the window /{window} of {prefix} must be between its length and 128");
+        }
+
+        if (HasWindows)
+        {
             if (Iid is null)
-                errors.Add($"--subnet-bits {bits} needs an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
-            foreach (var prefix in Include ?? [])
             {
-                if (prefix.Length > bits)
-                    errors.Add($"prefix {prefix} is longer than the subnet window /{bits}: shorten the window or the prefix");
+                errors.Add(SubnetBits is { } b
+                    ? $"--subnet-bits {b} needs an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)"
+                    : "windowed prefixes need an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
             }
 
-            if (Iid is not null && bits is >= 1 and <= 128 && Iid.RequiredBits > 128 - bits)
-                errors.Add($"IID pattern {Iid} needs {Iid.RequiredBits} bits but /{bits} leaves {128 - bits}");
+            foreach (var prefix in Include ?? [])
+            {
+                if (WindowOf(prefix) is not { } window)
+                    errors.Add($"prefix {prefix} has no window while others have one: give --subnet-bits, or a window for every prefix");
+                else if (prefix.Length > window)
+                    errors.Add($"prefix {prefix} is longer than the subnet window /{window}: shorten the window or the prefix");
+            }
+
+            var windows = (Include ?? []).Select(WindowOf).OfType<int>().Where(w => w is >= 1 and <= 128).Distinct();
+            foreach (var window in windows)
+            {
+                if (Iid is not null && Iid.RequiredBits > 128 - window)
+                    errors.Add($"IID pattern {Iid} needs {Iid.RequiredBits} bits but /{window} leaves {128 - window}");
+            }
         }
         else if (Iid is not null)
         {
@@ -134,7 +166,7 @@ public sealed record TargetSpec
 
     private UInt128 TargetsIn(Ipv6Prefix prefix)
     {
-        if (SubnetBits is not { } bits || Iid is null)
+        if (WindowOf(prefix) is not { } bits || Iid is null)
             return prefix.Length == 0 ? UInt128.MaxValue : prefix.Size;
         var subnetBits = bits - prefix.Length;
         var perSubnet = Iid.CountPerSubnet;

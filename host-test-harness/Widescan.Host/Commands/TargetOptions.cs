@@ -78,26 +78,19 @@ internal sealed class TargetOptions
     public TargetSpec? Build(ParseResult parseResult, List<string> errors)
     {
         var include = new List<Ipv6Prefix>();
-        var fileWindows = new SortedSet<int>();
-        var unwindowedFromFile = 0;
+        var windows = new Dictionary<Ipv6Prefix, int>();
         foreach (var text in parseResult.GetValue(Prefix) ?? [])
             AddPrefix(text, "--prefix", include, errors);
         foreach (var file in parseResult.GetValue(PrefixFile) ?? [])
-            ReadPrefixFile(file, include, fileWindows, ref unwindowedFromFile, errors);
+            ReadPrefixFile(file, include, windows, errors);
 
         var exclude = new List<Ipv6Prefix>();
         foreach (var text in parseResult.GetValue(Exclude) ?? [])
             AddPrefix(text, "--exclude", exclude, errors);
 
+        // A prefix file's windows (RIPE assignment sizes) apply to their own prefixes; --subnet-bits to the rest.
         var subnetBits = parseResult.GetValue(SubnetBits);
-        if (subnetBits is null && fileWindows.Count > 0)
-        {
-            // One spec has one window; a file whose entries disagree cannot be scanned as one.
-            if (fileWindows.Count > 1 || unwindowedFromFile > 0 || (parseResult.GetValue(Prefix)?.Length ?? 0) > 0)
-                errors.Add($"the prefixes carry different windows ({string.Join(", ", fileWindows.Select(w => "/" + w))}{(unwindowedFromFile > 0 ? " and none" : "")}): give --subnet-bits, or split the prefix file by window");
-            else
-                subnetBits = fileWindows.Min;
-        }
+        var windowed = subnetBits is not null || windows.Count > 0;
 
         IidPattern? iid = null;
         if (parseResult.GetValue(Iid) is { } iidText)
@@ -111,7 +104,7 @@ internal sealed class TargetOptions
                 errors.Add(e.Message);
             }
         }
-        else if (subnetBits is not null)
+        else if (windowed)
         {
             iid = IidPattern.Fixed(1);
         }
@@ -138,6 +131,7 @@ internal sealed class TargetOptions
             Include = include,
             Exclude = exclude,
             SubnetBits = subnetBits,
+            PrefixWindows = windows,
             Iid = iid,
             Seed = seed,
             Shard = shard,
@@ -175,7 +169,7 @@ internal sealed class TargetOptions
             errors.Add($"{flag}: {error}");
     }
 
-    private static void ReadPrefixFile(FileInfo file, List<Ipv6Prefix> include, SortedSet<int> windows, ref int unwindowed, List<string> errors)
+    private static void ReadPrefixFile(FileInfo file, List<Ipv6Prefix> include, Dictionary<Ipv6Prefix, int> windows, List<string> errors)
     {
         PrefixListReadResult result;
         try
@@ -200,9 +194,7 @@ internal sealed class TargetOptions
         {
             include.Add(entry.Prefix);
             if (entry.SubnetBits is { } bits)
-                windows.Add(bits);
-            else
-                unwindowed++;
+                windows[entry.Prefix] = bits;
         }
     }
 

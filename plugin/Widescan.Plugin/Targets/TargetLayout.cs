@@ -1,6 +1,6 @@
 namespace Widescan.Plugin.Targets;
 
-/// <summary>How the identifier bits [SubnetBits, 128) of a target are filled (a kernel-friendly form of the IID pattern).</summary>
+/// <summary>How the identifier bits [window, 128) of a target are filled (a kernel-friendly form of the IID pattern).</summary>
 internal enum IidFill
 {
     /// <summary>First + identifier index: no window (First = 0), fixed, low-byte range and IPv4-embedded patterns.</summary>
@@ -25,17 +25,20 @@ internal struct TargetSegment
 
     /// <summary>The first index of [0, N) that falls in this segment (the prefix sum of the ones before).</summary>
     public ulong Start;
+
+    /// <summary>The identifier bits of this segment's subnets: 128 minus its window (0 without one).</summary>
+    public int HostShift;
+
+    /// <summary>The mask of those identifier bits (random identifiers are cut to it).</summary>
+    public ulong IidMaskHi, IidMaskLo;
 }
 
 /// <summary>
-/// Everything but the tables that maps an index of [0, N) to a target: the window shape and the IID
-/// pattern, in plain fields so that an ILGPU kernel can take it by value.
+/// Everything but the tables that maps an index of [0, N) to a target: the IID pattern, in plain fields
+/// so that an ILGPU kernel can take it by value (each segment carries its own window).
 /// </summary>
 internal struct TargetLayout
 {
-    /// <summary>The identifier bits: 128 - SubnetBits, or 0 without a window (each address is its own subnet).</summary>
-    public int HostShift;
-
     /// <summary>log2 of the identifiers per subnet when that is a power of two, else -1 (then <see cref="PerSubnet"/> divides).</summary>
     public int PerSubnetShift;
 
@@ -47,9 +50,6 @@ internal struct TargetLayout
 
     /// <summary>The first identifier (Offset fill).</summary>
     public ulong FirstHi, FirstLo;
-
-    /// <summary>The mask of the identifier bits (Random fill).</summary>
-    public ulong IidMaskHi, IidMaskLo;
 
     /// <summary>The keys of random identifiers, derived from the seed.</summary>
     public ulong RandomKey0, RandomKey1;

@@ -43,7 +43,7 @@ internal static class TargetMapping
             iid = local - subnet * layout.PerSubnet;
         }
 
-        ShiftLeft(subnet, layout.HostShift, out var offsetHi, out var offsetLo);
+        ShiftLeft(subnet, segment.HostShift, out var offsetHi, out var offsetLo);
         Add(segment.BaseHi, segment.BaseLo, offsetHi, offsetLo, out hi, out lo);
 
         ulong iidHi, iidLo;
@@ -51,8 +51,8 @@ internal static class TargetMapping
         {
             var a = FeistelPermutation.Mix(lo ^ FeistelPermutation.Mix(hi ^ layout.RandomKey0));
             var b = FeistelPermutation.Mix(a ^ layout.RandomKey1);
-            iidHi = b & layout.IidMaskHi;
-            iidLo = a & layout.IidMaskLo;
+            iidHi = b & segment.IidMaskHi;
+            iidLo = a & segment.IidMaskLo;
         }
         else if (layout.Fill == IidFill.Eui64)
         {

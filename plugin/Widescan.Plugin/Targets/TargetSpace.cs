@@ -57,8 +57,6 @@ internal sealed class TargetSpace
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.EnsureValid();
-        var window = spec.SubnetBits ?? 128;
-        var hostShift = 128 - window;
         var warnings = new List<string>();
         var includes = spec.MergedIncludes();
 
@@ -78,34 +76,53 @@ internal sealed class TargetSpace
                 warnings.Add($"prefix {include} lies entirely inside the {cover.Why}: it yields no targets");
         }
 
-        var whole = new List<SubnetRange>();
+        // Includes of one window share subnet numbers; each window is subtracted and laid out on its own.
+        var pieces = new List<(SubnetRange Range, int HostShift)>();
         var partial = new List<SubnetRange>();
-        foreach (var (prefix, _) in blocked)
+        foreach (var group in includes.GroupBy(p => spec.WindowOf(p) ?? 128))
         {
-            if (!includes.Any(i => i.Overlaps(prefix)))
-                continue;
-            if (prefix.Length <= window)
-                whole.Add(new SubnetRange(prefix.Network >> hostShift, prefix.LastAddress >> hostShift));
-            else
-                partial.Add(new SubnetRange(prefix.Network, prefix.LastAddress));
+            var window = group.Key;
+            var hostShift = 128 - window;
+            var whole = new List<SubnetRange>();
+            foreach (var (prefix, _) in blocked)
+            {
+                if (!group.Any(i => i.Overlaps(prefix)))
+                    continue;
+                if (prefix.Length <= window)
+                    whole.Add(new SubnetRange(prefix.Network >> hostShift, prefix.LastAddress >> hostShift));
+                else
+                    partial.Add(new SubnetRange(prefix.Network, prefix.LastAddress));
+            }
+
+            var ranges = SubnetRanges.Subtract(
+                SubnetRanges.Normalize(group.Select(p => new SubnetRange(p.Network >> hostShift, p.LastAddress >> hostShift))),
+                SubnetRanges.Normalize(whole));
+            pieces.AddRange(ranges.Select(r => (r, hostShift)));
         }
 
-        var ranges = SubnetRanges.Subtract(
-            SubnetRanges.Normalize(includes.Select(p => new SubnetRange(p.Network >> hostShift, p.LastAddress >> hostShift))),
-            SubnetRanges.Normalize(whole));
-
-        var layout = LayoutOf(spec, hostShift);
+        pieces.Sort((x, y) => (x.Range.First << x.HostShift).CompareTo(y.Range.First << y.HostShift));
+        var layout = LayoutOf(spec);
         var perSubnet = spec.Iid?.CountPerSubnet ?? UInt128.One;
-        var segments = GC.AllocateArray<TargetSegment>(Math.Max(1, ranges.Count), pinned: true);
+        var segments = GC.AllocateArray<TargetSegment>(Math.Max(1, pieces.Count), pinned: true);
         UInt128 total = 0;
-        for (var k = 0; k < ranges.Count; k++)
+        for (var k = 0; k < pieces.Count; k++)
         {
-            var baseAddress = ranges[k].First << hostShift;
-            segments[k] = new TargetSegment { BaseHi = (ulong)(baseAddress >> 64), BaseLo = (ulong)baseAddress, Start = (ulong)total };
-            total += ranges[k].Count * perSubnet;
+            var (range, hostShift) = pieces[k];
+            var baseAddress = range.First << hostShift;
+            var mask = hostShift == 0 ? UInt128.Zero : UInt128.MaxValue >> (128 - hostShift);
+            segments[k] = new TargetSegment
+            {
+                BaseHi = (ulong)(baseAddress >> 64),
+                BaseLo = (ulong)baseAddress,
+                Start = (ulong)total,
+                HostShift = hostShift,
+                IidMaskHi = (ulong)(mask >> 64),
+                IidMaskLo = (ulong)mask,
+            };
+            total += range.Count * (hostShift == 0 ? UInt128.One : perSubnet);
         }
 
-        layout.SegmentCount = Math.Max(1, ranges.Count);
+        layout.SegmentCount = Math.Max(1, pieces.Count);
         var ouiList = spec.Iid?.Kind == IidPatternKind.Eui64 ? spec.Iid.Ouis : [];
         var ouis = GC.AllocateArray<uint>(Math.Max(1, ouiList.Count), pinned: true);
         for (var k = 0; k < ouiList.Count; k++)
@@ -138,10 +155,10 @@ internal sealed class TargetSpace
         return k >= 0 && address <= partialLast[k];
     }
 
-    private static TargetLayout LayoutOf(TargetSpec spec, int hostShift)
+    private static TargetLayout LayoutOf(TargetSpec spec)
     {
         var perSubnet = spec.Iid?.CountPerSubnet ?? UInt128.One;
-        var layout = new TargetLayout { HostShift = hostShift, PerSubnetShift = -1, Fill = IidFill.Offset };
+        var layout = new TargetLayout { PerSubnetShift = -1, Fill = IidFill.Offset };
         if (UInt128.IsPow2(perSubnet))
             layout.PerSubnetShift = (int)UInt128.Log2(perSubnet);
         else
@@ -163,10 +180,7 @@ internal sealed class TargetSpace
                 layout.Fill = IidFill.Eui64;
                 break;
             case IidPatternKind.Random:
-                var mask = hostShift == 0 ? UInt128.Zero : UInt128.MaxValue >> (128 - hostShift);
                 layout.Fill = IidFill.Random;
-                layout.IidMaskHi = (ulong)(mask >> 64);
-                layout.IidMaskLo = (ulong)mask;
                 var state = spec.Seed ^ 0x5753_434E_5241_4E44UL; // "WSCNRAND": independent of the order's keys
                 layout.RandomKey0 = Generation.FeistelPermutation.SplitMix(ref state);
                 layout.RandomKey1 = Generation.FeistelPermutation.SplitMix(ref state);

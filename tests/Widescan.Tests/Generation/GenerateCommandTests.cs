@@ -83,6 +83,22 @@ public class GenerateCommandTests
     }
 
     [Test]
+    public void APrefixFileMixingWindowsProbesEachPrefixPerItsOwnWindow()
+    {
+        var list = Path.Combine(temp, "mixed.txt");
+        File.WriteAllText(list, "2001:db8:100::/52 window=/56  # AGGREGATED-BY-LIR, assignment-size 56\n2001:db8:200::/56 window=/64\n");
+        var targets = Text("--prefix-file", list, "--allow-reserved", "--seed", "5");
+        Assert.That(targets, Has.Count.EqualTo(16 + 256));
+        Assert.That(targets.Count(Ipv6Prefix.Parse("2001:db8:100::/52").Contains), Is.EqualTo(16), "one per /56 site");
+        Assert.That(targets.Where(Ipv6Prefix.Parse("2001:db8:200::/56").Contains).Select(t => t >> 64).Distinct().Count(), Is.EqualTo(256), "one per /64");
+
+        File.AppendAllText(list, "2001:db8:300::/48\n");
+        var run = Widescan("generate", "--prefix-file", list, "--allow-reserved");
+        Assert.That(run.ExitCode, Is.EqualTo(2));
+        Assert.That(run.Output, Does.Contain("2001:db8:300::/48 has no window while others have one"));
+    }
+
+    [Test]
     public void TheGpuKernelOnTheEmulatorWritesTheCpuSequence()
     {
         string[] spec = ["--prefix", "2001:db8::/116", "--allow-reserved", "--seed", "99", "--shard", "1/2"];

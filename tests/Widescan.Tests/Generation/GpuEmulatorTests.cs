@@ -23,6 +23,7 @@ public class GpuEmulatorTests
         yield return new TestCaseData(Streams.Spec("2001:db8::/56", 9) with { SubnetBits = 64, Iid = IidPattern.Parse("low:1-ff") }).SetName("WindowLowRange");
         yield return new TestCaseData(Streams.Spec("2001:db8::/110", 3, "2001:db8::1:0/112", "2001:db8::77/128") with { Shard = new ShardSpec(2, 3) }).SetName("ShardedWithExclusions");
         yield return new TestCaseData(Streams.Spec("2001:db8::/112", 12) with { Shard = new ShardSpec(1, 2), StartCursor = 12_345 }).SetName("Resumed");
+        yield return new TestCaseData(Targets.PrefixWindowTests.MixedWindows(IidPattern.Parse("random"))).SetName("PerPrefixWindowsRandom");
     }
 
     [TestCaseSource(nameof(Specs))]
