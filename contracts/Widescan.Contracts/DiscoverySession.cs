@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+
+namespace Widescan.Contracts;
+
+/// <summary>
+/// What the broadcaster and the listener of one run share: the validated options, the per-run secret
+/// that keys the probes' validation tags (so the listener recognises the broadcaster's probes without
+/// state), the clock, and the counters both update.
+/// </summary>
+public sealed class DiscoverySession
+{
+    /// <summary>Length of <see cref="ScanSecret"/>.</summary>
+    public const int ScanSecretLength = 16;
+
+    private readonly byte[] _scanSecret;
+
+    /// <summary>Creates a session with a fresh random secret.</summary>
+    /// <param name="options">The run's options, already validated.</param>
+    /// <param name="time">The clock; the system clock when null.</param>
+    public DiscoverySession(WidescanOptions options, TimeProvider? time = null)
+        : this(options, RandomNumberGenerator.GetBytes(ScanSecretLength), time)
+    {
+    }
+
+    /// <summary>Creates a session with a given secret (tests, or a listener that must match another process's probes).</summary>
+    /// <exception cref="ArgumentException">The secret is not <see cref="ScanSecretLength"/> bytes.</exception>
+    public DiscoverySession(WidescanOptions options, ReadOnlySpan<byte> scanSecret, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (scanSecret.Length != ScanSecretLength)
+            throw new ArgumentException($"the scan secret is {scanSecret.Length} bytes; it must be {ScanSecretLength}", nameof(scanSecret));
+        Options = options;
+        Time = time ?? TimeProvider.System;
+        _scanSecret = scanSecret.ToArray();
+    }
+
+    /// <summary>The run's options.</summary>
+    public WidescanOptions Options { get; }
+
+    /// <summary>The clock everything of the run reads.</summary>
+    public TimeProvider Time { get; }
+
+    /// <summary>The per-run secret of the validation tags; it never leaves the process.</summary>
+    public ReadOnlySpan<byte> ScanSecret => _scanSecret;
+
+    /// <summary>The run's counters.</summary>
+    public DiscoveryCounters Counters { get; } = new();
+}
+
+/// <summary>
+/// Counters of a run, updated by the broadcaster and the listener from their own threads and read by
+/// anyone (progress, metrics). Plain interlocked longs: no lock, no allocation.
+/// </summary>
+public sealed class DiscoveryCounters
+{
+    private long _probesSent;
+    private long _sendFailures;
+    private long _packetsReceived;
+    private long _ignored;
+    private long _alive;
+    private long _peers;
+    private long _probesReceived;
+    private long _announcesSent;
+
+    /// <summary>Echo requests the kernel accepted.</summary>
+    public long ProbesSent => Interlocked.Read(ref _probesSent);
+
+    /// <summary>Probes given up on (ENOBUFS past the retry budget, unreachable), each counted.</summary>
+    public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    /// <summary>Echo packets the listener classified.</summary>
+    public long PacketsReceived => Interlocked.Read(ref _packetsReceived);
+
+    /// <summary>Packets ignored (not ours, wrong tag, bad MAC, replay, ...).</summary>
+    public long Ignored => Interlocked.Read(ref _ignored);
+
+    /// <summary>Distinct live hosts reported.</summary>
+    public long Alive => Interlocked.Read(ref _alive);
+
+    /// <summary>Distinct peers reported.</summary>
+    public long Peers => Interlocked.Read(ref _peers);
+
+    /// <summary>Probes of other scanners seen.</summary>
+    public long ProbesReceived => Interlocked.Read(ref _probesReceived);
+
+    /// <summary>Announces sent in answer to probes.</summary>
+    public long AnnouncesSent => Interlocked.Read(ref _announcesSent);
+
+    /// <summary>Adds sent probes.</summary>
+    public void AddProbesSent(long count) => Interlocked.Add(ref _probesSent, count);
+
+    /// <summary>Adds failed probes.</summary>
+    public void AddSendFailures(long count) => Interlocked.Add(ref _sendFailures, count);
+
+    /// <summary>Counts a classified packet.</summary>
+    public void AddPacketsReceived(long count) => Interlocked.Add(ref _packetsReceived, count);
+
+    /// <summary>Counts an ignored packet.</summary>
+    public void AddIgnored(long count) => Interlocked.Add(ref _ignored, count);
+
+    /// <summary>Counts a new live host.</summary>
+    public void AddAlive(long count) => Interlocked.Add(ref _alive, count);
+
+    /// <summary>Counts a new peer.</summary>
+    public void AddPeers(long count) => Interlocked.Add(ref _peers, count);
+
+    /// <summary>Counts a received probe.</summary>
+    public void AddProbesReceived(long count) => Interlocked.Add(ref _probesReceived, count);
+
+    /// <summary>Counts an announce sent.</summary>
+    public void AddAnnouncesSent(long count) => Interlocked.Add(ref _announcesSent, count);
+}

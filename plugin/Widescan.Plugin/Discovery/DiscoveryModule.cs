@@ -1,0 +1,103 @@
+using System.Composition;
+using System.Runtime.CompilerServices;
+using Widescan.Contracts;
+using Widescan.Plugin.Generation;
+
+namespace Widescan.Plugin.Discovery;
+
+/// <summary>
+/// The "discovery" module: wires a generator (any plugin's, chosen by name), the broadcaster and the
+/// listener from <see cref="WidescanOptions"/>, and reports what the run finds. Its parts come from
+/// the host's MEF container, so a generator of another plugin serves it without recompiling.
+/// </summary>
+[Export(typeof(IDiscoveryModule))]
+[ExportMetadata("Name", "discovery")]
+[ExportMetadata("Kind", PartKinds.Module)]
+internal sealed class DiscoveryModule : IDiscoveryModule
+{
+    private readonly IReadOnlyList<Lazy<IAddressGenerator, PartMetadata>> _generators;
+    private readonly IReadOnlyList<Lazy<IProbeBroadcaster, PartMetadata>> _broadcasters;
+    private readonly IReadOnlyList<Lazy<IDiscoveryListener, PartMetadata>> _listeners;
+
+    /// <summary>Composed by MEF over every loaded plugin.</summary>
+    [ImportingConstructor]
+    public DiscoveryModule(
+        [ImportMany] IEnumerable<Lazy<IAddressGenerator, PartMetadata>> generators,
+        [ImportMany] IEnumerable<Lazy<IProbeBroadcaster, PartMetadata>> broadcasters,
+        [ImportMany] IEnumerable<Lazy<IDiscoveryListener, PartMetadata>> listeners)
+    {
+        _generators = generators.ToList();
+        _broadcasters = broadcasters.ToList();
+        _listeners = listeners.ToList();
+    }
+
+    /// <summary>The plugin's own parts, without MEF (tests).</summary>
+    internal static DiscoveryModule WithOwnParts() => new(
+        [Part<IAddressGenerator>(new CpuAddressGenerator(), "cpu"), Part<IAddressGenerator>(new GpuAddressGenerator(), "gpu"), Part<IAddressGenerator>(new AutoAddressGenerator(), "auto")],
+        [Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw")],
+        [Part<IDiscoveryListener>(new CaptureListener(), "capture")]);
+
+    /// <inheritdoc />
+    public string Name => "discovery";
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<DiscoveryEvent> RunAsync(WidescanOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.EnsureValid();
+        Privileges.EnsureNetRaw();
+        using var log = DiscoveryLog.Create(options.Log);
+
+        // Everything that opens a socket or a capture runs here, before the first await: on the
+        // caller's thread, and so in its network namespace.
+        var generator = options.ListenOnly ? null : Generator(options);
+        var session = new DiscoverySession(options);
+        using var metrics = new DiscoveryMetrics(session.Counters);
+        using var run = DiscoveryRun.Open(session, log, Pick(_listeners, "capture", PartKinds.Listener), options.ListenOnly ? null : Pick(_broadcasters, "raw", PartKinds.Broadcaster), generator);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var running = Task.Run(async () =>
+        {
+            try
+            {
+                await run.RunAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                run.Fail(e);
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            await foreach (var e in run.Events.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+                yield return e;
+        }
+        finally
+        {
+            // A host that stops iterating early stops the run too.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await running.ConfigureAwait(false);
+        }
+    }
+
+    private IAddressGenerator Generator(WidescanOptions options)
+    {
+        var generator = _generators.FirstOrDefault(g => string.Equals(g.Metadata.Name, options.Generator, StringComparison.OrdinalIgnoreCase))?.Value
+            ?? throw new WidescanOptionsException([
+                $"no generator named '{options.Generator}'; the plugins offer: {string.Join(", ", _generators.Select(g => g.Metadata.Name).Order())}"]);
+        if (options.GpuDevice is { } device && generator is GpuAddressGenerator gpu)
+            gpu.Device = device;
+        var availability = generator.Availability;
+        if (!availability.IsAvailable)
+            throw new InvalidOperationException($"generator '{generator.Name}' cannot serve: {availability.Reason}");
+        return generator;
+    }
+
+    private static T Pick<T>(IReadOnlyList<Lazy<T, PartMetadata>> parts, string name, string kind)
+        where T : class =>
+        (parts.FirstOrDefault(p => p.Metadata.Name == name) ?? parts.FirstOrDefault())?.Value
+        ?? throw new InvalidOperationException($"no {kind} part is loaded: the Widescan plugin folder is incomplete");
+
+    private static Lazy<T, PartMetadata> Part<T>(T part, string name) => new(() => part, new PartMetadata { Name = name, Kind = "" });
+}

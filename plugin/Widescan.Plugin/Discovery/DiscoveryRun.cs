@@ -1,0 +1,255 @@
+using System.Threading.Channels;
+using Serilog;
+using Widescan.Contracts;
+
+namespace Widescan.Plugin.Discovery;
+
+/// <summary>
+/// One run of the discovery module: listener first (so no answer is missed), then the generator and
+/// the broadcaster on their own threads joined by the <see cref="TargetPipeline"/>; an event pump turns
+/// the listener's events into results (<see cref="ResultFilter"/>), reports progress and saves the
+/// cursor; at the end, the cooldown, the summary and the state.
+/// </summary>
+internal sealed class DiscoveryRun : IDisposable
+{
+    /// <summary>How long a live host waits for an announce from the same address before it is reported as a plain host.</summary>
+    internal static readonly TimeSpan AliveGrace = TimeSpan.FromSeconds(1);
+
+    private readonly DiscoverySession _session;
+    private readonly ILogger _log;
+    private readonly IListenerRun _listener;
+    private readonly IProbeSender? _sender;
+    private readonly IAddressStream? _stream;
+    private readonly TargetPipeline? _pipeline;
+    private readonly string _generatorName;
+    private readonly Channel<DiscoveryEvent> _heard;
+    private readonly Channel<DiscoveryEvent> _output = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 12) { SingleWriter = true });
+    private readonly ResultFilter _filter = new(AliveGrace);
+    private readonly DateTimeOffset _started;
+    private readonly ulong _startCursor;
+    private ulong _lastSent;
+    private DateTimeOffset _lastTick;
+
+    private DiscoveryRun(
+        DiscoverySession session, ILogger log, Channel<DiscoveryEvent> heard, IListenerRun listener, IProbeSender? sender, IAddressStream? stream, string generatorName)
+    {
+        _heard = heard;
+        _session = session;
+        _log = log;
+        _listener = listener;
+        _sender = sender;
+        _stream = stream;
+        _generatorName = generatorName;
+        _started = _lastTick = session.Time.GetUtcNow();
+        _startCursor = session.Options.Targets?.StartCursor ?? 0;
+        if (stream is not null)
+            _pipeline = new TargetPipeline(stream, session.Options, _startCursor);
+    }
+
+    /// <summary>The events of the run, ending with <see cref="ScanFinished"/>.</summary>
+    public ChannelReader<DiscoveryEvent> Events => _output.Reader;
+
+    /// <summary>
+    /// Opens everything that can fail on the calling thread (its network namespace): the listener,
+    /// the generator's stream and the broadcaster's socket. Nothing is sent yet.
+    /// </summary>
+    public static DiscoveryRun Open(DiscoverySession session, ILogger log, IDiscoveryListener listener, IProbeBroadcaster? broadcaster, IAddressGenerator? generator)
+    {
+        var options = session.Options;
+        IListenerRun? listening = null;
+        IAddressStream? stream = null;
+        IProbeSender? sender = null;
+        try
+        {
+            // Bounded: the listener's thread waits (rather than drops) when the pump is behind; events
+            // come once per responder, so this fills only if the host stops reading.
+            var heard = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 16) { SingleReader = true });
+            listening = listener.Start(session, heard.Writer);
+            log.Information("Listening with {Listener}: {Path}", listener.Name, listening.Path);
+            if (!options.ListenOnly)
+            {
+                stream = generator!.Open(options.Targets!);
+                sender = broadcaster!.Open(session);
+                log.Information(
+                    "Scanning {Targets} target(s) of {Prefixes} with {Generator} ({Description}), seed 0x{Seed:x16}, shard {Shard}, from cursor {Cursor} of {Positions}; {Rate} pps, {Probes} probe(s) per target, cap {Cap}",
+                    options.Targets!.PlannedTargets, string.Join(' ', options.Targets.Include), generator.Name, generator.Description,
+                    options.Targets.Seed, options.Targets.Shard.ToString(), stream.Cursor, stream.Positions, options.Rate, options.ProbesPerTarget, options.MaxProbes);
+            }
+
+            return new DiscoveryRun(session, log, heard, listening, sender, stream, generator?.Name ?? "");
+        }
+        catch
+        {
+            sender?.Dispose();
+            stream?.Dispose();
+            listening?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs to the end (targets sent and cooldown over, listen duration over, or cancellation), writing events.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var options = _session.Options;
+        var cancelled = false;
+        var pump = Task.Run(PumpAsync, CancellationToken.None);
+        try
+        {
+            var end = BroadcastEnd.Done;
+            if (_pipeline is not null && _sender is not null)
+            {
+                var producing = Task.Factory.StartNew(() => _pipeline.Produce(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                var recycling = _pipeline.RecycleAsync();
+                var sender = _sender;
+                var pipeline = _pipeline;
+                end = await Task.Factory.StartNew(() => sender.Run(pipeline.Targets, pipeline.Completed, cancellationToken),
+                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                pipeline.CompleteRecycling();
+                await recycling.ConfigureAwait(false);
+                await producing.ConfigureAwait(false);
+                if (end == BroadcastEnd.CapReached)
+                    _log.Warning("The probe cap ({Cap}) was reached: stopping at cursor {Cursor} of {Positions}", options.MaxProbes, pipeline.Cursor, pipeline.Positions);
+                cancelled = end == BroadcastEnd.Cancelled;
+                if (!cancelled)
+                    _log.Information("Sent {Probes} probes; listening {Cooldown} s more for late answers", _session.Counters.ProbesSent, options.Cooldown.TotalSeconds);
+            }
+
+            if (!cancelled)
+                cancelled = !await WaitAsync(options.ListenOnly ? options.ListenDuration : options.Cooldown, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // No event is written by the listener once it is disposed: the pump then drains and ends.
+            _listener.Dispose();
+            _heard.Writer.TryComplete();
+            await pump.ConfigureAwait(false);
+        }
+
+        _filter.ReleaseAll(Emit);
+        var summary = Summary(cancelled);
+        SaveState();
+        _log.Information(
+            "Finished{Cancelled}: {Probes} probes in {Seconds:F1} s; {Alive} alive, {Peers} peers, {Scanners} probes received, {Ignored} ignored; cursor {Cursor} of {Positions}",
+            cancelled ? " (cancelled)" : "", summary.ProbesSent, summary.Duration.TotalSeconds, summary.Alive, summary.Peers, summary.ProbesReceived, summary.Ignored, summary.Cursor, summary.Positions);
+        await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
+        _output.Writer.TryComplete();
+    }
+
+    /// <summary>Ends the event stream with an error (the caller's iterator rethrows it).</summary>
+    public void Fail(Exception error) => _output.Writer.TryComplete(error);
+
+    /// <summary>Waits the given time (null: until cancelled); false when cancelled.</summary>
+    private async Task<bool> WaitAsync(TimeSpan? time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(time ?? Timeout.InfiniteTimeSpan, _session.Time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Moves listener events through the filter to the output; every stats interval, progress and the state.</summary>
+    private async Task PumpAsync()
+    {
+        var reader = _heard.Reader;
+        var interval = _session.Options.Log.StatsInterval;
+        while (true)
+        {
+            var wait = reader.WaitToReadAsync().AsTask();
+            var tick = Task.Delay(TimeSpan.FromMilliseconds(100), _session.Time);
+            if (await Task.WhenAny(wait, tick).ConfigureAwait(false) == wait && !await wait.ConfigureAwait(false))
+                return;
+            while (reader.TryRead(out var e))
+                _filter.Offer(e, Emit);
+
+            var now = _session.Time.GetUtcNow();
+            _filter.Release(now, Emit);
+            if (now - _lastTick >= interval)
+                Tick(now);
+        }
+    }
+
+    private void Emit(DiscoveryEvent e)
+    {
+        if (e is HostAlive)
+            _session.Counters.AddAlive(1);
+        else if (e is PeerDiscovered)
+            _session.Counters.AddPeers(1);
+        // One writer (the pump, then the end of RunAsync): waiting here is the consumer's back-pressure.
+        if (!_output.Writer.TryWrite(e))
+            _output.Writer.WriteAsync(e).AsTask().GetAwaiter().GetResult();
+    }
+
+    private void Tick(DateTimeOffset now)
+    {
+        var progress = Progress(now);
+        _lastTick = now;
+        _lastSent = progress.ProbesSent;
+        SaveState();
+        _log.Information(
+            "Progress: sent {Sent} ({Rate:F0} pps), received {Received}, alive {Alive}, peers {Peers}, probes received {Scanners}, cursor {Cursor} of {Positions}{Eta}",
+            progress.ProbesSent, progress.SendRate, progress.PacketsReceived, progress.Alive, progress.Peers, progress.ProbesReceived,
+            progress.Cursor, progress.Positions, progress.Remaining is { } r ? $", ETA {r:hh\\:mm\\:ss}" : "");
+        Emit(new ProgressReported(now, progress));
+    }
+
+    private ScanProgress Progress(DateTimeOffset now)
+    {
+        var c = _session.Counters;
+        var sent = (ulong)c.ProbesSent;
+        var seconds = (now - _lastTick).TotalSeconds;
+        var rate = seconds > 0 ? (sent - _lastSent) / seconds : 0;
+        var cursor = _pipeline?.Cursor ?? 0;
+        var positions = _pipeline?.Positions ?? 0;
+        TimeSpan? remaining = _pipeline is null ? null
+            : TimeSpan.FromSeconds((positions - cursor) * (double)_session.Options.ProbesPerTarget / Math.Max(rate, 1));
+        if (remaining > TimeSpan.FromDays(3650))
+            remaining = null;
+        return new ScanProgress(sent, (ulong)c.PacketsReceived, (ulong)c.Alive, (ulong)c.Peers, (ulong)c.ProbesReceived,
+            rate, cursor, positions, now - _started, remaining);
+    }
+
+    private DiscoverySummary Summary(bool cancelled)
+    {
+        var c = _session.Counters;
+        return new DiscoverySummary
+        {
+            Generator = _generatorName,
+            ProbesSent = (ulong)c.ProbesSent,
+            PacketsReceived = (ulong)c.PacketsReceived,
+            Alive = (ulong)c.Alive,
+            Peers = (ulong)c.Peers,
+            ProbesReceived = (ulong)c.ProbesReceived,
+            Ignored = (ulong)c.Ignored,
+            Cursor = _pipeline?.Cursor ?? 0,
+            Positions = _pipeline?.Positions ?? 0,
+            Cancelled = cancelled,
+            Duration = _session.Time.GetUtcNow() - _started,
+        };
+    }
+
+    private void SaveState()
+    {
+        if (_session.Options.StatePath is not { } path || _pipeline is null || _session.Options.Targets is not { } spec)
+            return;
+        try
+        {
+            ScanState.Of(spec, _pipeline.Cursor, _pipeline.Positions, _session.Time.GetUtcNow()).Save(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Error("Cannot save the scan state to {Path}: {Reason}", path, e.Message);
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _sender?.Dispose();
+        _stream?.Dispose();
+    }
+}

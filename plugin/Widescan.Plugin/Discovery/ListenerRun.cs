@@ -1,0 +1,213 @@
+using System.Threading.Channels;
+using PacketDotNet;
+using Widescan.Contracts;
+using Widescan.Plugin.Probing;
+using Widescan.Plugin.Transport;
+
+namespace Widescan.Plugin.Discovery;
+
+/// <summary>
+/// A running listener: one capture thread classifies every echo packet, reports each responder once
+/// per run (memory grows with responders, never with targets), and answers scanners through the
+/// <see cref="AnnounceResponder"/>. Nothing is allocated per packet except an event per new responder.
+/// </summary>
+internal sealed class ListenerRun : IListenerRun
+{
+    private readonly DiscoverySession _session;
+    private readonly ChannelWriter<DiscoveryEvent> _events;
+    private readonly PacketClassifier _classifier;
+    private readonly AnnounceResponder? _responder;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly HashSet<UInt128> _alive = [];
+    private readonly HashSet<UInt128> _peers = [];
+    private readonly HashSet<UInt128> _scanners = [];
+    private PcapCapture? _capture;
+    private RawIcmpv6Receiver? _receiver;
+    private Thread? _receiverThread;
+    private int _disposed;
+
+    private ListenerRun(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder)
+    {
+        _session = session;
+        _events = events;
+        _responder = responder;
+        var identity = WireIdentity.FromOptions(session.Options);
+        _classifier = new PacketClassifier(identity, new ValidationTag(session.ScanSecret), session.Time);
+    }
+
+    /// <inheritdoc />
+    public string Path { get; private set; } = "";
+
+    /// <summary>The network namespace of the capture or socket (tests check it is the lab's).</summary>
+    public ulong NamespaceInode { get; private set; }
+
+    /// <summary>Packets ignored per reason (read after Dispose; the capture thread owns it before).</summary>
+    public IgnoreCounters Ignored => _classifier.Ignored;
+
+    /// <summary>Opens the responder socket and the capture on the calling thread, and starts capturing.</summary>
+    public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(events);
+        var options = session.Options;
+        AnnounceResponder? responder = null;
+        if (options.RespondToPeers)
+        {
+            var socket = Privileges.Translate(() => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
+            {
+                BatchSize = 1,
+                MaxMessageLength = WireFormat.MaxProbeLength,
+                InterfaceName = options.Interface,
+                SourceAddress = options.SourceAddress,
+            }));
+            responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socket);
+        }
+
+        var run = new ListenerRun(session, events, responder);
+        try
+        {
+            run.Open(CaptureInterface(options));
+            return run;
+        }
+        catch
+        {
+            run.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The interface to capture on: the options', else the one routing to the first target; null means every interface (raw socket).</summary>
+    private static string? CaptureInterface(WidescanOptions options)
+    {
+        if (options.Interface is { } named)
+            return named;
+        if (options.ListenOnly || options.Targets?.Include is not [var first, ..])
+            return null;
+        return RouteTable.InterfaceFor(first.Network);
+    }
+
+    private void Open(string? interfaceName)
+    {
+        if (interfaceName is not null)
+        {
+            try
+            {
+                _capture = Privileges.Translate(() => PcapCapture.Open(interfaceName, OnFrame));
+                NamespaceInode = NetworkNamespace.CurrentThreadInode();
+                Path = $"pcap on {interfaceName}";
+                _capture.Start();
+                return;
+            }
+            catch (CaptureUnavailableException e)
+            {
+                DiscoveryLog.Logger.Warning("Capture with libpcap is unavailable ({Reason}); listening on a raw ICMPv6 socket instead", e.Message);
+            }
+        }
+
+        _receiver = Privileges.Translate(() => new RawIcmpv6Receiver(new RawIcmpv6ReceiverOptions
+        {
+            InterfaceName = interfaceName,
+            TimeProvider = _session.Time,
+        }));
+        NamespaceInode = _receiver.NamespaceInode;
+        Path = interfaceName is null ? "raw ICMPv6 socket (every interface)" : $"raw ICMPv6 socket on {interfaceName}";
+        var receiver = _receiver;
+        _receiverThread = new Thread(() => RunReceiver(receiver)) { IsBackground = true, Name = "widescan-listener" };
+        _receiverThread.Start();
+    }
+
+    private void RunReceiver(RawIcmpv6Receiver receiver)
+    {
+        try
+        {
+            receiver.Run(OnMessage, _stopping.Token);
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            if (!_stopping.IsCancellationRequested)
+                DiscoveryLog.Logger.Error("The ICMPv6 receiver stopped: {Reason}", e.Message);
+        }
+    }
+
+    private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset timestamp, LinkLayers linkType)
+    {
+        var result = linkType switch
+        {
+            LinkLayers.Ethernet => _classifier.ClassifyEthernet(frame),
+            LinkLayers.Raw or LinkLayers.RawLegacy => _classifier.ClassifyIpv6(frame),
+            LinkLayers.LinuxSll when frame.Length > 16 => _classifier.ClassifyIpv6(frame[16..]),
+            _ => Classification.Ignore(IgnoreReason.NotIpv6),
+        };
+        Handle(result, frame);
+    }
+
+    private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, DateTimeOffset timestamp) =>
+        Handle(_classifier.ClassifyIcmp(message, source), message);
+
+    private void Handle(in Classification c, ReadOnlySpan<byte> bytes)
+    {
+        var counters = _session.Counters;
+        counters.AddPacketsReceived(1);
+        switch (c.Kind)
+        {
+            case PacketKind.HostAlive:
+                if (_alive.Add(c.Source))
+                    Emit(new HostAlive(_session.Time.GetUtcNow(), c.Source, c.RoundTrip));
+                break;
+            case PacketKind.PeerDiscovered:
+                if (_peers.Add(c.Source))
+                {
+                    var how = c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced;
+                    Emit(new PeerDiscovered(_session.Time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
+                        c.Data(bytes).ToArray(), c.AnsweredProbe ? c.RoundTrip : null));
+                }
+
+                break;
+            case PacketKind.ProbeReceived:
+                counters.AddProbesReceived(1);
+                var answered = _responder?.Answer(c) ?? false;
+                if (_scanners.Add(c.Source))
+                {
+                    var now = _session.Time.GetUtcNow();
+                    Emit(new ProbeReceived(now, c.Source, c.NodeId, answered));
+                    if (_peers.Add(c.Source))
+                        Emit(new PeerDiscovered(now, c.Source, c.NodeId, c.Port, PeerDiscoveryMethod.ProbedUs, c.Authenticated, ReadOnlyMemory<byte>.Empty, null));
+                }
+
+                break;
+            default:
+                counters.AddIgnored(1);
+                break;
+        }
+    }
+
+    private void Emit(DiscoveryEvent e)
+    {
+        if (_events.TryWrite(e))
+            return;
+        try
+        {
+            // The channel is bounded: wait for the module to drain it rather than lose a result; a
+            // stopping listener gives up, since nobody reads any more.
+            _events.WriteAsync(e, _stopping.Token).AsTask().GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _stopping.Cancel();
+        _capture?.Dispose();
+        _receiverThread?.Join(TimeSpan.FromSeconds(5));
+        _receiver?.Dispose();
+        _responder?.Dispose();
+        _stopping.Dispose();
+    }
+}

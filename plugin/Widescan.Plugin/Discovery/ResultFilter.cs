@@ -1,0 +1,58 @@
+using Widescan.Contracts;
+
+namespace Widescan.Plugin.Discovery;
+
+/// <summary>
+/// Makes each responder one result: a Widescan node answers a probe twice, with its kernel's echo
+/// reply (alive) and, a moment later from user space, its announce (peer). A live host is therefore
+/// held back for a grace period and dropped if its announce arrives meanwhile, so the results hold
+/// exactly the plain hosts as alive and the Widescan nodes as peers. Memory: the hosts of one grace
+/// period plus the set of peers. Not thread-safe: the module's event pump owns it.
+/// </summary>
+internal sealed class ResultFilter(TimeSpan grace)
+{
+    private readonly Queue<HostAlive> _pending = new();
+    private readonly HashSet<UInt128> _peers = [];
+
+    /// <summary>How long a live host waits for an announce from the same address.</summary>
+    public TimeSpan Grace { get; } = grace;
+
+    /// <summary>Takes one listener event; writes what can be reported now to <paramref name="emit"/>.</summary>
+    public void Offer(DiscoveryEvent e, Action<DiscoveryEvent> emit)
+    {
+        switch (e)
+        {
+            case HostAlive alive:
+                if (!_peers.Contains(alive.Address))
+                    _pending.Enqueue(alive);
+                break;
+            case PeerDiscovered peer:
+                if (_peers.Add(peer.Address))
+                    emit(peer);
+                break;
+            default:
+                emit(e);
+                break;
+        }
+    }
+
+    /// <summary>Reports the live hosts whose grace ended by <paramref name="now"/> and that no announce claimed.</summary>
+    public void Release(DateTimeOffset now, Action<DiscoveryEvent> emit)
+    {
+        while (_pending.TryPeek(out var alive) && alive.Time + Grace <= now)
+            Report(_pending.Dequeue(), emit);
+    }
+
+    /// <summary>Reports every live host still held (the end of a run).</summary>
+    public void ReleaseAll(Action<DiscoveryEvent> emit)
+    {
+        while (_pending.TryDequeue(out var alive))
+            Report(alive, emit);
+    }
+
+    private void Report(HostAlive alive, Action<DiscoveryEvent> emit)
+    {
+        if (!_peers.Contains(alive.Address))
+            emit(alive);
+    }
+}
