@@ -39,4 +39,100 @@ public sealed class ModuleLabTests
             Assert.That(summary.Cancelled, Is.False);
         });
     }
+
+    [Test]
+    public async Task Three_probes_per_target_find_at_least_99_percent_through_20_percent_loss(CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        const string swept = "2001:db8:100::/112";
+        lab.AnswerPrefix(swept);
+        lab.DropEchoRequests(20);
+
+        var options = ModuleInLab.ScanOptions(swept) with { ProbesPerTarget = 3, ProbeInterval = TimeSpan.FromMilliseconds(500) };
+        var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+
+        var found = events.OfType<HostAlive>().Select(a => a.Address).Distinct().Count();
+        var summary = events.OfType<ScanFinished>().Single().Summary;
+        TestContext.Out.WriteLine($"20% loss, 3 probes: {found} of 65536 found ({100.0 * found / 65_536:F2}%), {summary.ProbesSent} probes in {summary.Duration.TotalSeconds:F1} s");
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.ProbesSent, Is.EqualTo(3UL * 65_536));
+            Assert.That(found, Is.GreaterThanOrEqualTo((int)(0.99 * 65_536)), "at least 99% found (1 - 0.2^3 = 99.2% expected)");
+            Assert.That(found, Is.LessThan(65_536), "the loss rule dropped nothing: the test would prove nothing");
+            Assert.That(events.OfType<HostAlive>().Count(), Is.EqualTo(found), "each host reported once");
+        });
+    }
+
+    [Test]
+    public async Task Nothing_goes_to_an_excluded_address_or_beyond_the_probe_cap(CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        const string swept = "2001:db8:100::/112";
+        lab.AnswerPrefix(swept);
+        using var capture = TargetCapture.Start(lab);
+
+        var excluded = new[] { Ipv6Prefix.Parse("2001:db8:100::/117"), Ipv6Prefix.Parse("2001:db8:100::ff00/120"), Ipv6Prefix.Parse("2001:db8:100::1234/128") };
+        var baseOptions = ModuleInLab.ScanOptions(swept);
+        var options = baseOptions with { Targets = baseOptions.Targets! with { Exclude = excluded } };
+        const int planned = 65_536 - 2048 - 256 - 1;
+        var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+        capture.WaitFor(planned, TimeSpan.FromSeconds(3));
+        var first = capture.Requests;
+
+        // The same scan capped far below its size.
+        var capped = await ModuleInLab.RunAsync(lab.Scanner, options with { MaxProbes = 1_000 }, cancellationToken);
+        capture.WaitFor(planned + 1_000, TimeSpan.FromSeconds(3));
+        Thread.Sleep(300);
+        var second = capture.Requests.Skip(first.Count).ToList();
+
+        // Reserved space without --allow-reserved: 2001:db8::/32 is on the default blocklist.
+        var blocked = await ModuleInLab.RunAsync(lab.Scanner, options with { Targets = options.Targets with { AllowReserved = false } }, cancellationToken);
+        Thread.Sleep(300);
+        var third = capture.Requests.Skip(first.Count + second.Count).ToList();
+
+        var prefix = Ipv6Prefix.Parse(swept);
+        Assert.Multiple(() =>
+        {
+            Assert.That(capture.KernelDropped, Is.Zero, "the capture lost frames: its counts prove nothing");
+            Assert.That(first, Has.Count.EqualTo(planned), "every planned target once on the wire");
+            Assert.That(first.Select(r => r.Destination).Distinct().Count(), Is.EqualTo(planned));
+            Assert.That(first.Where(r => !prefix.Contains(r.Destination) || excluded.Any(e => e.Contains(r.Destination))), Is.Empty,
+                "a probe went to an excluded address or outside the prefix");
+            Assert.That(events.OfType<HostAlive>().Count(), Is.EqualTo(planned));
+            Assert.That(second, Has.Count.EqualTo(1_000), "the cap is exact on the wire");
+            Assert.That(capped.OfType<ScanFinished>().Single().Summary.ProbesSent, Is.EqualTo(1_000UL));
+            Assert.That(second.Where(r => excluded.Any(e => e.Contains(r.Destination))), Is.Empty);
+            Assert.That(third, Is.Empty, "blocklisted space was probed");
+            Assert.That(blocked.OfType<ScanFinished>().Single().Summary.ProbesSent, Is.Zero);
+        });
+    }
+
+    [TestCase(1_000)]
+    [TestCase(20_000)]
+    public async Task The_send_rate_on_the_wire_is_within_5_percent_of_the_rate_asked(int rate, CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        const string swept = "2001:db8:100::/112";
+        lab.AnswerPrefix(swept);
+        using var capture = TargetCapture.Start(lab);
+
+        // About three seconds of sending at either rate.
+        var probes = rate * 3;
+        var options = ModuleInLab.ScanOptions(swept, rate) with { MaxProbes = (ulong)probes, Cooldown = TimeSpan.FromMilliseconds(200) };
+        await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+        capture.WaitFor(probes, TimeSpan.FromSeconds(3));
+
+        var requests = capture.Requests;
+        var span = (requests[^1].Time - requests[0].Time).TotalSeconds;
+        var measured = (requests.Count - 1) / span;
+        TestContext.Out.WriteLine($"asked {rate} pps: {requests.Count} probes over {span:F3} s on the wire = {measured:F0} pps ({100 * (measured - rate) / rate:+0.00;-0.00}%)");
+        Assert.Multiple(() =>
+        {
+            Assert.That(requests, Has.Count.EqualTo(probes));
+            Assert.That(measured, Is.EqualTo(rate).Within(5).Percent);
+        });
+    }
 }

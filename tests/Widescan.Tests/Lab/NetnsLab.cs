@@ -115,9 +115,10 @@ internal sealed partial class NetnsLab : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(percent);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
         EnsureTool("nft", "nftables");
+        // One command line of three commands: nft reads a whole table block only from a file.
         var rules =
-            "table inet wsl { chain input { type filter hook input priority 0; policy accept; " +
-            $"icmpv6 type echo-request numgen random mod 100 < {percent} drop; }} }}";
+            "add table inet wsl; add chain inet wsl input { type filter hook input priority 0; policy accept; }; " +
+            $"add rule inet wsl input icmpv6 type echo-request numgen random mod 100 < {percent} drop";
         Run("ip", ["netns", "exec", Target, "nft", rules]);
     }
 

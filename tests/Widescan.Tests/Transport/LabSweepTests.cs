@@ -98,9 +98,8 @@ public sealed class LabSweepTests
         Assert.That(capture.LinkType, Is.EqualTo(PacketDotNet.LinkLayers.Ethernet));
         capture.Start();
 
-        // Seen on every run here: the first frame after the capture opens never reaches the callback
-        // (not counted as a kernel drop either). One echo to the target's own address takes that
-        // place, as a running listener would have long before a scan starts.
+        // One echo to the target's own address before the sweep, as a running listener would have
+        // seen long before a scan starts (its reply may be counted as the one foreign reply).
         var warmUp = new EchoRequestWriter();
         sender.SendBatch([Ipv6Address.Parse(NetnsLab.TargetAddress)], ref warmUp);
 
