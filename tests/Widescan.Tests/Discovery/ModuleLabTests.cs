@@ -135,4 +135,55 @@ public sealed class ModuleLabTests
             Assert.That(measured, Is.EqualTo(rate).Within(5).Percent);
         });
     }
+
+    [Test]
+    public async Task A_cancelled_scan_resumes_from_its_state_covering_the_space_with_no_repeat_beyond_one_batch(CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        const string swept = "2001:db8:100::/112";
+        lab.AnswerPrefix(swept);
+        using var capture = TargetCapture.Start(lab);
+        var statePath = Path.Combine(Path.GetTempPath(), $"widescan-state-{Environment.ProcessId}.json");
+        File.Delete(statePath);
+
+        try
+        {
+            // 20,000 pps: the /112 takes ~3.3 s; cancel after about one second.
+            var options = ModuleInLab.ScanOptions(swept, 20_000) with { StatePath = statePath, Cooldown = TimeSpan.FromMilliseconds(500) };
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var running = ModuleInLab.Start(lab.Scanner, options, cancel.Token);
+            cancel.CancelAfter(TimeSpan.FromSeconds(1.2));
+            var first = await running.ToListAsync();
+            var firstSummary = first.OfType<ScanFinished>().Single().Summary;
+            var state = ScanState.Load(statePath);
+
+            var resumed = await ModuleInLab.RunAsync(lab.Scanner, options with { Targets = state.ResumeFrom(options.Targets!) }, cancellationToken);
+            var secondSummary = resumed.OfType<ScanFinished>().Single().Summary;
+            capture.WaitFor((int)(firstSummary.ProbesSent + secondSummary.ProbesSent), TimeSpan.FromSeconds(3));
+
+            var probed = capture.Requests.GroupBy(r => r.Destination).ToDictionary(g => g.Key, g => g.Count());
+            var twice = probed.Count(p => p.Value > 1);
+            var batch = 20_000 / 10; // the pipeline's batch at this rate: ~0.1 s of sending
+            var alive = first.Concat(resumed).OfType<HostAlive>().Select(a => a.Address).ToHashSet();
+            TestContext.Out.WriteLine($"cancelled at cursor {state.Cursor} of {state.Positions} after {firstSummary.ProbesSent} probes; resumed with {secondSummary.ProbesSent}; {probed.Count} distinct probed, {twice} twice");
+            Assert.Multiple(() =>
+            {
+                Assert.That(firstSummary.Cancelled, Is.True);
+                Assert.That(first[^1], Is.InstanceOf<ScanFinished>(), "a cancelled run still ends with its summary");
+                Assert.That(state.Cursor, Is.EqualTo(firstSummary.Cursor));
+                Assert.That(state.Cursor, Is.GreaterThan(0UL).And.LessThan(state.Positions));
+                Assert.That(secondSummary.Cursor, Is.EqualTo(secondSummary.Positions), "the resumed run finished the shard");
+                Assert.That(ScanState.Load(statePath).Cursor, Is.EqualTo(state.Positions), "the state says the scan is complete");
+                Assert.That(capture.KernelDropped, Is.Zero);
+                Assert.That(probed, Has.Count.EqualTo(65_536), "every address probed");
+                Assert.That(twice, Is.LessThanOrEqualTo(batch), "no address probed twice outside the last in-flight batch");
+                Assert.That(alive, Has.Count.EqualTo(65_536), "every address found across the two runs");
+            });
+        }
+        finally
+        {
+            File.Delete(statePath);
+        }
+    }
 }

@@ -109,6 +109,10 @@ internal sealed partial class NetnsLab : IDisposable
             Ip("-n", Target, "-6", "addr", "add", CheckLabPrefix(host + "/128"), "dev", "lo", "nodad");
     }
 
+    /// <summary>Adds <paramref name="address"/> (a /128) to the target's side of the veth, as a second source of its own.</summary>
+    public void AddTargetAddress(string address) =>
+        Ip("-n", Target, "-6", "addr", "add", CheckLabPrefix(address + "/128"), "dev", TargetInterface, "nodad");
+
     /// <summary>The target drops <paramref name="percent"/>% of incoming echo requests at random (nftables).</summary>
     public void DropEchoRequests(int percent)
     {
