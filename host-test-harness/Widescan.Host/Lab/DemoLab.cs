@@ -30,6 +30,9 @@ internal sealed class DemoLab : IDisposable
     /// <summary>The hub on the scanner's link: the scanner's next hop.</summary>
     public const string HubAddress = "2001:db8:1::2";
 
+    /// <summary>The node id the demo's scan announces; the peers' ids differ in the last digits.</summary>
+    public static readonly string ScannerNodeId = NodeIdOf(0);
+
     /// <summary>Most plain hosts one lab makes (each is one address on the hub's lo).</summary>
     public const int MaxHosts = 4096;
 
