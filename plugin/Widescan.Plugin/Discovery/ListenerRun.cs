@@ -53,14 +53,14 @@ internal sealed class ListenerRun : IListenerRun
         AnnounceResponder? responder = null;
         if (options.RespondToPeers)
         {
-            var socket = Privileges.Translate(() => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
+            var socketOptions = new RawIcmpv6SenderOptions
             {
                 BatchSize = 1,
                 MaxMessageLength = WireFormat.MaxProbeLength,
                 InterfaceName = options.Interface,
                 SourceAddress = options.SourceAddress,
-            }));
-            responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socket);
+            };
+            responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socketOptions);
         }
 
         var run = new ListenerRun(session, events, responder);
