@@ -17,4 +17,7 @@ internal static class ExitCodes
 
     /// <summary>Missing privilege (CAP_NET_RAW), as sysexits' EX_NOPERM.</summary>
     public const int NoPermission = 77;
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM, as a shell reports a process killed by SIGINT (128 + 2).</summary>
+    public const int Interrupted = 130;
 }
