@@ -99,7 +99,7 @@ internal sealed class ResultWriter : IDisposable
             CsvAddress(alive.Address);
             CsvRtt(alive.RoundTrip);
             CsvTime(alive.Time);
-            Ascii(",,,\n");
+            Ascii(",,,,\n");
         }
 
         Recorded();
