@@ -19,7 +19,7 @@ internal static class DiscoveryCommand
         bool live;
         try
         {
-            destination = ResultDestination.Open(request.Output, parseResult.InvocationConfiguration.Output, out live);
+            destination = ResultDestination.Open(request.Output, append: request.Resumed is not null, parseResult.InvocationConfiguration.Output, out live);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -29,7 +29,9 @@ internal static class DiscoveryCommand
 
         using (destination)
         {
-            using var results = new ResultWriter(destination, request.Format, live);
+            // A resumed scan's CSV continues the file's rows, under the header it already has.
+            var header = !(destination.CanSeek && destination.Length > 0);
+            using var results = new ResultWriter(destination, request.Format, live, csvHeader: header);
             using var signals = new ShutdownSignals();
             var session = new DiscoverySession(command, stderr, results, ProgressLine.ForTerminal(stderr));
             // The actions are synchronous (System.CommandLine's own termination handling is for async

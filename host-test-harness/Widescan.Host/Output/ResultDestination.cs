@@ -10,13 +10,14 @@ internal static class ResultDestination
     /// stream that cannot seek): a reader there wants each record as it happens.
     /// </summary>
     /// <param name="file">--output, or null for standard output.</param>
+    /// <param name="append">Append to the file (a resumed scan adds to the results of the runs before it).</param>
     /// <param name="commandOutput">The command's output writer: the console's, or a test's.</param>
     /// <param name="live">Whether to flush after every record.</param>
-    public static Stream Open(FileInfo? file, TextWriter commandOutput, out bool live)
+    public static Stream Open(FileInfo? file, bool append, TextWriter commandOutput, out bool live)
     {
         if (file is not null)
         {
-            var stream = new FileStream(file.FullName, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
+            var stream = new FileStream(file.FullName, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
             live = !stream.CanSeek;
             return stream;
         }
@@ -28,27 +29,27 @@ internal static class ResultDestination
             return new TextWriterStream(commandOutput);
         }
 
-        var stdout = OpenStandardOutput();
-        live = !stdout.CanSeek;
-        return stdout;
+        live = !IsRegularFile(1);
+        return Console.OpenStandardOutput();
     }
 
-    private static Stream OpenStandardOutput()
+    private static bool IsRegularFile(int fd)
     {
-        // Console.OpenStandardOutput never seeks, whatever fd 1 is; a FileStream over fd 1 tells a
-        // redirection to a regular file (seekable: batch the flushes) from a terminal or pipe.
-        if (!OperatingSystem.IsWindows())
+        // Console.OpenStandardOutput never seeks, whatever fd 1 is; a FileStream over the descriptor
+        // tells a redirection to a file (seekable: batch the flushes) from a terminal or a pipe. It is
+        // only asked, not written through: it would pwrite at its own offset, over what stderr writes
+        // to the same file under `> out 2>&1`, where the console stream's write(2) shares the offset.
+        if (OperatingSystem.IsWindows())
+            return false;
+        try
         {
-            try
-            {
-                return new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
-            }
-            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-            {
-                // fd 1 closed or not writable: fall back to the console's stream, which reports its own errors.
-            }
+            using var probe = new FileStream(new SafeFileHandle(fd, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            return probe.CanSeek;
         }
-
-        return Console.OpenStandardOutput();
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            // Closed or not writable: the console's stream will report that when written to.
+            return false;
+        }
     }
 }

@@ -54,7 +54,8 @@ internal sealed class ResultWriter : IDisposable
     /// <param name="format">JSONL or CSV.</param>
     /// <param name="flushEachRecord">Flush after every record (a terminal or a pipe).</param>
     /// <param name="clock">The clock of the 100 ms flush interval; the system's by default.</param>
-    public ResultWriter(Stream stream, ResultFormat format, bool flushEachRecord, TimeProvider? clock = null)
+    /// <param name="csvHeader">Start CSV with its header line; not when appending to a file that has one.</param>
+    public ResultWriter(Stream stream, ResultFormat format, bool flushEachRecord, TimeProvider? clock = null, bool csvHeader = true)
     {
         this.stream = stream;
         this.format = format;
@@ -62,7 +63,7 @@ internal sealed class ResultWriter : IDisposable
         this.clock = clock ?? TimeProvider.System;
         lastFlush = this.clock.GetTimestamp();
         json = new Utf8JsonWriter(buffer);
-        if (format == ResultFormat.Csv)
+        if (format == ResultFormat.Csv && csvHeader)
         {
             Ascii(CsvHeader);
             Byte((byte)'\n');

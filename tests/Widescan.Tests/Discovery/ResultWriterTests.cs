@@ -130,6 +130,32 @@ public class ResultWriterTests
         Assert.That(batched.Records, Is.EqualTo(2UL));
     }
 
+    [Test]
+    public void AResumedScanAppendsToItsOutputFileWithoutASecondCsvHeader()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"widescan-results-{Guid.NewGuid():n}.csv");
+        try
+        {
+            var alive = new HostAlive(Time, 1, TimeSpan.Zero);
+            foreach (var append in new[] { false, true })
+            {
+                using var stream = ResultDestination.Open(new FileInfo(path), append, TextWriter.Null, out var live);
+                Assert.That(live, Is.False, "a regular file is flushed in batches");
+                using var writer = new ResultWriter(stream, ResultFormat.Csv, live, csvHeader: stream.Length == 0);
+                writer.Write(alive);
+            }
+
+            Assert.That(File.ReadAllLines(path), Is.EqualTo(new[]
+            {
+                ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,", "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,",
+            }));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     private static List<string> Jsonl(Action<ResultWriter> write)
     {
         var text = Written(ResultFormat.Jsonl, write);
