@@ -41,7 +41,7 @@ public class ResultWriterTests
     [Test]
     public void APeerCarriesItsIdentityPortAuthenticationMethodAndBase64AppData()
     {
-        byte[] appData = [0x00, 0xff, (byte)'h', (byte)'i'];
+        byte[] appData = [0xfb, 0xff, (byte)'h', (byte)'i'];
         var lines = Jsonl(w => w.Write(new PeerDiscovered(Time, Ipv6Address.Parse("2001:db8:0:0:1::2"), Node, 4242,
             PeerDiscoveryMethod.AnsweredProbe, true, appData, TimeSpan.FromTicks(20_006))));
 
@@ -58,6 +58,7 @@ public class ResultWriterTests
         Assert.That(root.GetProperty("authenticated").GetBoolean(), Is.True);
         Assert.That(root.GetProperty("how").GetString(), Is.EqualTo("answered-probe"));
         Assert.That(root.GetProperty("appData").GetBytesFromBase64(), Is.EqualTo(appData));
+        Assert.That(lines[0], Does.Contain("\"appData\":\"+/9oaQ==\""), "base64 as is, '+' and '/' not escaped");
     }
 
     [Test]
