@@ -18,6 +18,6 @@ internal static class ExitCodes
     /// <summary>Missing privilege (CAP_NET_RAW), as sysexits' EX_NOPERM.</summary>
     public const int NoPermission = 77;
 
-    /// <summary>Stopped by SIGINT or SIGTERM, as a shell reports a process ended by SIGINT (128 + 2).</summary>
+    /// <summary>Stopped by Ctrl+C or SIGTERM, as a shell reports a process killed by SIGINT (128 + 2).</summary>
     public const int Interrupted = 130;
 }

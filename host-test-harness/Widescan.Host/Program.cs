@@ -11,7 +11,7 @@ internal static class Program
     {
         // Logs are plain text on stderr, so stdout carries only a command's results.
         Log.Logger = new LoggerConfiguration()
-            .MinimumLevel.Information()
+            .MinimumLevel.ControlledBy(HostLog.Level)
             .WriteTo.Console(
                 outputTemplate: "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}",
                 formatProvider: CultureInfo.InvariantCulture,

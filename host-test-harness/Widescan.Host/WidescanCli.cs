@@ -25,6 +25,8 @@ internal static class WidescanCli
         root.Subcommands.Add(PluginsCommand.Create());
         root.Subcommands.Add(RipeCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -45,11 +45,5 @@ public class PluginsCommandTests
         Assert.That(error, Does.StartWith("widescan: ").And.Contain("widescan --help"));
     }
 
-    private static (int Code, string Output, string Error) Run(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = WidescanCli.Run(args, output, error);
-        return (code, output.ToString().Replace("\r", "", StringComparison.Ordinal), error.ToString());
-    }
+    private static CliRun.Result Run(params string[] args) => CliRun.Run(args);
 }

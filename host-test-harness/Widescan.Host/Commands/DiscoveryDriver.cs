@@ -1,0 +1,119 @@
+using Serilog;
+using Widescan.Contracts;
+using Widescan.Host.Output;
+
+namespace Widescan.Host.Commands;
+
+/// <summary>
+/// Runs one module to its <see cref="ScanFinished"/>: results to the writer, progress to the live
+/// line, the summary to stderr, and every way it can fail to one line and an exit code.
+/// </summary>
+internal sealed class DiscoveryDriver
+{
+    // sysexits' EX_NOPERM, which a plugin may carry as the HResult of an UnauthorizedAccessException.
+    private const int NoPermissionHResult = 77;
+
+    private readonly string command;
+    private readonly TextWriter stderr;
+    private readonly ResultWriter results;
+    private readonly ProgressLine? progress;
+
+    /// <param name="command">The prefix of every line, "widescan scan" or "widescan listen".</param>
+    /// <param name="stderr">Where errors and the summary go.</param>
+    /// <param name="results">Where live hosts and peers go.</param>
+    /// <param name="progress">The live status line, when stderr is a terminal.</param>
+    public DiscoveryDriver(string command, TextWriter stderr, ResultWriter results, ProgressLine? progress)
+    {
+        this.command = command;
+        this.stderr = stderr;
+        this.results = results;
+        this.progress = progress;
+    }
+
+    /// <summary>The exit code: 0 done, 130 stopped by a signal, 2 invalid options, 77 no privilege, 1 anything else.</summary>
+    /// <param name="module">The discovery module.</param>
+    /// <param name="options">Its options, checked already.</param>
+    /// <param name="token">Cancelled by the first signal.</param>
+    /// <param name="interrupted">Whether a signal cancelled the run (the exit code is 130 then).</param>
+    public async Task<int> RunAsync(IDiscoveryModule module, WidescanOptions options, CancellationToken token, Func<bool> interrupted)
+    {
+        DiscoverySummary? summary = null;
+        try
+        {
+            await foreach (var e in module.RunAsync(options, token).ConfigureAwait(false))
+            {
+                switch (e)
+                {
+                    case HostAlive alive:
+                        results.Write(alive);
+                        break;
+                    case PeerDiscovered peer:
+                        results.Write(peer);
+                        break;
+                    case ProbeReceived probe:
+                        progress?.Clear();
+                        Log.Information("probed by {Address} node {NodeId}, answered: {Answered}",
+                            Ipv6Address.Format(probe.Address), probe.NodeId.ToString(), probe.Answered);
+                        results.FlushIfDue();
+                        break;
+                    case ProgressReported report:
+                        progress?.Show(report.Progress);
+                        results.FlushIfDue();
+                        break;
+                    case ScanFinished finished:
+                        summary = finished.Summary;
+                        break;
+                }
+            }
+
+            results.Flush();
+        }
+        catch (WidescanOptionsException e)
+        {
+            progress?.Clear();
+            foreach (var error in e.Errors)
+                stderr.WriteLine($"{command}: {error}");
+            return ExitCodes.Usage;
+        }
+        catch (MissingPrivilegeException e)
+        {
+            return NoPermission(e);
+        }
+        catch (UnauthorizedAccessException e) when (e.HResult == NoPermissionHResult)
+        {
+            return NoPermission(e);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            progress?.Clear();
+            stderr.WriteLine($"{command}: stopped before the module reported its summary");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            // One line on the console; the stack trace only in the log, for whoever asks for Debug.
+            progress?.Clear();
+            Log.Debug(e, "{Command} failed", command);
+            stderr.WriteLine($"{command}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+
+        progress?.Clear();
+        if (summary is null)
+        {
+            stderr.WriteLine($"{command}: the module ended without its summary (a plugin bug)");
+            return interrupted() ? ExitCodes.Interrupted : ExitCodes.Failure;
+        }
+
+        stderr.WriteLine(SummaryLine.Format(command, summary, options.ListenOnly, options.StatePath));
+        return interrupted() ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+
+    private int NoPermission(Exception e)
+    {
+        progress?.Clear();
+        Log.Debug(e, "{Command}: missing privilege", command);
+        stderr.WriteLine($"widescan: {e.Message}");
+        return ExitCodes.NoPermission;
+    }
+}

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using Serilog;
+using Widescan.Contracts;
+
+namespace Widescan.Host.Commands;
+
+/// <summary>
+/// <c>widescan scan</c>: probes the targets of the shared target flags through the discovery module
+/// and writes live hosts and peers as results (JSONL or CSV). A subclass of Command, so a parse result
+/// leads back to its flags (the tests translate command lines through <see cref="Build"/>).
+/// </summary>
+internal sealed class ScanCommand : Command
+{
+    private const string Prefix = "widescan scan";
+    private static readonly WidescanOptions Defaults = new();
+
+    private ScanCommand()
+        : base("scan", "Probe the targets (prefixes minus exclusions and the blocklist) and report live hosts and Widescan peers, one result per line")
+    {
+        Targets.AddTo(this);
+        foreach (Option option in new Option[] { Source, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State })
+            Options.Add(option);
+        Discovery.AddTo(this);
+        SetAction(Run);
+    }
+
+    public TargetOptions Targets { get; } = new();
+
+    public DiscoveryOptions Discovery { get; } = new();
+
+    public Option<string?> Source { get; } = new("--source") { Description = "The source address of probes (default: the kernel's choice)", HelpName = "ADDR" };
+
+    public Option<int> Rate { get; } = new("--rate")
+    {
+        Description = "Probes per second",
+        HelpName = "PPS",
+        DefaultValueFactory = _ => Defaults.Rate,
+    };
+
+    public Option<int> Probes { get; } = new("--probes")
+    {
+        Description = "Probes sent to each target (1-16), --probe-interval apart",
+        HelpName = "N",
+        DefaultValueFactory = _ => Defaults.ProbesPerTarget,
+    };
+
+    public Option<double> ProbeInterval { get; } = new("--probe-interval")
+    {
+        Description = "Seconds between two probes of one target",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => Defaults.ProbeInterval.TotalSeconds,
+    };
+
+    public Option<double> Cooldown { get; } = new("--cooldown")
+    {
+        Description = "Seconds to keep listening after the last probe",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => Defaults.Cooldown.TotalSeconds,
+    };
+
+    public Option<ulong> MaxProbes { get; } = new("--max-probes")
+    {
+        Description = "A hard cap on probes sent in this run",
+        HelpName = "N",
+        DefaultValueFactory = _ => Defaults.MaxProbes,
+    };
+
+    public Option<bool> NoRespond { get; } = new("--no-respond") { Description = "Do not answer other Widescan scanners with an announce" };
+
+    public Option<FileInfo?> State { get; } = new("--state")
+    {
+        Description = "Save the cursor here as the scan goes; when the file exists, resume the scan it saved (the same target flags; its seed unless --seed is given)",
+        HelpName = "FILE",
+    };
+
+    /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
+    public static ScanCommand Create() => new();
+
+    /// <summary>The request of a command line, or null with every problem in <paramref name="errors"/>.</summary>
+    public DiscoveryRequest? Build(ParseResult parseResult, List<string> errors)
+    {
+        var spec = Targets.Build(parseResult, errors);
+        var options = Discovery.Build(parseResult, errors);
+
+        UInt128? source = null;
+        if (parseResult.GetValue(Source) is { } sourceText)
+        {
+            if (Ipv6Address.TryParse(sourceText, out var address, out var error))
+                source = address;
+            else
+                errors.Add($"--source: {error}");
+        }
+
+        var stateFile = parseResult.GetValue(State);
+        ScanState? resumed = null;
+        if (stateFile is not null)
+        {
+            if (parseResult.GetResult(Targets.Start) is not null)
+                errors.Add("--start and --state do not go together: a resumed scan starts at the cursor its state file saved");
+            if (stateFile.Directory is { Exists: false } directory)
+                errors.Add($"--state {stateFile.FullName}: the directory {directory.FullName} does not exist");
+            else if (spec is not null && stateFile.Exists)
+                (spec, resumed) = ScanResume.Apply(stateFile, spec, seedGiven: parseResult.GetValue(Targets.Seed) is not null, errors);
+        }
+
+        options = options with
+        {
+            Targets = spec,
+            Generator = parseResult.GetValue(Targets.Generator)!,
+            GpuDevice = parseResult.GetValue(Targets.GpuDevice),
+            SourceAddress = source,
+            Rate = parseResult.GetValue(Rate),
+            ProbesPerTarget = parseResult.GetValue(Probes),
+            ProbeInterval = DiscoveryOptions.Seconds(parseResult.GetValue(ProbeInterval), "--probe-interval", errors),
+            Cooldown = DiscoveryOptions.Seconds(parseResult.GetValue(Cooldown), "--cooldown", errors),
+            MaxProbes = parseResult.GetValue(MaxProbes),
+            RespondToPeers = !parseResult.GetValue(NoRespond),
+            StatePath = stateFile?.FullName,
+        };
+
+        // Without a spec (its errors are listed already) check the rest as a listen would, so that
+        // "no targets" is not added and the other flags' problems still come out in this same run.
+        errors.AddRange((spec is null ? options with { ListenOnly = true } : options).Validate());
+        return errors.Count > 0 ? null : new DiscoveryRequest(options, parseResult.GetValue(Discovery.Output), parseResult.GetValue(Discovery.Format), resumed);
+    }
+
+    private int Run(ParseResult parseResult)
+    {
+        Discovery.ApplyQuiet(parseResult);
+        var stderr = parseResult.InvocationConfiguration.Error;
+        var errors = new List<string>();
+        var request = Build(parseResult, errors);
+        if (request is null)
+        {
+            foreach (var error in errors)
+                stderr.WriteLine($"{Prefix}: {error}");
+            return ExitCodes.Usage;
+        }
+
+        if (request.Resumed is { } state)
+        {
+            if (state.Cursor >= state.Positions)
+            {
+                stderr.WriteLine($"{Prefix}: the scan saved in {request.Options.StatePath} is complete (cursor {state.Cursor} of {state.Positions}); nothing to send");
+                return ExitCodes.Ok;
+            }
+
+            Log.Information("Resuming at cursor {Cursor} of {Positions} (saved {SavedAt:u})", state.Cursor, state.Positions, state.SavedAt);
+        }
+
+        // The seed and node id are random when not given: logged, so the run can be repeated or resumed.
+        var spec = request.Options.Targets!;
+        Log.Information("Scanning with seed {Seed}, shard {Shard}, from cursor {Cursor}; node {NodeId}",
+            $"0x{spec.Seed:x16}", spec.Shard.ToString(), spec.StartCursor, request.Options.NodeId.ToString());
+        return DiscoveryCommand.Run(parseResult, Prefix, request);
+    }
+}

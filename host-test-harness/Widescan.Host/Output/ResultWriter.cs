@@ -1,0 +1,272 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Widescan.Contracts;
+
+namespace Widescan.Host.Output;
+
+/// <summary>How <c>widescan scan</c> and <c>widescan listen</c> write their results.</summary>
+internal enum ResultFormat
+{
+    /// <summary>One JSON object per line.</summary>
+    Jsonl,
+
+    /// <summary>Comma-separated values after a header line.</summary>
+    Csv,
+}
+
+/// <summary>
+/// Writes live hosts and peers as result records, JSONL or CSV, into one reused buffer that goes to the
+/// stream as a whole. A live destination (terminal, pipe) is flushed after every record so a reader
+/// sees each line as it happens; a file at most every 100 ms or 64 KiB, so a fast scan is not one
+/// write call per host.
+/// </summary>
+internal sealed class ResultWriter : IDisposable
+{
+    public const string CsvHeader = "type,address,rttMs,time,nodeId,port,authenticated,how";
+
+    private const int FlushBytes = 64 * 1024;
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
+
+    // Property names encoded once: no per-record encoding or escaping work.
+    private static readonly JsonEncodedText TypeName = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText AddressName = JsonEncodedText.Encode("address");
+    private static readonly JsonEncodedText RttName = JsonEncodedText.Encode("rttMs");
+    private static readonly JsonEncodedText TimeName = JsonEncodedText.Encode("time");
+    private static readonly JsonEncodedText NodeIdName = JsonEncodedText.Encode("nodeId");
+    private static readonly JsonEncodedText PortName = JsonEncodedText.Encode("port");
+    private static readonly JsonEncodedText AuthenticatedName = JsonEncodedText.Encode("authenticated");
+    private static readonly JsonEncodedText HowName = JsonEncodedText.Encode("how");
+    private static readonly JsonEncodedText AppDataName = JsonEncodedText.Encode("appData");
+    private static readonly JsonEncodedText Alive = JsonEncodedText.Encode("alive");
+    private static readonly JsonEncodedText Peer = JsonEncodedText.Encode("peer");
+
+    private readonly Stream stream;
+    private readonly ResultFormat format;
+    private readonly bool flushEachRecord;
+    private readonly TimeProvider clock;
+    private readonly ArrayBufferWriter<byte> buffer = new(4096);
+    private readonly Utf8JsonWriter json;
+    private long lastFlush;
+
+    /// <param name="stream">Where the records go; not disposed here.</param>
+    /// <param name="format">JSONL or CSV.</param>
+    /// <param name="flushEachRecord">Flush after every record (a terminal or a pipe).</param>
+    /// <param name="clock">The clock of the 100 ms flush interval; the system's by default.</param>
+    /// <param name="csvHeader">Start CSV with its header line; not when appending to a file that has one.</param>
+    public ResultWriter(Stream stream, ResultFormat format, bool flushEachRecord, TimeProvider? clock = null, bool csvHeader = true)
+    {
+        this.stream = stream;
+        this.format = format;
+        this.flushEachRecord = flushEachRecord;
+        this.clock = clock ?? TimeProvider.System;
+        lastFlush = this.clock.GetTimestamp();
+        json = new Utf8JsonWriter(buffer);
+        if (format == ResultFormat.Csv && csvHeader)
+        {
+            Ascii(CsvHeader);
+            Byte((byte)'\n');
+        }
+    }
+
+    /// <summary>Records written so far.</summary>
+    public ulong Records { get; private set; }
+
+    /// <summary>The name a peer's discovery method has in the results.</summary>
+    public static string HowText(PeerDiscoveryMethod how) => how switch
+    {
+        PeerDiscoveryMethod.AnsweredProbe => "answered-probe",
+        PeerDiscoveryMethod.ProbedUs => "probed-us",
+        PeerDiscoveryMethod.Announced => "announced",
+        _ => how.ToString().ToLowerInvariant(),
+    };
+
+    public void Write(HostAlive alive)
+    {
+        if (format == ResultFormat.Jsonl)
+        {
+            json.WriteStartObject();
+            json.WriteString(TypeName, Alive);
+            WriteAddress(alive.Address);
+            WriteRtt(alive.RoundTrip);
+            WriteTime(alive.Time);
+            json.WriteEndObject();
+            EndJson();
+        }
+        else
+        {
+            Ascii("alive,");
+            CsvAddress(alive.Address);
+            CsvRtt(alive.RoundTrip);
+            CsvTime(alive.Time);
+            Ascii(",,,,\n");
+        }
+
+        Recorded();
+    }
+
+    public void Write(PeerDiscovered peer)
+    {
+        if (format == ResultFormat.Jsonl)
+        {
+            json.WriteStartObject();
+            json.WriteString(TypeName, Peer);
+            WriteAddress(peer.Address);
+            WriteRtt(peer.RoundTrip);
+            WriteTime(peer.Time);
+            Span<char> id = stackalloc char[32];
+            peer.NodeId.Value.TryFormat(id, out var idLength, "x32", CultureInfo.InvariantCulture);
+            json.WriteString(NodeIdName, id[..idLength]);
+            json.WriteNumber(PortName, peer.Port);
+            json.WriteBoolean(AuthenticatedName, peer.Authenticated);
+            json.WriteString(HowName, HowText(peer.How));
+            if (!peer.ApplicationData.IsEmpty)
+                json.WriteBase64String(AppDataName, peer.ApplicationData.Span);
+            json.WriteEndObject();
+            EndJson();
+        }
+        else
+        {
+            // CSV has no appData column: arbitrary bytes do not belong in a spreadsheet; JSONL carries them.
+            Ascii("peer,");
+            CsvAddress(peer.Address);
+            CsvRtt(peer.RoundTrip);
+            CsvTime(peer.Time);
+            Byte((byte)',');
+            Formatted(peer.NodeId.Value, "x32");
+            Byte((byte)',');
+            Formatted(peer.Port, default);
+            Ascii(peer.Authenticated ? ",true," : ",false,");
+            Ascii(HowText(peer.How));
+            Byte((byte)'\n');
+        }
+
+        Recorded();
+    }
+
+    /// <summary>Flushes when the interval has passed since the last flush; called on every event, so a quiet file still gets its lines.</summary>
+    public void FlushIfDue()
+    {
+        if (buffer.WrittenCount >= FlushBytes || (buffer.WrittenCount > 0 && clock.GetElapsedTime(lastFlush) >= FlushInterval))
+            Flush();
+    }
+
+    /// <summary>Writes everything buffered to the stream and flushes it.</summary>
+    public void Flush()
+    {
+        if (buffer.WrittenCount > 0)
+        {
+            stream.Write(buffer.WrittenSpan);
+            buffer.ResetWrittenCount();
+        }
+
+        stream.Flush();
+        lastFlush = clock.GetTimestamp();
+    }
+
+    /// <summary>Flushes what is left, best effort: a destination that broke has already said so through <see cref="Flush"/>.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            Flush();
+        }
+        catch (IOException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+
+        json.Dispose();
+    }
+
+    private void Recorded()
+    {
+        Records++;
+        if (flushEachRecord)
+            Flush();
+        else
+            FlushIfDue();
+    }
+
+    private void EndJson()
+    {
+        // One object per line: commit it to the buffer and reset the writer so the next object is again a root value.
+        json.Flush();
+        json.Reset();
+        Byte((byte)'\n');
+    }
+
+    private void WriteAddress(UInt128 address)
+    {
+        Span<char> text = stackalloc char[Ipv6Address.MaxTextLength];
+        Ipv6Address.TryFormat(address, text, out var length);
+        json.WriteString(AddressName, text[..length]);
+    }
+
+    private void WriteRtt(TimeSpan? roundTrip)
+    {
+        if (roundTrip is not { } rtt)
+        {
+            json.WriteNull(RttName);
+            return;
+        }
+
+        // Exactly three decimals (microseconds), which WriteNumber's shortest round-trip form would not give.
+        Span<byte> number = stackalloc byte[32];
+        rtt.TotalMilliseconds.TryFormat(number, out var length, "F3", CultureInfo.InvariantCulture);
+        json.WritePropertyName(RttName);
+        json.WriteRawValue(number[..length], skipInputValidation: true);
+    }
+
+    private void WriteTime(DateTimeOffset time)
+    {
+        Span<byte> text = stackalloc byte[32];
+        var length = FormatTime(time, text);
+        json.WriteString(TimeName, text[..length]);
+    }
+
+    private static int FormatTime(DateTimeOffset time, Span<byte> utf8)
+    {
+        time.UtcDateTime.TryFormat(utf8, out var length, "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'", CultureInfo.InvariantCulture);
+        return length;
+    }
+
+    private void CsvAddress(UInt128 address)
+    {
+        Span<char> text = stackalloc char[Ipv6Address.MaxTextLength];
+        Ipv6Address.TryFormat(address, text, out var length);
+        Ascii(text[..length]);
+        Byte((byte)',');
+    }
+
+    private void CsvRtt(TimeSpan? roundTrip)
+    {
+        if (roundTrip is { } rtt)
+            Formatted(rtt.TotalMilliseconds, "F3");
+        Byte((byte)',');
+    }
+
+    private void CsvTime(DateTimeOffset time)
+    {
+        var length = FormatTime(time, buffer.GetSpan(32));
+        buffer.Advance(length);
+    }
+
+    private void Formatted<T>(T value, ReadOnlySpan<char> format)
+        where T : IUtf8SpanFormattable
+    {
+        value.TryFormat(buffer.GetSpan(64), out var length, format, CultureInfo.InvariantCulture);
+        buffer.Advance(length);
+    }
+
+    private void Ascii(ReadOnlySpan<char> text) => buffer.Advance(Encoding.ASCII.GetBytes(text, buffer.GetSpan(text.Length)));
+
+    private void Byte(byte value)
+    {
+        buffer.GetSpan(1)[0] = value;
+        buffer.Advance(1);
+    }
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+using Widescan.Contracts;
+
+namespace Widescan.Host.Output;
+
+/// <summary>The one line a scan or listen ends with on stderr, from the module's <see cref="DiscoverySummary"/>.</summary>
+internal static class SummaryLine
+{
+    /// <param name="command">The prefix, "widescan scan" or "widescan listen".</param>
+    /// <param name="summary">The module's summary.</param>
+    /// <param name="listenOnly">A listen sends nothing, so its line has no probes nor cursor.</param>
+    /// <param name="statePath">--state, named in the hint to resume; null when none was set.</param>
+    public static string Format(string command, DiscoverySummary summary, bool listenOnly, string? statePath)
+    {
+        var seconds = summary.Duration.TotalSeconds;
+        if (listenOnly)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{command}: listened {seconds:F2} s; {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.PacketsReceived} packets, {summary.Ignored} ignored{(summary.Cancelled ? " (cancelled)" : "")}");
+        }
+
+        var rate = seconds > 0 ? summary.ProbesSent / seconds : 0;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{command}: {summary.ProbesSent} probes sent in {seconds:F2} s ({rate:F0} pps); {summary.Alive} alive, {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.Ignored} ignored; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
+    }
+
+    private static string Ending(DiscoverySummary summary, string? statePath)
+    {
+        if (summary.Cursor >= summary.Positions)
+            return summary.Cancelled ? "complete; cooldown cut short" : "complete";
+        var resume = statePath is null ? "" : $"; resume with --state {statePath}";
+        // Short of the end without a cancel: the module stopped on its own (the --max-probes cap, say).
+        return (summary.Cancelled ? "cancelled" : "incomplete") + resume;
+    }
+}
