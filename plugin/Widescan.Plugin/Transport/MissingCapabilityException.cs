@@ -12,8 +12,8 @@ internal sealed class MissingCapabilityException : UnauthorizedAccessException
 
     /// <summary>The one line the user sees; it names the capability and both ways to grant it.</summary>
     public const string DefaultMessage =
-        "widescan needs CAP_NET_RAW to send and capture ICMPv6: run it as root (sudo) or grant it with " +
-        "`sudo setcap cap_net_raw+ep <path>`";
+        "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo), or grant it to the " +
+        "dotnet host: sudo setcap cap_net_raw+ep \"$(readlink -f \"$(command -v dotnet)\")\"";
 
     public MissingCapabilityException()
         : base(DefaultMessage)

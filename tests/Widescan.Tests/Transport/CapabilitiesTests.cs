@@ -28,8 +28,8 @@ public sealed class CapabilitiesTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.Message, Is.EqualTo(
-                "widescan needs CAP_NET_RAW to send and capture ICMPv6: run it as root (sudo) or grant it with " +
-                "`sudo setcap cap_net_raw+ep <path>`"));
+                "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo), or grant it to the " +
+                "dotnet host: sudo setcap cap_net_raw+ep \"$(readlink -f \"$(command -v dotnet)\")\""));
             Assert.That(error.Message, Does.Not.Contain("\n"));
             Assert.That(error, Is.InstanceOf<UnauthorizedAccessException>(), "hosts recognise it through a BCL type");
             Assert.That(error.HResult, Is.EqualTo(77));
