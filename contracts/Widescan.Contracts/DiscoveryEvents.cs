@@ -115,6 +115,9 @@ public sealed record DiscoverySummary
     /// <summary>Whether the run was cancelled before the end of its targets.</summary>
     public bool Cancelled { get; init; }
 
-    /// <summary>How long the run took.</summary>
+    /// <summary>How long the run took, start to end (listening, sending, cooldown).</summary>
     public TimeSpan Duration { get; init; }
+
+    /// <summary>How long sending took, from the broadcaster's start to its last probe; zero when listening only.</summary>
+    public TimeSpan SendDuration { get; init; }
 }

@@ -25,7 +25,8 @@ public interface IProbeSender : IDisposable
     /// Sends <see cref="WidescanOptions.ProbesPerTarget"/> probes to every target read from
     /// <paramref name="targets"/>, spaced by <see cref="WidescanOptions.ProbeInterval"/>, paced at
     /// <see cref="WidescanOptions.Rate"/> and never more than <see cref="WidescanOptions.MaxProbes"/> in
-    /// all, then writes each batch to <paramref name="completed"/> in the order read. Blocks the calling
+    /// all, then writes each batch to <paramref name="completed"/> once its last probe is out (with several
+    /// send threads, not necessarily in the order read). Blocks the calling
     /// thread until <paramref name="targets"/> completes, the cap is reached or the token is cancelled;
     /// returns why it stopped.
     /// </summary>

@@ -19,9 +19,11 @@ internal static class SummaryLine
                 $"{command}: listened {seconds:F2} s; {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.PacketsReceived} packets, {summary.Ignored} ignored{(summary.Cancelled ? " (cancelled)" : "")}");
         }
 
-        var rate = seconds > 0 ? summary.ProbesSent / seconds : 0;
+        // The rate is the sending phase's (the run also listens before and after); without it, the run's.
+        var sending = summary.SendDuration > TimeSpan.Zero ? summary.SendDuration.TotalSeconds : seconds;
+        var rate = sending > 0 ? summary.ProbesSent / sending : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {summary.ProbesSent} probes sent in {seconds:F2} s ({rate:F0} pps); {summary.Alive} alive, {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.Ignored} ignored; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
+            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s; {summary.Alive} alive, {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.Ignored} ignored; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
     }
 
     private static string Ending(DiscoverySummary summary, string? statePath)

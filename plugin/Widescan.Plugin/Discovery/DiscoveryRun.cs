@@ -28,6 +28,7 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly DateTimeOffset _started;
     private readonly ulong _startCursor;
     private ulong _lastSent;
+    private TimeSpan _sendDuration;
     private DateTimeOffset _lastTick;
 
     private DiscoveryRun(
@@ -43,7 +44,7 @@ internal sealed class DiscoveryRun : IDisposable
         _started = _lastTick = session.Time.GetUtcNow();
         _startCursor = session.Options.Targets?.StartCursor ?? 0;
         if (stream is not null)
-            _pipeline = new TargetPipeline(stream, session.Options, _startCursor);
+            _pipeline = new TargetPipeline(stream, session.Options, _startCursor, (sender as ProbeSender)?.Lanes ?? 1);
     }
 
     /// <summary>The events of the run, ending with <see cref="ScanFinished"/>.</summary>
@@ -102,8 +103,10 @@ internal sealed class DiscoveryRun : IDisposable
                 var recycling = _pipeline.RecycleAsync();
                 var sender = _sender;
                 var pipeline = _pipeline;
+                var sendStart = _session.Time.GetTimestamp();
                 end = await Task.Factory.StartNew(() => sender.Run(pipeline.Targets, pipeline.Completed, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                _sendDuration = _session.Time.GetElapsedTime(sendStart);
                 pipeline.CompleteRecycling();
                 await recycling.ConfigureAwait(false);
                 await producing.ConfigureAwait(false);
@@ -111,7 +114,10 @@ internal sealed class DiscoveryRun : IDisposable
                     _log.Warning("The probe cap ({Cap}) was reached: stopping at cursor {Cursor} of {Positions}", options.MaxProbes, pipeline.Cursor, pipeline.Positions);
                 cancelled = end == BroadcastEnd.Cancelled;
                 if (!cancelled)
-                    _log.Information("Sent {Probes} probes; listening {Cooldown} s more for late answers", _session.Counters.ProbesSent, options.Cooldown.TotalSeconds);
+                {
+                    _log.Information("Sent {Probes} probes in {Seconds:F2} s ({Rate:F0} pps); listening {Cooldown} s more for late answers",
+                        _session.Counters.ProbesSent, _sendDuration.TotalSeconds, _session.Counters.ProbesSent / Math.Max(_sendDuration.TotalSeconds, 1e-9), options.Cooldown.TotalSeconds);
+                }
             }
 
             if (!cancelled)
@@ -229,6 +235,7 @@ internal sealed class DiscoveryRun : IDisposable
             Positions = _pipeline?.Positions ?? 0,
             Cancelled = cancelled,
             Duration = _session.Time.GetUtcNow() - _started,
+            SendDuration = _sendDuration,
         };
     }
 

@@ -13,6 +13,13 @@ namespace Widescan.Plugin.Discovery;
 /// </summary>
 internal sealed class ListenerRun : IListenerRun
 {
+    /// <summary>
+    /// How long libpcap may hold captured frames to hand them over a block at a time: short next to
+    /// any cooldown, long enough that a busy scan wakes the capture thread per block, not per reply.
+    /// Round trips come from the kernel's capture timestamps, so the wait does not inflate them.
+    /// </summary>
+    internal static readonly TimeSpan CaptureBatchTimeout = TimeSpan.FromMilliseconds(20);
+
     private readonly DiscoverySession _session;
     private readonly ChannelWriter<DiscoveryEvent> _events;
     private readonly PacketClassifier _classifier;
@@ -92,7 +99,7 @@ internal sealed class ListenerRun : IListenerRun
         {
             try
             {
-                _capture = Privileges.Translate(() => PcapCapture.Open(interfaceName, OnFrame));
+                _capture = Privileges.Translate(() => PcapCapture.Open(interfaceName, OnFrame, batchTimeout: CaptureBatchTimeout));
                 NamespaceInode = NetworkNamespace.CurrentThreadInode();
                 Path = $"pcap on {interfaceName}";
                 _capture.Start();
@@ -133,16 +140,16 @@ internal sealed class ListenerRun : IListenerRun
     {
         var result = linkType switch
         {
-            LinkLayers.Ethernet => _classifier.ClassifyEthernet(frame),
-            LinkLayers.Raw or LinkLayers.RawLegacy => _classifier.ClassifyIpv6(frame),
-            LinkLayers.LinuxSll when frame.Length > 16 => _classifier.ClassifyIpv6(frame[16..]),
+            LinkLayers.Ethernet => _classifier.ClassifyEthernet(frame, timestamp),
+            LinkLayers.Raw or LinkLayers.RawLegacy => _classifier.ClassifyIpv6(frame, timestamp),
+            LinkLayers.LinuxSll when frame.Length > 16 => _classifier.ClassifyIpv6(frame[16..], timestamp),
             _ => Classification.Ignore(IgnoreReason.NotIpv6),
         };
         Handle(result, frame);
     }
 
     private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, DateTimeOffset timestamp) =>
-        Handle(_classifier.ClassifyIcmp(message, source), message);
+        Handle(_classifier.ClassifyIcmp(message, source, receivedAt: timestamp), message);
 
     private void Handle(in Classification c, ReadOnlySpan<byte> bytes)
     {

@@ -7,7 +7,9 @@ namespace Widescan.Plugin.Discovery;
 /// The producer side of a scan: a fixed pool of <see cref="TargetBatch"/>es cycling through three
 /// bounded channels, free -> targets (filled by the generator, read by the broadcaster) -> completed
 /// (every probe of the batch sent) -> free. The pool bounds memory and gives back-pressure: the
-/// generator waits when the broadcaster is behind. The completed side advances the resume cursor.
+/// generator waits when the broadcaster is behind. Batches may complete out of order (several send
+/// lanes): the cursor advances over the oldest issued batches once they are all complete, so a
+/// resume never skips a batch still in flight.
 /// </summary>
 internal sealed class TargetPipeline
 {
@@ -15,19 +17,21 @@ internal sealed class TargetPipeline
     private readonly Channel<TargetBatch> _free;
     private readonly Channel<TargetBatch> _targets;
     private readonly Channel<TargetBatch> _completed;
+    private readonly Queue<TargetBatch> _issued = new();
+    private readonly HashSet<TargetBatch> _done = new(ReferenceEqualityComparer.Instance);
     private ulong _targetsLeft;
     private ulong _cursor;
 
     /// <summary>Sizes the pool for the options: batches of ~0.1 s of the rate, enough of them to hold every batch awaiting a later round.</summary>
-    public TargetPipeline(IAddressStream stream, WidescanOptions options, ulong startCursor)
+    public TargetPipeline(IAddressStream stream, WidescanOptions options, ulong startCursor, int lanes = 1)
     {
         _stream = stream;
         BatchSize = (int)Math.Clamp(options.Rate / 10L, 256, 65_536);
         var waiting = options.Rate * options.ProbeInterval.TotalSeconds * (options.ProbesPerTarget - 1) / BatchSize;
-        PoolSize = (int)Math.Clamp(4 + Math.Ceiling(waiting), 4, 4096);
+        PoolSize = (int)Math.Clamp(4 + (2 * lanes) + Math.Ceiling(waiting), 4, 4096);
         _free = Channel.CreateBounded<TargetBatch>(PoolSize);
-        _targets = Channel.CreateBounded<TargetBatch>(new BoundedChannelOptions(PoolSize) { SingleReader = true, SingleWriter = true });
-        _completed = Channel.CreateBounded<TargetBatch>(new BoundedChannelOptions(PoolSize) { SingleReader = true, SingleWriter = true });
+        _targets = Channel.CreateBounded<TargetBatch>(new BoundedChannelOptions(PoolSize) { SingleReader = lanes == 1, SingleWriter = true });
+        _completed = Channel.CreateBounded<TargetBatch>(new BoundedChannelOptions(PoolSize) { SingleReader = true, SingleWriter = lanes == 1 });
         for (var i = 0; i < PoolSize; i++)
             _free.Writer.TryWrite(new TargetBatch(BatchSize));
 
@@ -70,6 +74,8 @@ internal sealed class TargetPipeline
                 batch.Count = n;
                 batch.CursorAfter = _stream.Cursor;
                 _targetsLeft -= (ulong)n;
+                lock (_issued)
+                    _issued.Enqueue(batch);
                 _targets.Writer.WriteAsync(batch, cancellationToken).AsTask().GetAwaiter().GetResult();
             }
         }
@@ -87,8 +93,16 @@ internal sealed class TargetPipeline
     {
         await foreach (var batch in _completed.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            Interlocked.Exchange(ref _cursor, batch.CursorAfter);
-            _free.Writer.TryWrite(batch);
+            _done.Add(batch);
+            lock (_issued)
+            {
+                while (_issued.TryPeek(out var oldest) && _done.Remove(oldest))
+                {
+                    _issued.Dequeue();
+                    Interlocked.Exchange(ref _cursor, oldest.CursorAfter);
+                    _free.Writer.TryWrite(oldest);
+                }
+            }
         }
     }
 

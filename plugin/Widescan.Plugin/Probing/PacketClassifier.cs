@@ -28,6 +28,9 @@ internal sealed class PacketClassifier
     private readonly TimeProvider _time;
     private readonly byte _ourFlags;
 
+    // The arrival time of the packet being classified (its capture timestamp), when the caller knows it.
+    private DateTimeOffset? _receivedAt;
+
     // The MAC of our own probe depends only on its timestamp, and replies cluster on a few timestamps
     // (one per send batch): a small direct-mapped cache saves an HMAC per echo in keyed mode.
     private readonly ulong[] _probeMacStamps = new ulong[16];
@@ -51,8 +54,11 @@ internal sealed class PacketClassifier
     public IgnoreCounters Ignored { get; } = new();
 
     /// <summary>Classifies a captured Ethernet II frame (with up to two VLAN tags).</summary>
-    public Classification ClassifyEthernet(ReadOnlySpan<byte> frame)
+    /// <param name="frame">The frame.</param>
+    /// <param name="receivedAt">When it arrived (the capture's timestamp), for the round trip; now when null.</param>
+    public Classification ClassifyEthernet(ReadOnlySpan<byte> frame, DateTimeOffset? receivedAt = null)
     {
+        _receivedAt = receivedAt;
         int offset = 12;
         for (int tags = 0; ; tags++)
         {
@@ -70,14 +76,21 @@ internal sealed class PacketClassifier
     }
 
     /// <summary>Classifies an IPv6 packet (a raw IPv6 capture, or a frame already stripped of its link header).</summary>
-    public Classification ClassifyIpv6(ReadOnlySpan<byte> packet) => ClassifyIpv6At(packet, 0);
+    public Classification ClassifyIpv6(ReadOnlySpan<byte> packet, DateTimeOffset? receivedAt = null)
+    {
+        _receivedAt = receivedAt;
+        return ClassifyIpv6At(packet, 0);
+    }
 
     /// <summary>
     /// Classifies an ICMPv6 message as a raw ICMPv6 socket delivers it (the kernel has verified the
     /// checksum). <paramref name="destination"/> is informational (IPV6_PKTINFO), zero when unknown.
     /// </summary>
-    public Classification ClassifyIcmp(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination = default) =>
-        ClassifyMessage(message, 0, source, destination);
+    public Classification ClassifyIcmp(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination = default, DateTimeOffset? receivedAt = null)
+    {
+        _receivedAt = receivedAt;
+        return ClassifyMessage(message, 0, source, destination);
+    }
 
     private Classification ClassifyIpv6At(ReadOnlySpan<byte> bytes, int ipOffset)
     {
@@ -227,7 +240,7 @@ internal sealed class PacketClassifier
     {
         // A timestamp from the future (clock step) gives zero; one absurdly old saturates instead of
         // overflowing TimeSpan.
-        ulong now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
+        ulong now = (ulong)(_receivedAt ?? _time.GetUtcNow()).ToUnixTimeMilliseconds();
         if (timestampMs >= now)
             return TimeSpan.Zero;
         ulong elapsed = now - timestampMs;

@@ -19,7 +19,8 @@ public class DiscoveryDriverTests
         Ignored = 3,
         Cursor = 65_536,
         Positions = 65_536,
-        Duration = TimeSpan.FromSeconds(1.52),
+        Duration = TimeSpan.FromSeconds(2.52),
+        SendDuration = TimeSpan.FromSeconds(1.52),
     };
 
     [Test]
@@ -39,7 +40,7 @@ public class DiscoveryDriverTests
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), stderr);
         var lines = results.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString()), Is.EqualTo(new[] { "alive", "peer" }));
-        Assert.That(stderr, Is.EqualTo("widescan scan: 65536 probes sent in 1.52 s (43116 pps); 65536 alive, 0 peers, 0 probes received, 3 ignored; cursor 65536 of 65536 (complete)" + Environment.NewLine));
+        Assert.That(stderr, Is.EqualTo("widescan scan: 65536 probes sent in 1.52 s (43116 pps), run 2.52 s; 65536 alive, 0 peers, 0 probes received, 3 ignored; cursor 65536 of 65536 (complete)" + Environment.NewLine));
     }
 
     [Test]

@@ -42,8 +42,8 @@ internal static class ModuleInLab
     /// <summary>A started run.</summary>
     internal sealed class Running(IAsyncEnumerator<DiscoveryEvent> events, Task<bool> first)
     {
-        /// <summary>Reads every event to the end.</summary>
-        public async Task<List<DiscoveryEvent>> ToListAsync()
+        /// <summary>Reads every event to the end, showing each to <paramref name="seen"/> as it comes.</summary>
+        public async Task<List<DiscoveryEvent>> ToListAsync(Action<DiscoveryEvent>? seen = null)
         {
             var list = new List<DiscoveryEvent>();
             await using (events.ConfigureAwait(false))
@@ -51,8 +51,12 @@ internal static class ModuleInLab
                 if (!await first.ConfigureAwait(false))
                     return list;
                 list.Add(events.Current);
+                seen?.Invoke(events.Current);
                 while (await events.MoveNextAsync().ConfigureAwait(false))
+                {
                     list.Add(events.Current);
+                    seen?.Invoke(events.Current);
+                }
             }
 
             return list;

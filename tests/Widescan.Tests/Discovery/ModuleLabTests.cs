@@ -149,12 +149,16 @@ public sealed class ModuleLabTests
 
         try
         {
-            // 20,000 pps: the /112 takes ~3.3 s; cancel after about one second.
+            // 20,000 pps: the /112 takes ~3.3 s; cancel at the first progress report (~1 s in), once
+            // some probes went out however slowly the run started.
             var options = ModuleInLab.ScanOptions(swept, 20_000) with { StatePath = statePath, Cooldown = TimeSpan.FromMilliseconds(500) };
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var running = ModuleInLab.Start(lab.Scanner, options, cancel.Token);
-            cancel.CancelAfter(TimeSpan.FromSeconds(1.2));
-            var first = await running.ToListAsync();
+            var first = await running.ToListAsync(e =>
+            {
+                if (e is ProgressReported { Progress.Cursor: > 0 })
+                    cancel.Cancel();
+            });
             var firstSummary = first.OfType<ScanFinished>().Single().Summary;
             var state = ScanState.Load(statePath);
 
