@@ -1,0 +1,44 @@
+using Widescan.Contracts;
+using Widescan.Plugin.Discovery;
+
+namespace Widescan.Tests.Discovery;
+
+/// <summary>A Widescan node answers a probe twice (kernel echo, then announce): it must be one peer, not also alive.</summary>
+public sealed class ResultFilterTests
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.UnixEpoch;
+    private static readonly UInt128 Plain = Ipv6Address.Parse("2001:db8::1");
+    private static readonly UInt128 Node = Ipv6Address.Parse("2001:db8::2");
+
+    [Test]
+    public void A_live_host_waits_out_the_grace_and_an_announce_within_it_makes_it_a_peer_only()
+    {
+        var filter = new ResultFilter(TimeSpan.FromSeconds(1));
+        var out_ = new List<DiscoveryEvent>();
+        filter.Offer(new HostAlive(T0, Plain, TimeSpan.Zero), out_.Add);
+        filter.Offer(new HostAlive(T0, Node, TimeSpan.Zero), out_.Add);
+        filter.Release(T0.AddMilliseconds(500), out_.Add);
+        Assert.That(out_, Is.Empty, "nothing before the grace ends");
+
+        filter.Offer(Peer(T0.AddMilliseconds(600), Node), out_.Add);
+        filter.Release(T0.AddSeconds(2), out_.Add);
+        filter.Offer(new HostAlive(T0.AddSeconds(3), Node, TimeSpan.Zero), out_.Add);
+        filter.ReleaseAll(out_.Add);
+
+        Assert.That(out_.Select(e => (e.GetType().Name, e is HostAlive a ? a.Address : ((PeerDiscovered)e).Address)),
+            Is.EqualTo(new[] { ("PeerDiscovered", Node), ("HostAlive", Plain) }));
+    }
+
+    [Test]
+    public void A_peer_is_reported_once()
+    {
+        var filter = new ResultFilter(TimeSpan.FromSeconds(1));
+        var out_ = new List<DiscoveryEvent>();
+        filter.Offer(Peer(T0, Node), out_.Add);
+        filter.Offer(Peer(T0.AddSeconds(1), Node), out_.Add);
+        Assert.That(out_, Has.Count.EqualTo(1));
+    }
+
+    private static PeerDiscovered Peer(DateTimeOffset time, UInt128 address) =>
+        new(time, address, new NodeId(7), 4000, PeerDiscoveryMethod.AnsweredProbe, false, ReadOnlyMemory<byte>.Empty, TimeSpan.FromMilliseconds(1));
+}
