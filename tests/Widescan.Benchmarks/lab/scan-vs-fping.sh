@@ -136,7 +136,8 @@ run_fping() {
 
 # One widescan scan of the prefix: prints "wall probes found"; probes from its summary line.
 run_widescan() {
-  local p="$1" n="$2" start end found probes limit
+  local p="$1" n="$2" start end found probes limit p_safe
+  p_safe="${p//[:\/]/_}"
   limit=$((n / rate + 120))
   rm -f "$work/ws.jsonl" "$work/ws.err"
   start="$(now)"
@@ -148,6 +149,11 @@ run_widescan() {
   # The summary is its last stderr line; its first "N probes" / "N sent" / "sent N" is the count.
   probes="$(tail -1 "$work/ws.err" | grep -oiE '[0-9][0-9,]* (probes|sent)|sent[ =:]+[0-9][0-9,]*' | head -1 | tr -dc '0-9')"
   [[ -n "$probes" ]] || { say "no probe count in widescan's summary ($(tail -1 "$work/ws.err")); using the target count"; probes="$n"; }
+  # A count below the targets is the lab's or the capture's loss: keep the log that says which.
+  if ((found < n)); then
+    cp "$work/ws.err" "${TMPDIR:-/tmp}/scan-vs-fping-widescan-$p_safe-$(date +%s).log" 2>/dev/null || true
+    say "widescan found $found of $n: its log is kept in ${TMPDIR:-/tmp}/scan-vs-fping-widescan-*.log; summary: $(tail -1 "$work/ws.err")"
+  fi
   # Its sending phase's rate, "probes sent in S s (R pps)", is in the same line.
   send="$(tail -1 "$work/ws.err" | grep -oE '\(([0-9]+) pps\)' | head -1 | tr -dc '0-9')"
   awk -v s="$start" -v e="$end" -v n="$probes" -v f="$found" -v r="${send:-0}" 'BEGIN { printf "%.3f %d %d %d\n", e - s, n, f, r }'
