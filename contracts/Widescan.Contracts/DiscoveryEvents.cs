@@ -91,6 +91,9 @@ public sealed record DiscoverySummary
     /// <summary>Echo requests sent.</summary>
     public ulong ProbesSent { get; init; }
 
+    /// <summary>Probes given up on, each counted: the kernel refused them (unreachable) or ENOBUFS outlasted the retries.</summary>
+    public ulong SendFailures { get; init; }
+
     /// <summary>Packets the listener classified.</summary>
     public ulong PacketsReceived { get; init; }
 

@@ -180,8 +180,10 @@ internal sealed class DemoLab : IDisposable
 
     private void AddNamespace(string ns, CancellationToken ct)
     {
-        Ip(ct, "netns", "add", ns);
+        // Recorded first: a cancellation kills `ip` at any point, possibly after it made the
+        // namespace, and Dispose must still delete it (deleting one that was never made just fails).
         _namespaces.Add(ns);
+        Ip(ct, "netns", "add", ns);
         Ip(ct, "-n", ns, "link", "set", "lo", "up");
         // No duplicate address detection, link-local included: a tentative address stalls neighbour
         // discovery for a second or two after the link comes up.

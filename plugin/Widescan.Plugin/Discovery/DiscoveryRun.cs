@@ -110,6 +110,15 @@ internal sealed class DiscoveryRun : IDisposable
                 pipeline.CompleteRecycling();
                 await recycling.ConfigureAwait(false);
                 await producing.ConfigureAwait(false);
+                if (_session.Counters.SendFailures is > 0 and var failed)
+                {
+                    // EINVAL (the neighbour table is full) and ENOBUFS are what an on-link sweep of
+                    // absent hosts gives: each probe counted, and the fix named.
+                    _log.Warning(
+                        "{Failed} probes failed ({Reason}); an on-link sweep of absent hosts fills the neighbour table: scan through a router, or lower --rate",
+                        failed, sender is ProbeSender { LastErrno: not 0 and var errno } ? Transport.Native.LibC.Describe(errno) : "see the broadcaster");
+                }
+
                 if (end == BroadcastEnd.CapReached)
                     _log.Warning("The probe cap ({Cap}) was reached: stopping at cursor {Cursor} of {Positions}", options.MaxProbes, pipeline.Cursor, pipeline.Positions);
                 cancelled = end == BroadcastEnd.Cancelled;
@@ -135,8 +144,8 @@ internal sealed class DiscoveryRun : IDisposable
         var summary = Summary(cancelled);
         SaveState();
         _log.Information(
-            "Finished{Cancelled}: {Probes} probes in {Seconds:F1} s; {Alive} alive, {Peers} peers, {Scanners} probes received, {Ignored} ignored; cursor {Cursor} of {Positions}",
-            cancelled ? " (cancelled)" : "", summary.ProbesSent, summary.Duration.TotalSeconds, summary.Alive, summary.Peers, summary.ProbesReceived, summary.Ignored, summary.Cursor, summary.Positions);
+            "Finished{Cancelled}: {Probes} probes ({Failures} failed) in {Seconds:F1} s; {Alive} alive, {Peers} peers, {Scanners} probes received, {Ignored} ignored; cursor {Cursor} of {Positions}",
+            cancelled ? " (cancelled)" : "", summary.ProbesSent, summary.SendFailures, summary.Duration.TotalSeconds, summary.Alive, summary.Peers, summary.ProbesReceived, summary.Ignored, summary.Cursor, summary.Positions);
         await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
         _output.Writer.TryComplete();
     }
@@ -226,6 +235,7 @@ internal sealed class DiscoveryRun : IDisposable
         {
             Generator = _generatorName,
             ProbesSent = (ulong)c.ProbesSent,
+            SendFailures = (ulong)c.SendFailures,
             PacketsReceived = (ulong)c.PacketsReceived,
             Alive = (ulong)c.Alive,
             Peers = (ulong)c.Peers,

@@ -28,6 +28,7 @@ internal sealed class ProbeSender : IProbeSender
     private readonly ProbeWriter _writer;
     private readonly object _pacerGate = new();
     private long _budget;
+    private int _lastErrno;
 
     public ProbeSender(DiscoverySession session, RawIcmpv6Sender[] lanes, ProbeWriter writer)
     {
@@ -39,6 +40,9 @@ internal sealed class ProbeSender : IProbeSender
 
     /// <summary>How many threads and sockets send.</summary>
     public int Lanes => _lanes.Length;
+
+    /// <summary>The last errno a send ended on (0 when none): says why probes failed.</summary>
+    public int LastErrno => Volatile.Read(ref _lastErrno);
 
     /// <summary>The network namespace the sockets live in (tests check it is the lab's).</summary>
     public ulong NamespaceInode => _lanes[0].NamespaceInode;
@@ -149,7 +153,10 @@ internal sealed class ProbeSender : IProbeSender
             var result = socket.SendBatch(destinations[..n], ref writer);
             counters.AddProbesSent(result.Sent);
             if (result.Failed > 0)
+            {
                 counters.AddSendFailures(result.Failed);
+                Volatile.Write(ref _lastErrno, result.LastErrno);
+            }
             destinations = destinations[n..];
         }
 

@@ -190,4 +190,27 @@ public sealed class ModuleLabTests
             File.Delete(statePath);
         }
     }
+
+    [Test]
+    public async Task An_on_link_sweep_that_fills_the_neighbour_table_backs_off_and_counts_every_probe(CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+
+        // On-link from the scanner and owned by nobody: each probe leaves an INCOMPLETE neighbour
+        // entry, and after ~512 of them the kernel answers ENOBUFS.
+        var options = ModuleInLab.ScanOptions("2001:db8:1::1:0/116") with { Cooldown = TimeSpan.FromMilliseconds(200) };
+        var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+
+        var summary = events.OfType<ScanFinished>().Single().Summary;
+        TestContext.Out.WriteLine($"on-link /116: {summary.ProbesSent} sent, {summary.SendFailures} failed, in {summary.SendDuration.TotalSeconds:F1} s");
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.ProbesSent + summary.SendFailures, Is.EqualTo(4_096UL), "every probe sent or counted as failed");
+            Assert.That(summary.SendFailures, Is.GreaterThan(0UL), "the neighbour table never filled: no ENOBUFS to handle");
+            Assert.That(summary.ProbesSent, Is.GreaterThanOrEqualTo(256UL));
+            Assert.That(summary.Cancelled, Is.False);
+            Assert.That(events.OfType<HostAlive>(), Is.Empty);
+        });
+    }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Widescan.Contracts;
+using Widescan.Host.Lab;
 using Widescan.Plugin.Transport;
 
 namespace Widescan.Tests.Lab;
@@ -200,42 +200,11 @@ internal sealed partial class NetnsLab : IDisposable
 
     private static void Ip(params string[] args) => Run("ip", args);
 
-    private static bool TryRun(string file, string[] args)
-    {
-        try
-        {
-            Run(file, args);
-            return true;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
+    // The demo's runner: timeouts, killing on timeout, stderr in the error.
+    private static bool TryRun(string file, string[] args) => LabCommands.TryRun(file, args);
 
-    private static string Run(string file, string[] args, TimeSpan? timeout = null)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? CommandTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} did not finish in {timeout ?? CommandTimeout}");
-        }
-
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result.Trim()}");
-        return stdout.Result;
-    }
+    private static string Run(string file, string[] args, TimeSpan? timeout = null) =>
+        LabCommands.Run(file, args, CancellationToken.None, timeout ?? CommandTimeout);
 
     [GeneratedRegex(@"^wsl-(\d+)-\d+[ab]\b")]
     private static partial Regex LabName();
