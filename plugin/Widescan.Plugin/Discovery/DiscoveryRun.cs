@@ -172,12 +172,17 @@ internal sealed class DiscoveryRun : IDisposable
     {
         var reader = _heard.Reader;
         var interval = _session.Options.Log.StatsInterval;
+        Task? tick = null;
         while (true)
         {
+            // One 100 ms tick at a time (not one per wake-up): grace releases and progress need no
+            // finer clock, and a busy scan wakes the pump per captured block.
+            tick ??= Task.Delay(TimeSpan.FromMilliseconds(100), _session.Time);
             var wait = reader.WaitToReadAsync().AsTask();
-            var tick = Task.Delay(TimeSpan.FromMilliseconds(100), _session.Time);
             if (await Task.WhenAny(wait, tick).ConfigureAwait(false) == wait && !await wait.ConfigureAwait(false))
                 return;
+            if (tick.IsCompleted)
+                tick = null;
             while (reader.TryRead(out var e))
                 _filter.Offer(e, Emit);
 

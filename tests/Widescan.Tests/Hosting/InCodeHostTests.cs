@@ -2,6 +2,8 @@ using System.Composition;
 using System.Composition.Hosting;
 using McMaster.NETCore.Plugins;
 using Widescan.Contracts;
+using Widescan.Plugin.Transport;
+using Widescan.Tests.Lab;
 
 namespace Widescan.Tests.Hosting;
 
@@ -64,6 +66,65 @@ public class InCodeHostTests
             Assert.That(targets, Is.Unique);
             Assert.That(targets, Has.All.Matches<UInt128>(prefix.Contains));
             Assert.That(stream.Cursor, Is.EqualTo(stream.Positions));
+        });
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
+    public async Task A_host_runs_a_scan_in_code_through_the_packaged_discovery_module(CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        lab.AnswerPrefix("2001:db8:1:1::/120");
+        var pluginFolder = Path.Combine(RepoArtifacts.PluginsDirectory, "Widescan.Plugin");
+
+        using var loader = PluginLoader.CreateFromAssemblyFile(
+            Path.GetFullPath(Path.Combine(pluginFolder, "Widescan.Plugin.dll")),
+            isUnloadable: true,
+            sharedTypes: [typeof(IAddressGenerator), typeof(ExportAttribute)]);
+        using var container = new ContainerConfiguration()
+            .WithAssembly(loader.LoadDefaultAssembly())
+            .CreateContainer();
+
+        // --- as in docs/hosting.md, running discovery ---
+        var options = new WidescanOptions
+        {
+            Targets = new TargetSpec { Include = [Ipv6Prefix.Parse("2001:db8:1:1::/120")], AllowReserved = true },
+            Generator = "cpu",
+            Rate = 5_000,
+            Cooldown = TimeSpan.FromSeconds(1.5),
+            ServicePort = 30303,
+            Log = new LogOptions { Console = false },
+        };
+        var module = container.GetExports<Lazy<IDiscoveryModule, PartMetadata>>().Single(m => m.Metadata.Name == "discovery").Value;
+        var alive = new List<HostAlive>();
+        DiscoverySummary? summary = null;
+        // (The test starts the run on a thread inside the lab's namespace, so its sockets live there.)
+        await using var events = NetworkNamespace.Run(lab.Scanner, () => module.RunAsync(options, cancellationToken).GetAsyncEnumerator(cancellationToken));
+        var first = NetworkNamespace.Run(lab.Scanner, () => events.MoveNextAsync().AsTask());
+        for (var more = await first; more; more = await events.MoveNextAsync())
+        {
+            switch (events.Current)
+            {
+                case HostAlive host:
+                    alive.Add(host);
+                    break;
+                case PeerDiscovered peer:
+                    Assert.Fail($"no peer is in this lab, yet {Ipv6Address.Format(peer.Address)} was reported");
+                    break;
+                case ScanFinished finished:
+                    summary = finished.Summary;
+                    break;
+            }
+        }
+        // --- end ---
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary, Is.Not.Null, "the run ends with its summary");
+            Assert.That(summary!.Generator, Is.EqualTo("cpu"));
+            Assert.That(summary.ProbesSent, Is.EqualTo(256UL));
+            Assert.That(alive.Select(a => a.Address).Distinct().Count(), Is.EqualTo(256));
         });
     }
 }
