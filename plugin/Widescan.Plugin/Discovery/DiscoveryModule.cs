@@ -75,8 +75,23 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         }
         finally
         {
-            // A host that stops iterating early stops the run too.
+            // A host that stops iterating early stops the run too; what the run still writes is
+            // read and dropped, or its writer would wait forever on the bounded channel.
             await stop.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                while (await run.Events.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+                {
+                    while (run.Events.TryRead(out _))
+                    {
+                    }
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The run failed while nobody was listening: the host has already left.
+            }
+
             await running.ConfigureAwait(false);
         }
     }

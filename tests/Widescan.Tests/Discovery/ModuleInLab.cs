@@ -42,6 +42,19 @@ internal static class ModuleInLab
     /// <summary>A started run.</summary>
     internal sealed class Running(IAsyncEnumerator<DiscoveryEvent> events, Task<bool> first)
     {
+        /// <summary>Reads events until <paramref name="last"/> says so, then leaves, as a host breaking out of its loop; disposing the enumerator ends the run.</summary>
+        public async Task TakeAsync(Func<DiscoveryEvent, bool> last)
+        {
+            await using (events.ConfigureAwait(false))
+            {
+                for (var more = await first.ConfigureAwait(false); more; more = await events.MoveNextAsync().ConfigureAwait(false))
+                {
+                    if (last(events.Current))
+                        return;
+                }
+            }
+        }
+
         /// <summary>Reads every event to the end, showing each to <paramref name="seen"/> as it comes.</summary>
         public async Task<List<DiscoveryEvent>> ToListAsync(Action<DiscoveryEvent>? seen = null)
         {

@@ -213,4 +213,21 @@ public sealed class ModuleLabTests
             Assert.That(events.OfType<HostAlive>(), Is.Empty);
         });
     }
+
+    [Test]
+    public async Task A_host_that_stops_reading_early_stops_the_run_without_hanging(CancellationToken cancellationToken)
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        const string swept = "2001:db8:100::/112";
+        lab.AnswerPrefix(swept);
+
+        // The host takes ten results and leaves the loop while the run is still sending.
+        var running = ModuleInLab.Start(lab.Scanner, ModuleInLab.ScanOptions(swept, 20_000), cancellationToken);
+        var taken = 0;
+        var stopped = running.TakeAsync(e => e is HostAlive && ++taken == 10);
+        var finished = await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(20), cancellationToken));
+        Assert.That(finished, Is.SameAs(stopped), "leaving the loop early hung the run");
+        Assert.That(taken, Is.EqualTo(10));
+    }
 }
