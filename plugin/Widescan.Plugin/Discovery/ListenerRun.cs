@@ -155,8 +155,8 @@ internal sealed class ListenerRun : IListenerRun
         Handle(result, frame);
     }
 
-    private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, DateTimeOffset timestamp) =>
-        Handle(_classifier.ClassifyIcmp(message, source, receivedAt: timestamp), message);
+    private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp) =>
+        Handle(_classifier.ClassifyIcmp(message, source, destination, timestamp), message);
 
     private void Handle(in Classification c, ReadOnlySpan<byte> bytes)
     {

@@ -7,8 +7,9 @@ namespace Widescan.Plugin.Transport;
 /// <summary>Receives one ICMPv6 message: the span is valid only during the call.</summary>
 /// <param name="message">The ICMPv6 message from its type byte on (a raw socket strips the IPv6 header).</param>
 /// <param name="source">The sender's address.</param>
+/// <param name="destination">The address it was sent to (IPV6_PKTINFO), zero when the kernel did not say.</param>
 /// <param name="timestamp">When the batch holding the message was read (wall clock of the receiver's TimeProvider).</param>
-internal delegate void Icmpv6MessageHandler(ReadOnlySpan<byte> message, UInt128 source, DateTimeOffset timestamp);
+internal delegate void Icmpv6MessageHandler(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp);
 
 /// <summary>
 /// Listens on a raw ICMPv6 socket that the kernel filters (ICMP6_FILTER) down to echo requests and
@@ -20,6 +21,10 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 {
     private const int AddressStride = 32;
 
+    // One cmsghdr (16 bytes) + in6_pktinfo (16 + 4), padded to 8: CMSG_SPACE(20) = 40; 64 leaves room.
+    private const int ControlStride = 64;
+    private const int CmsgHeaderLength = 16;
+
     private readonly RawIcmpv6ReceiverOptions _options;
     private readonly object _gate = new();
     private readonly int _batch;
@@ -28,6 +33,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
     private readonly IoVec* _iovecs;
     private readonly byte* _addresses;
     private readonly byte* _buffers;
+    private readonly byte* _controls;
     private int _fd;
     private bool _running;
     private bool _disposed;
@@ -48,6 +54,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         try
         {
             RawIcmpv6Socket.SetFilter(_fd, [Icmpv6Types.EchoRequest, Icmpv6Types.EchoReply]);
+            RawIcmpv6Socket.EnablePacketInfo(_fd);
             RawIcmpv6Socket.SetBufferSize(_fd, receive: true, _options.ReceiveBufferBytes);
             if (_options.InterfaceName is { } name)
                 RawIcmpv6Socket.BindToDevice(_fd, name);
@@ -62,6 +69,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         _iovecs = (IoVec*)NativeMemory.AllocZeroed((nuint)(_batch * sizeof(IoVec)));
         _addresses = (byte*)NativeMemory.AllocZeroed((nuint)(_batch * AddressStride));
         _buffers = (byte*)NativeMemory.AllocZeroed((nuint)_batch * (nuint)_slotLength);
+        _controls = (byte*)NativeMemory.AllocZeroed((nuint)(_batch * ControlStride));
         for (var i = 0; i < _batch; i++)
         {
             _iovecs[i].Base = _buffers + (nint)i * _slotLength;
@@ -137,6 +145,8 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
             for (var i = 0; i < _batch; i++)
             {
                 _messages[i].Header.NameLength = (uint)sizeof(SockaddrIn6);
+                _messages[i].Header.Control = _controls + (i * ControlStride);
+                _messages[i].Header.ControlLength = ControlStride;
                 _messages[i].Header.Flags = 0;
             }
 
@@ -157,13 +167,33 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
                     Interlocked.Increment(ref _truncated);
                 var address = (SockaddrIn6*)(_addresses + i * AddressStride);
                 var source = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(address->Address, 16));
-                handler(new ReadOnlySpan<byte>(_iovecs[i].Base, length), source, now);
+                var destination = PacketInfoDestination(new ReadOnlySpan<byte>(_controls + (i * ControlStride), (int)Math.Min(_messages[i].Header.ControlLength, ControlStride)));
+                handler(new ReadOnlySpan<byte>(_iovecs[i].Base, length), source, destination, now);
             }
 
             Interlocked.Add(ref _received, n);
             if (n < _batch)
                 return;
         }
+    }
+
+    /// <summary>The destination in an IPV6_PKTINFO control message (cmsghdr: len, level, type, then in6_pktinfo), zero when absent.</summary>
+    internal static UInt128 PacketInfoDestination(ReadOnlySpan<byte> control)
+    {
+        var offset = 0;
+        while (offset + CmsgHeaderLength <= control.Length)
+        {
+            var length = (int)Math.Min(BinaryPrimitives.ReadUInt64LittleEndian(control[offset..]), int.MaxValue);
+            if (length < CmsgHeaderLength || offset + length > control.Length)
+                break;
+            var level = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 8)..]);
+            var type = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 12)..]);
+            if (level == LibC.IPPROTO_IPV6 && type == LibC.IPV6_PKTINFO && length >= CmsgHeaderLength + 16)
+                return BinaryPrimitives.ReadUInt128BigEndian(control[(offset + CmsgHeaderLength)..]);
+            offset += (length + 7) & ~7;
+        }
+
+        return UInt128.Zero;
     }
 
     /// <summary>Closes the socket; when <see cref="Run"/> is active it returns within one poll interval.</summary>
@@ -186,5 +216,6 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         NativeMemory.Free(_iovecs);
         NativeMemory.Free(_addresses);
         NativeMemory.Free(_buffers);
+        NativeMemory.Free(_controls);
     }
 }

@@ -26,6 +26,13 @@ internal static unsafe class RawIcmpv6Socket
         throw new IOException($"cannot open a raw ICMPv6 socket: {LibC.Describe(errno)}");
     }
 
+    /// <summary>Asks for each received message's destination address (IPV6_PKTINFO ancillary data).</summary>
+    public static void EnablePacketInfo(int fd)
+    {
+        var on = 1;
+        Check(LibC.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_RECVPKTINFO, &on, sizeof(int)), "set IPV6_RECVPKTINFO");
+    }
+
     /// <summary>Lets only the given ICMPv6 types reach this socket's receive queue.</summary>
     public static void SetFilter(int fd, ReadOnlySpan<byte> passTypes)
     {

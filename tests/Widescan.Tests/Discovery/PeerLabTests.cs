@@ -13,8 +13,11 @@ namespace Widescan.Tests.Discovery;
 [CancelAfter(90_000)]
 public sealed class PeerLabTests
 {
-    [Test]
-    public async Task The_scan_tells_plain_hosts_from_peers_and_every_peer_sees_the_scanner(CancellationToken cancellationToken)
+    // With an interface the listeners capture with libpcap; without one, on a raw ICMPv6 socket of
+    // every interface, which learns each probe's destination from IPV6_PKTINFO to answer from it.
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task The_scan_tells_plain_hosts_from_peers_and_every_peer_sees_the_scanner(bool listenersNameTheirInterface, CancellationToken cancellationToken)
     {
         Assume.That(Environment.IsPrivilegedProcess, "needs root to create network namespaces");
         using var lab = DemoLab.Create(hosts: 5, peers: 3, cancellationToken: cancellationToken);
@@ -23,7 +26,7 @@ public sealed class PeerLabTests
         {
             ListenOnly = true,
             ListenDuration = TimeSpan.FromSeconds(8),
-            Interface = DemoLab.PeerInterface,
+            Interface = listenersNameTheirInterface ? DemoLab.PeerInterface : null,
             NodeId = NodeId.Parse(peer.NodeId),
             ServicePort = (ushort)peer.Port,
             Log = new LogOptions { Console = false },

@@ -41,7 +41,7 @@ public sealed class LabSweepTests
         var tally = new ReplyTally(Ipv6Prefix.Parse(Swept));
         using var cts = new CancellationTokenSource(Deadline);
         var listening = Task.Factory.StartNew(
-            () => receiver.Run((message, source, _) => tally.Count(message, source), cts.Token),
+            () => receiver.Run((message, source, _, _) => tally.Count(message, source), cts.Token),
             TaskCreationOptions.LongRunning);
 
         var elapsed = Send(sender, destinations);

@@ -43,6 +43,9 @@ internal static unsafe partial class LibC
     internal const int SOCK_NONBLOCK = 0x800;
     internal const int SOCK_CLOEXEC = 0x80000;
     internal const int IPPROTO_ICMPV6 = 58;
+    internal const int IPPROTO_IPV6 = 41;
+    internal const int IPV6_RECVPKTINFO = 49;
+    internal const int IPV6_PKTINFO = 50;
 
     internal const int SOL_SOCKET = 1;
     internal const int SO_SNDBUF = 7;
