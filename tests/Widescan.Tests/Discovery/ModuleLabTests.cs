@@ -12,20 +12,20 @@ namespace Widescan.Tests.Discovery;
 [CancelAfter(90_000)]
 public sealed class ModuleLabTests
 {
+    /// <summary>The dense /112 the target's kernel answers in full.</summary>
+    private const string Swept = "2001:db8:100::/112";
+
     [Test]
     public async Task A_slash_112_answered_by_the_kernel_is_found_entirely_each_address_once(CancellationToken cancellationToken)
     {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        using var lab = NetnsLab.Create();
-        const string swept = "2001:db8:100::/112";
-        lab.AnswerPrefix(swept);
+        using var lab = DenseLab();
 
-        var events = await ModuleInLab.RunAsync(lab.Scanner, ModuleInLab.ScanOptions(swept), cancellationToken);
+        var events = await ModuleInLab.RunAsync(lab.Scanner, ModuleInLab.ScanOptions(Swept), cancellationToken);
 
         var alive = events.OfType<HostAlive>().ToList();
         var summary = events.OfType<ScanFinished>().Single().Summary;
         TestContext.Out.WriteLine($"sent {summary.ProbesSent} in {summary.Duration.TotalSeconds:F2} s, {alive.Count} alive, {summary.Ignored} ignored, {summary.PacketsReceived} received");
-        var prefix = Ipv6Prefix.Parse(swept);
+        var prefix = Ipv6Prefix.Parse(Swept);
         Assert.Multiple(() =>
         {
             Assert.That(events[^1], Is.InstanceOf<ScanFinished>(), "the last event is the summary");
@@ -43,13 +43,10 @@ public sealed class ModuleLabTests
     [Test]
     public async Task Three_probes_per_target_find_at_least_99_percent_through_20_percent_loss(CancellationToken cancellationToken)
     {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        using var lab = NetnsLab.Create();
-        const string swept = "2001:db8:100::/112";
-        lab.AnswerPrefix(swept);
+        using var lab = DenseLab();
         lab.DropEchoRequests(20);
 
-        var options = ModuleInLab.ScanOptions(swept) with { ProbesPerTarget = 3, ProbeInterval = TimeSpan.FromMilliseconds(500) };
+        var options = ModuleInLab.ScanOptions(Swept) with { ProbesPerTarget = 3, ProbeInterval = TimeSpan.FromMilliseconds(500) };
         var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
 
         var found = events.OfType<HostAlive>().Select(a => a.Address).Distinct().Count();
@@ -67,14 +64,11 @@ public sealed class ModuleLabTests
     [Test]
     public async Task Nothing_goes_to_an_excluded_address_or_beyond_the_probe_cap(CancellationToken cancellationToken)
     {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        using var lab = NetnsLab.Create();
-        const string swept = "2001:db8:100::/112";
-        lab.AnswerPrefix(swept);
+        using var lab = DenseLab();
         using var capture = TargetCapture.Start(lab);
 
         var excluded = new[] { Ipv6Prefix.Parse("2001:db8:100::/117"), Ipv6Prefix.Parse("2001:db8:100::ff00/120"), Ipv6Prefix.Parse("2001:db8:100::1234/128") };
-        var baseOptions = ModuleInLab.ScanOptions(swept);
+        var baseOptions = ModuleInLab.ScanOptions(Swept);
         var options = baseOptions with { Targets = baseOptions.Targets! with { Exclude = excluded } };
         const int planned = 65_536 - 2048 - 256 - 1;
         var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
@@ -92,7 +86,7 @@ public sealed class ModuleLabTests
         Thread.Sleep(300);
         var third = capture.Requests.Skip(first.Count + second.Count).ToList();
 
-        var prefix = Ipv6Prefix.Parse(swept);
+        var prefix = Ipv6Prefix.Parse(Swept);
         Assert.Multiple(() =>
         {
             Assert.That(capture.KernelDropped, Is.Zero, "the capture lost frames: its counts prove nothing");
@@ -113,15 +107,12 @@ public sealed class ModuleLabTests
     [TestCase(20_000)]
     public async Task The_send_rate_on_the_wire_is_within_5_percent_of_the_rate_asked(int rate, CancellationToken cancellationToken)
     {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        using var lab = NetnsLab.Create();
-        const string swept = "2001:db8:100::/112";
-        lab.AnswerPrefix(swept);
+        using var lab = DenseLab();
         using var capture = TargetCapture.Start(lab);
 
         // About three seconds of sending at either rate.
         var probes = rate * 3;
-        var options = ModuleInLab.ScanOptions(swept, rate) with { MaxProbes = (ulong)probes, Cooldown = TimeSpan.FromMilliseconds(200) };
+        var options = ModuleInLab.ScanOptions(Swept, rate) with { MaxProbes = (ulong)probes, Cooldown = TimeSpan.FromMilliseconds(200) };
         await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
         capture.WaitFor(probes, TimeSpan.FromSeconds(3));
 
@@ -139,10 +130,7 @@ public sealed class ModuleLabTests
     [Test]
     public async Task A_cancelled_scan_resumes_from_its_state_covering_the_space_with_no_repeat_beyond_one_batch(CancellationToken cancellationToken)
     {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        using var lab = NetnsLab.Create();
-        const string swept = "2001:db8:100::/112";
-        lab.AnswerPrefix(swept);
+        using var lab = DenseLab();
         using var capture = TargetCapture.Start(lab);
         var statePath = Path.Combine(Path.GetTempPath(), $"widescan-state-{Environment.ProcessId}.json");
         File.Delete(statePath);
@@ -151,7 +139,7 @@ public sealed class ModuleLabTests
         {
             // 20,000 pps: the /112 takes ~3.3 s; cancel at the first progress report (~1 s in), once
             // some probes went out however slowly the run started.
-            var options = ModuleInLab.ScanOptions(swept, 20_000) with { StatePath = statePath, Cooldown = TimeSpan.FromMilliseconds(500) };
+            var options = ModuleInLab.ScanOptions(Swept, 20_000) with { StatePath = statePath, Cooldown = TimeSpan.FromMilliseconds(500) };
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var running = ModuleInLab.Start(lab.Scanner, options, cancel.Token);
             var first = await running.ToListAsync(e =>
@@ -217,17 +205,23 @@ public sealed class ModuleLabTests
     [Test]
     public async Task A_host_that_stops_reading_early_stops_the_run_without_hanging(CancellationToken cancellationToken)
     {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        using var lab = NetnsLab.Create();
-        const string swept = "2001:db8:100::/112";
-        lab.AnswerPrefix(swept);
+        using var lab = DenseLab();
 
         // The host takes ten results and leaves the loop while the run is still sending.
-        var running = ModuleInLab.Start(lab.Scanner, ModuleInLab.ScanOptions(swept, 20_000), cancellationToken);
+        var running = ModuleInLab.Start(lab.Scanner, ModuleInLab.ScanOptions(Swept, 20_000), cancellationToken);
         var taken = 0;
         var stopped = running.TakeAsync(e => e is HostAlive && ++taken == 10);
         var finished = await Task.WhenAny(stopped, Task.Delay(TimeSpan.FromSeconds(20), cancellationToken));
         Assert.That(finished, Is.SameAs(stopped), "leaving the loop early hung the run");
         Assert.That(taken, Is.EqualTo(10));
+    }
+
+    /// <summary>A lab whose target answers all of <see cref="Swept"/>; root only.</summary>
+    private static NetnsLab DenseLab()
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        var lab = NetnsLab.Create();
+        lab.AnswerPrefix(Swept);
+        return lab;
     }
 }
