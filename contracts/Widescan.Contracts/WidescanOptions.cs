@@ -124,8 +124,14 @@ public sealed record LogOptions
     /// <summary>Also write to this file; null writes no file.</summary>
     public string? FilePath { get; init; }
 
-    /// <summary>How often the one periodic statistics line is written.</summary>
+    /// <summary>How often the one periodic statistics line is written (and progress is reported).</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Write the periodic statistics line. A host that shows its own live status from the progress
+    /// events (a terminal's status line) turns it off, so the two do not write over each other.
+    /// </summary>
+    public bool StatsLine { get; init; } = true;
 }
 
 /// <summary>Log levels, as Serilog names them.</summary>

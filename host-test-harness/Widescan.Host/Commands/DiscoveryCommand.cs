@@ -33,10 +33,15 @@ internal static class DiscoveryCommand
             var header = !(destination.CanSeek && destination.Length > 0);
             using var results = new ResultWriter(destination, request.Format, live, csvHeader: header);
             using var signals = new ShutdownSignals();
-            var session = new DiscoveryDriver(command, stderr, results, ProgressLine.ForTerminal(stderr));
+            var progress = ProgressLine.ForTerminal(stderr);
+            var session = new DiscoveryDriver(command, stderr, results, progress);
+
+            // On a terminal the live status line replaces the plugin's periodic statistics line.
+            var options = progress is null ? request.Options : request.Options with { Log = request.Options.Log with { StatsLine = false } };
+
             // The actions are synchronous (System.CommandLine's own termination handling is for async
             // actions and would cut the summary short); the module's loop runs on the thread pool.
-            return session.RunAsync(module, request.Options, signals.Token, () => signals.Interrupted).GetAwaiter().GetResult();
+            return session.RunAsync(module, options, signals.Token, () => signals.Interrupted).GetAwaiter().GetResult();
         }
     }
 }

@@ -22,8 +22,10 @@ internal sealed class ProgressLine
     public void Show(ScanProgress progress)
     {
         var text = Format(progress);
-        // Pad over the previous text, which may have been longer.
-        stderr.Write("\r" + text.PadRight(shown));
+        // Pad over the previous text, which may have been longer, and leave the cursor at the start
+        // of the line: a log line the plugin writes meanwhile then overwrites the status instead of
+        // running on after it.
+        stderr.Write("\r" + text.PadRight(shown) + "\r");
         stderr.Flush();
         shown = text.Length;
     }

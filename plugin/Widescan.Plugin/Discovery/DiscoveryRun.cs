@@ -210,10 +210,11 @@ internal sealed class DiscoveryRun : IDisposable
         _lastTick = now;
         _lastSent = progress.ProbesSent;
         SaveState();
-        _log.Information(
-            "Progress: sent {Sent} ({Rate:F0} pps), received {Received}, alive {Alive}, peers {Peers}, probes received {Scanners}, cursor {Cursor} of {Positions}{Eta}",
-            progress.ProbesSent, progress.SendRate, progress.PacketsReceived, progress.Alive, progress.Peers, progress.ProbesReceived,
-            progress.Cursor, progress.Positions, progress.Remaining is { } r ? $", ETA {r:hh\\:mm\\:ss}" : "");
+        if (_session.Options.Log.StatsLine)
+            _log.Information(
+                "Progress: sent {Sent} ({Rate:F0} pps), received {Received}, alive {Alive}, peers {Peers}, probes received {Scanners}, cursor {Cursor} of {Positions}{Eta}",
+                progress.ProbesSent, progress.SendRate, progress.PacketsReceived, progress.Alive, progress.Peers, progress.ProbesReceived,
+                progress.Cursor, progress.Positions, progress.Remaining is { } r ? $", ETA {r:hh\\:mm\\:ss}" : "");
         Emit(new ProgressReported(now, progress));
     }
 
