@@ -72,8 +72,8 @@ internal sealed class DiscoveryRun : IDisposable
                 stream = generator!.Open(options.Targets!);
                 sender = broadcaster!.Open(session);
                 log.Information(
-                    "Scanning {Targets} target(s) of {Prefixes} with {Generator} ({Description}), seed 0x{Seed:x16}, shard {Shard}, from cursor {Cursor} of {Positions}; {Rate} pps, {Probes} probe(s) per target, cap {Cap}",
-                    options.Targets!.PlannedTargets, string.Join(' ', options.Targets.Include), generator.Name, generator.Description,
+                    "Scanning {Prefixes} with {Generator} ({Description}), seed 0x{Seed:x16}, shard {Shard}, from cursor {Cursor} of {Positions}; {Rate} pps, {Probes} probe(s) per target, cap {Cap}",
+                    string.Join(' ', options.Targets!.Include), generator.Name, generator.Description,
                     options.Targets.Seed, options.Targets.Shard.ToString(), stream.Cursor, stream.Positions, options.Rate, options.ProbesPerTarget, options.MaxProbes);
             }
 
