@@ -24,11 +24,13 @@ public sealed class CliLabTests
         const string swept = "2001:db8:100::/120";
         lab.AnswerPrefix(swept);
         var output = Path.Combine(Path.GetTempPath(), $"widescan-scan-{Environment.ProcessId}.jsonl");
+        var log = Path.ChangeExtension(output, ".log");
         try
         {
             var run = Harness(lab.Scanner, [], "scan", "--prefix", swept, "--allow-reserved", "--generator", "cpu", "--rate", "5000",
-                "--cooldown", "1.5", "--output", output, "--format", "jsonl", "-q");
+                "--cooldown", "1.5", "--output", output, "--format", "jsonl", "--log-file", log, "--stats-interval", "0.5");
             var lines = File.ReadAllLines(output);
+            var logLines = File.ReadAllLines(log);
             var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
             Assert.Multiple(() =>
             {
@@ -39,11 +41,15 @@ public sealed class CliLabTests
                 Assert.That(records.Select(r => r.GetProperty("address").GetString()).Distinct().Count(), Is.EqualTo(256));
                 Assert.That(records.All(r => Ipv6Prefix.Parse(swept).Contains(Ipv6Address.Parse(r.GetProperty("address").GetString()!))), Is.True);
                 Assert.That(records.All(r => r.GetProperty("rttMs").GetDouble() >= 0 && r.TryGetProperty("time", out _)), Is.True);
+                Assert.That(logLines, Has.Some.Contains("INF Progress: sent"), "the periodic stats line in the log file");
+                Assert.That(logLines, Has.Some.Contains("INF Finished: 256 probes"));
+                Assert.That(logLines, Has.Length.LessThan(40), "one stats line per interval, never a line per packet");
             });
         }
         finally
         {
             File.Delete(output);
+            File.Delete(log);
         }
     }
 
