@@ -15,6 +15,9 @@ internal sealed class DiscoveryRun : IDisposable
     /// <summary>How long a live host waits for an announce from the same address before it is reported as a plain host.</summary>
     internal static readonly TimeSpan AliveGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a cancelled scan still listens for the answers to its last probes (at most its cooldown).</summary>
+    internal static readonly TimeSpan CancelDrain = TimeSpan.FromMilliseconds(500);
+
     private readonly DiscoverySession _session;
     private readonly ILogger _log;
     private readonly IListenerRun _listener;
@@ -131,6 +134,12 @@ internal sealed class DiscoveryRun : IDisposable
 
             if (!cancelled)
                 cancelled = !await WaitAsync(options.ListenOnly ? options.ListenDuration : options.Cooldown, cancellationToken).ConfigureAwait(false);
+            if (cancelled && !options.ListenOnly)
+            {
+                // The batches already counted complete are past the saved cursor: a resume will not
+                // probe them again, so their answers, a round trip away, are still waited for.
+                await Task.Delay(options.Cooldown < CancelDrain ? options.Cooldown : CancelDrain, _session.Time, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         finally
         {

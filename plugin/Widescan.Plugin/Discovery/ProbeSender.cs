@@ -17,7 +17,8 @@ namespace Widescan.Plugin.Discovery;
 /// Why lanes: on a veth the kernel answers inside the sender's syscall, so one thread sending with
 /// replies saturates its core (FACTS: ~120-150k pps); a second lane on a second core sends more.
 /// Pacing: a token bucket granting at most 10 ms of the rate at a time (so 1,000 pps goes out as 10
-/// probes every 10 ms, not 256 every quarter second), and never more than one sendmmsg batch.
+/// probes every 10 ms, not 256 every quarter second), and never more than one sendmmsg batch; it
+/// banks up to 50 ms, so late wake-ups are made up.
 /// Memory: a FIFO holds the batches of rate x interval x (rounds - 1) probes at most, all from the
 /// module's fixed pool. Nothing is allocated per probe.
 /// </remarks>
@@ -54,7 +55,9 @@ internal sealed class ProbeSender : IProbeSender
         ArgumentNullException.ThrowIfNull(completed);
         var options = _session.Options;
         var grant = Math.Clamp(options.Rate / 100, 1, _lanes[0].BatchSize);
-        var pacer = new TokenBucket(options.Rate, 2 * grant * _lanes.Length, _session.Time);
+        // The bank holds 50 ms of the rate (at least two grants a lane): a sender that wakes up late
+        // on a busy machine catches up instead of losing the time, so the long-run rate holds.
+        var pacer = new TokenBucket(options.Rate, Math.Max(2 * grant * _lanes.Length, options.Rate / 20), _session.Time);
         var ends = new BroadcastEnd[_lanes.Length];
         var failures = new Exception?[_lanes.Length];
         var threads = new Thread[_lanes.Length - 1];
