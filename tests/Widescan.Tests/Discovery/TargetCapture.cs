@@ -17,7 +17,9 @@ internal sealed class TargetCapture : IDisposable
 
     private TargetCapture(NetnsLab lab)
     {
-        _capture = lab.InTarget(() => PcapCapture.Open(NetnsLab.TargetInterface, OnFrame));
+        // A block at a time, not a wake-up per frame: the capture must not slow the run it watches
+        // (the kernel's timestamps stay per frame). 32 MB holds every frame of a test's run.
+        _capture = lab.InTarget(() => PcapCapture.Open(NetnsLab.TargetInterface, OnFrame, 32 << 20, batchTimeout: TimeSpan.FromMilliseconds(20)));
         _capture.Start();
     }
 
