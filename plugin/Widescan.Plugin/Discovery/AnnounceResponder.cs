@@ -40,7 +40,7 @@ internal sealed class AnnounceResponder : IDisposable
             }
             catch (IOException e)
             {
-                DiscoveryLog.Logger.Debug("Cannot answer from {Address}: {Reason}", Ipv6Address.Format(local), e.Message);
+                DiscoveryLog.For(session).Debug("Cannot answer from {Address}: {Reason}", Ipv6Address.Format(local), e.Message);
             }
         }
     }

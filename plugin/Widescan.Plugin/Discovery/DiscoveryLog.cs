@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Serilog;
 using Serilog.Events;
 using Serilog.Sinks.SystemConsole.Themes;
@@ -7,22 +8,25 @@ using Widescan.Contracts;
 namespace Widescan.Plugin.Discovery;
 
 /// <summary>
-/// The plugin's logger. Serilog lives in the plugin's own load context, so a host's static Log does not
-/// reach it: the discovery module builds one per run from <see cref="LogOptions"/> (plain text, stderr
-/// and optionally a file) and the generators write to it too.
+/// The plugin's loggers. Serilog lives in the plugin's own load context, so a host's static Log does
+/// not reach it: the discovery module builds one per run from <see cref="LogOptions"/> (plain text,
+/// stderr and optionally a file), kept with the run's session, so that runs at once in one process
+/// (a listener that never stops, scans now and then) each log to their own sinks. The generators,
+/// which see no session, write to the newest run's.
 /// </summary>
 internal static class DiscoveryLog
 {
     private const string Template = "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}";
-    private static ILogger? s_logger;
+    private static readonly ConditionalWeakTable<DiscoverySession, ILogger> s_loggers = new();
 
-    /// <summary>The logger of the current run; Serilog's silent default before any run.</summary>
-    public static ILogger Logger => s_logger ?? Log.Logger;
+    /// <summary>The logger of a run; Serilog's silent default for a session no module made.</summary>
+    public static ILogger For(DiscoverySession session) => s_loggers.TryGetValue(session, out var logger) ? logger : Log.Logger;
 
-    /// <summary>Builds the logger of a run and makes it current (for the generators too); dispose it at the end of the run.</summary>
-    public static Serilog.Core.Logger Create(LogOptions options)
+    /// <summary>Builds the logger of a run and keeps it with its session (and for the generators); dispose it at the end of the run.</summary>
+    public static Serilog.Core.Logger Create(LogOptions options, DiscoverySession session)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(session);
         var configuration = new LoggerConfiguration().MinimumLevel.Is(Level(options.MinimumLevel));
         if (options.Console)
         {
@@ -34,7 +38,7 @@ internal static class DiscoveryLog
         if (options.FilePath is { } path)
             configuration = configuration.WriteTo.File(path, outputTemplate: Template, formatProvider: CultureInfo.InvariantCulture);
         var logger = configuration.CreateLogger();
-        s_logger = logger;
+        s_loggers.AddOrUpdate(session, logger);
         Generation.GenerationLog.Logger = logger;
         return logger;
     }

@@ -46,12 +46,12 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         ArgumentNullException.ThrowIfNull(options);
         options.EnsureValid();
         Privileges.EnsureNetRaw();
-        using var log = DiscoveryLog.Create(options.Log);
+        var session = new DiscoverySession(options);
+        using var log = DiscoveryLog.Create(options.Log, session);
 
         // Everything that opens a socket or a capture runs here, before the first await: on the
         // caller's thread, and so in its network namespace.
         var generator = options.ListenOnly ? null : Generator(options);
-        var session = new DiscoverySession(options);
         using var metrics = new DiscoveryMetrics(session.Counters);
         using var run = DiscoveryRun.Open(session, log, Pick(_listeners, "capture", PartKinds.Listener), options.ListenOnly ? null : Pick(_broadcasters, "raw", PartKinds.Broadcaster), generator);
 

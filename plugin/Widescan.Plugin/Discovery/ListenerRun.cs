@@ -114,7 +114,7 @@ internal sealed class ListenerRun : IListenerRun
             }
             catch (CaptureUnavailableException e)
             {
-                DiscoveryLog.Logger.Warning("Capture with libpcap is unavailable ({Reason}); listening on a raw ICMPv6 socket instead", e.Message);
+                DiscoveryLog.For(_session).Warning("Capture with libpcap is unavailable ({Reason}); listening on a raw ICMPv6 socket instead", e.Message);
             }
         }
 
@@ -139,7 +139,7 @@ internal sealed class ListenerRun : IListenerRun
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             if (!_stopping.IsCancellationRequested)
-                DiscoveryLog.Logger.Error("The ICMPv6 receiver stopped: {Reason}", e.Message);
+                DiscoveryLog.For(_session).Error("The ICMPv6 receiver stopped: {Reason}", e.Message);
         }
     }
 
@@ -219,7 +219,7 @@ internal sealed class ListenerRun : IListenerRun
             return;
         _stopping.Cancel();
         if (_capture is { } capture && capture.KernelDropped is > 0 and var dropped)
-            DiscoveryLog.Logger.Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): answers may be missing; lower --rate", capture.InterfaceName, dropped);
+            DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): answers may be missing; lower --rate", capture.InterfaceName, dropped);
         _capture?.Dispose();
         _receiverThread?.Join(TimeSpan.FromSeconds(5));
         _receiver?.Dispose();

@@ -216,6 +216,45 @@ public sealed class ModuleLabTests
         Assert.That(taken, Is.EqualTo(10));
     }
 
+    [Test]
+    public async Task Two_runs_at_once_in_one_process_each_log_to_their_own_file(CancellationToken cancellationToken)
+    {
+        using var lab = DenseLab();
+        var listenLog = Path.Combine(Path.GetTempPath(), $"widescan-listen-{Environment.ProcessId}.log");
+        var scanLog = Path.Combine(Path.GetTempPath(), $"widescan-scan-{Environment.ProcessId}.log");
+        try
+        {
+            // A listener that outlives a scan, as in a P2P client: the scan's logger is gone by the
+            // time the listener writes its last lines.
+            var listener = ModuleInLab.Start(lab.Target, new WidescanOptions
+            {
+                ListenOnly = true,
+                ListenDuration = TimeSpan.FromSeconds(4),
+                Log = new LogOptions { Console = false, FilePath = listenLog },
+            }, cancellationToken);
+            var scan = ModuleInLab.ScanOptions(NetnsLab.TargetAddress + "/128") with { Log = new LogOptions { Console = false, FilePath = scanLog } };
+            var scanned = await ModuleInLab.RunAsync(lab.Scanner, scan, cancellationToken);
+            var heard = await listener.ToListAsync();
+
+            var listenLines = File.ReadAllLines(listenLog);
+            var scanLines = File.ReadAllLines(scanLog);
+            Assert.Multiple(() =>
+            {
+                Assert.That(scanned.OfType<PeerDiscovered>().Count(), Is.EqualTo(1), "the scan found the listener");
+                Assert.That(heard.OfType<ProbeReceived>().Count(), Is.EqualTo(1), "the listener saw the scan");
+                Assert.That(listenLines, Has.Some.Contains("Listening with capture").And.Some.Contains("Finished"), "the listener's own lines, its last included");
+                Assert.That(listenLines, Has.None.Contains("Scanning"), "the scan's lines went to the listener's file");
+                Assert.That(scanLines, Has.Some.Contains("Scanning").And.Some.Contains("Finished"));
+                Assert.That(scanLines.Count(l => l.Contains("Finished", StringComparison.Ordinal)), Is.EqualTo(1), "the listener's lines went to the scan's file");
+            });
+        }
+        finally
+        {
+            File.Delete(listenLog);
+            File.Delete(scanLog);
+        }
+    }
+
     /// <summary>A lab whose target answers all of <see cref="Swept"/>; root only.</summary>
     private static NetnsLab DenseLab()
     {
