@@ -255,6 +255,36 @@ public sealed class ModuleLabTests
         }
     }
 
+    [Test]
+    public async Task When_libpcap_cannot_capture_the_listener_says_so_and_falls_back_to_a_raw_socket(CancellationToken cancellationToken)
+    {
+        using var lab = DenseLab();
+        lab.AddDownInterface("wsdown0");
+        var log = Path.Combine(Path.GetTempPath(), $"widescan-fallback-{Environment.ProcessId}.log");
+        try
+        {
+            var events = await ModuleInLab.RunAsync(lab.Scanner, new WidescanOptions
+            {
+                ListenOnly = true,
+                ListenDuration = TimeSpan.FromMilliseconds(500),
+                Interface = "wsdown0",
+                Log = new LogOptions { Console = false, FilePath = log },
+            }, cancellationToken);
+
+            var lines = File.ReadAllLines(log);
+            Assert.Multiple(() =>
+            {
+                Assert.That(events[^1], Is.InstanceOf<ScanFinished>());
+                Assert.That(lines, Has.Some.Contains("WRN Capture with libpcap is unavailable").And.Contains("wsdown0"));
+                Assert.That(lines, Has.Some.Contains("Listening with capture: raw ICMPv6 socket on wsdown0"));
+            });
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
     /// <summary>A lab whose target answers all of <see cref="Swept"/>; root only.</summary>
     private static NetnsLab DenseLab()
     {

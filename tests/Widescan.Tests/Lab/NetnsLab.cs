@@ -113,6 +113,10 @@ internal sealed partial class NetnsLab : IDisposable
     public void AddTargetAddress(string address) =>
         Ip("-n", Target, "-6", "addr", "add", CheckLabPrefix(address + "/128"), "dev", TargetInterface, "nodad");
 
+    /// <summary>Adds a veth pair to the scanner's namespace and leaves it down: an interface libpcap refuses ("not up").</summary>
+    public void AddDownInterface(string name) =>
+        Ip("-n", Scanner, "link", "add", name, "type", "veth", "peer", "name", name + "p");
+
     /// <summary>The target drops <paramref name="percent"/>% of incoming echo requests at random (nftables).</summary>
     public void DropEchoRequests(int percent)
     {
