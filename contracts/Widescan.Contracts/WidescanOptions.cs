@@ -15,6 +15,13 @@ public sealed record WidescanOptions
     /// <summary>The generator's name: "auto" (a real GPU when one serves, else "cpu"), "cpu", "gpu" or a plugin's.</summary>
     public string Generator { get; init; } = "auto";
 
+    /// <summary>
+    /// The broadcaster's name: "raw" (a raw ICMPv6 socket: the kernel routes, resolves neighbours and
+    /// computes checksums) or "l2" (whole frames on a packet socket to the gateway's MAC: faster, for
+    /// targets behind a gateway whose neighbour entry the kernel holds), or a plugin's.
+    /// </summary>
+    public string Broadcaster { get; init; } = "raw";
+
     /// <summary>Which GPU the "gpu" generator uses (an index or name); "emulator" runs its kernel on ILGPU's CPU accelerator.</summary>
     public string? GpuDevice { get; init; }
 
@@ -83,6 +90,8 @@ public sealed record WidescanOptions
 
         if (string.IsNullOrWhiteSpace(Generator))
             errors.Add("generator name is empty: use auto, cpu, gpu or a plugin's generator name");
+        if (string.IsNullOrWhiteSpace(Broadcaster))
+            errors.Add("broadcaster name is empty: use raw, l2 or a plugin's broadcaster name");
         if (Rate < 1)
             errors.Add($"rate {Rate} must be at least 1 probe per second");
         if (ProbesPerTarget is < 1 or > 16)

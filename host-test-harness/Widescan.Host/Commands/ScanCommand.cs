@@ -18,7 +18,7 @@ internal sealed class ScanCommand : Command
         : base("scan", "Probe the targets (prefixes minus exclusions and the blocklist) and report live hosts and Widescan peers, one result per line")
     {
         Targets.AddTo(this);
-        foreach (Option option in new Option[] { Source, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State })
+        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State })
             Options.Add(option);
         Discovery.AddTo(this);
         SetAction(Run);
@@ -29,6 +29,13 @@ internal sealed class ScanCommand : Command
     public DiscoveryOptions Discovery { get; } = new();
 
     public Option<string?> Source { get; } = new("--source") { Description = "The source address of probes (default: the kernel's choice)", HelpName = "ADDR" };
+
+    public Option<string> Broadcaster { get; } = new("--broadcaster")
+    {
+        Description = "raw: a raw ICMPv6 socket (the kernel routes and resolves neighbours) | l2: whole frames on a packet socket to the gateway's MAC (faster; targets behind a gateway) | a plugin's",
+        HelpName = "NAME",
+        DefaultValueFactory = _ => Defaults.Broadcaster,
+    };
 
     public Option<int> Rate { get; } = new("--rate")
     {
@@ -108,6 +115,7 @@ internal sealed class ScanCommand : Command
             Targets = spec,
             Generator = parseResult.GetValue(Targets.Generator)!,
             GpuDevice = parseResult.GetValue(Targets.GpuDevice),
+            Broadcaster = parseResult.GetValue(Broadcaster)!,
             SourceAddress = source,
             Rate = parseResult.GetValue(Rate),
             ProbesPerTarget = parseResult.GetValue(Probes),

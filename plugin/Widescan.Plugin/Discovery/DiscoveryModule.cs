@@ -34,7 +34,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
     /// <summary>The plugin's own parts, without MEF (tests).</summary>
     internal static DiscoveryModule WithOwnParts() => new(
         [Part<IAddressGenerator>(new CpuAddressGenerator(), "cpu"), Part<IAddressGenerator>(new GpuAddressGenerator(), "gpu"), Part<IAddressGenerator>(new AutoAddressGenerator(), "auto")],
-        [Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw")],
+        [Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw"), Part<IProbeBroadcaster>(new Layer2ProbeBroadcaster(), "l2")],
         [Part<IDiscoveryListener>(new CaptureListener(), "capture")]);
 
     /// <inheritdoc />
@@ -53,7 +53,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         // caller's thread, and so in its network namespace.
         var generator = options.ListenOnly ? null : Generator(options);
         using var metrics = new DiscoveryMetrics(session.Counters);
-        using var run = DiscoveryRun.Open(session, log, Pick(_listeners, "capture", PartKinds.Listener), options.ListenOnly ? null : Pick(_broadcasters, "raw", PartKinds.Broadcaster), generator);
+        using var run = DiscoveryRun.Open(session, log, Pick(_listeners, "capture", PartKinds.Listener), options.ListenOnly ? null : Broadcaster(options), generator);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = Task.Run(async () =>
@@ -108,6 +108,11 @@ internal sealed class DiscoveryModule : IDiscoveryModule
             throw new InvalidOperationException($"generator '{generator.Name}' cannot serve: {availability.Reason}");
         return generator;
     }
+
+    private IProbeBroadcaster Broadcaster(WidescanOptions options) =>
+        _broadcasters.FirstOrDefault(b => string.Equals(b.Metadata.Name, options.Broadcaster, StringComparison.OrdinalIgnoreCase))?.Value
+        ?? throw new WidescanOptionsException([
+            $"no broadcaster named '{options.Broadcaster}'; the plugins offer: {string.Join(", ", _broadcasters.Select(b => b.Metadata.Name).Order())}"]);
 
     private static T Pick<T>(IReadOnlyList<Lazy<T, PartMetadata>> parts, string name, string kind)
         where T : class =>

@@ -20,3 +20,23 @@ internal readonly struct ProbeMessageWriter(ProbeWriter writer, ulong timestampM
         return writer.MessageLength;
     }
 }
+
+/// <summary>
+/// Fills a packet socket's slots with whole probe frames (Ethernet, IPv6, ICMPv6 with its checksum):
+/// the template is written again only when the slot's timestamp changed; per target the destination,
+/// the tag and the checksum are patched (RFC 1624, <see cref="ProbeWriter.SetFrameTarget"/>).
+/// </summary>
+internal readonly struct ProbeFrameWriter(ProbeWriter writer, LinkAddressing link, ulong timestampMs) : IIcmpv6MessageWriter
+{
+    private const int MessageOffset = WireFormat.EthernetHeaderLength + WireFormat.Ipv6HeaderLength;
+
+    public int Write(UInt128 destination, Span<byte> frame)
+    {
+        var message = frame[MessageOffset..];
+        if (BinaryPrimitives.ReadUInt64BigEndian(message[WireFormat.TimestampOffset..]) != timestampMs
+            || BinaryPrimitives.ReadUInt32BigEndian(message[WireFormat.MagicOffset..]) != WireFormat.Magic)
+            writer.WriteFrame(frame, link, timestampMs);
+        writer.SetFrameTarget(frame, destination);
+        return writer.FrameLength;
+    }
+}

@@ -27,15 +27,18 @@ internal sealed class ProbeSender : IProbeSender
     private readonly DiscoverySession _session;
     private readonly RawIcmpv6Sender[] _lanes;
     private readonly ProbeWriter _writer;
+    private readonly LinkAddressing? _link;
     private readonly object _pacerGate = new();
     private long _budget;
     private int _lastErrno;
 
-    public ProbeSender(DiscoverySession session, RawIcmpv6Sender[] lanes, ProbeWriter writer)
+    /// <summary>Sends ICMPv6 messages on raw sockets, or, with <paramref name="link"/>, whole frames on packet sockets.</summary>
+    public ProbeSender(DiscoverySession session, RawIcmpv6Sender[] lanes, ProbeWriter writer, LinkAddressing? link = null)
     {
         _session = session;
         _lanes = lanes;
         _writer = writer;
+        _link = link;
         _budget = (long)Math.Min(session.Options.MaxProbes, long.MaxValue);
     }
 
@@ -152,8 +155,19 @@ internal sealed class ProbeSender : IProbeSender
             n = Reserve(n);
             if (n == 0)
                 return BroadcastEnd.CapReached;
-            var writer = new ProbeMessageWriter(_writer, (ulong)_session.Time.GetUtcNow().ToUnixTimeMilliseconds());
-            var result = socket.SendBatch(destinations[..n], ref writer);
+            var timestamp = (ulong)_session.Time.GetUtcNow().ToUnixTimeMilliseconds();
+            SendResult result;
+            if (_link is { } link)
+            {
+                var frames = new ProbeFrameWriter(_writer, link, timestamp);
+                result = socket.SendBatch(destinations[..n], ref frames);
+            }
+            else
+            {
+                var messages = new ProbeMessageWriter(_writer, timestamp);
+                result = socket.SendBatch(destinations[..n], ref messages);
+            }
+
             counters.AddProbesSent(result.Sent);
             if (result.Failed > 0)
             {

@@ -13,11 +13,14 @@ internal static class RouteTable
     private const uint RejectFlag = 0x0200; // RTF_REJECT: unreachable, blackhole, prohibit
 
     /// <summary>The interface of the longest matching usable route, or null when none (or no /proc).</summary>
-    public static string? InterfaceFor(UInt128 destination)
+    public static string? InterfaceFor(UInt128 destination) => RouteFor(destination)?.Interface;
+
+    /// <summary>The longest matching usable route (its interface and next hop, zero when on-link), or null.</summary>
+    public static (string Interface, UInt128 NextHop)? RouteFor(UInt128 destination)
     {
         try
         {
-            return InterfaceFor(destination, File.ReadLines(Path));
+            return RouteFor(destination, File.ReadLines(Path));
         }
         catch (IOException)
         {
@@ -29,11 +32,14 @@ internal static class RouteTable
         }
     }
 
-    /// <summary>The same lookup over given lines of ipv6_route (tests).</summary>
-    public static string? InterfaceFor(UInt128 destination, IEnumerable<string> lines)
+    /// <summary>The interface lookup over given lines of ipv6_route (tests).</summary>
+    public static string? InterfaceFor(UInt128 destination, IEnumerable<string> lines) => RouteFor(destination, lines)?.Interface;
+
+    /// <summary>The route lookup over given lines of ipv6_route (tests).</summary>
+    public static (string Interface, UInt128 NextHop)? RouteFor(UInt128 destination, IEnumerable<string> lines)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        string? best = null;
+        (string, UInt128)? best = null;
         var bestLength = -1;
         var bestMetric = uint.MaxValue;
         foreach (var line in lines)
@@ -44,6 +50,7 @@ internal static class RouteTable
                 || !int.TryParse(fields[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var length)
                 || !uint.TryParse(fields[5], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var metric)
                 || !uint.TryParse(fields[8], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var flags)
+                || !UInt128.TryParse(fields[4], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var nextHop)
                 || length is < 0 or > 128)
                 continue;
             if ((flags & RejectFlag) != 0 || fields[9] == "lo")
@@ -52,7 +59,7 @@ internal static class RouteTable
             if ((destination & mask) != network)
                 continue;
             if (length > bestLength || (length == bestLength && metric < bestMetric))
-                (best, bestLength, bestMetric) = (fields[9], length, metric);
+                (best, bestLength, bestMetric) = ((fields[9], nextHop), length, metric);
         }
 
         return best;

@@ -8,6 +8,8 @@ namespace Widescan.Plugin.Transport;
 /// Sends ICMPv6 messages through a raw socket, a batch per sendmmsg call. The message buffers, the
 /// iovecs, the mmsghdrs and the sockaddr_in6 of every slot live in native memory allocated once, so
 /// a batch patches 16 address bytes and writes one message per slot and allocates nothing.
+/// <see cref="ForFrames"/> drives an AF_PACKET socket the same way: each slot then holds a whole
+/// Ethernet frame and carries no address (the socket is bound to its interface).
 /// </summary>
 /// <remarks>
 /// Not thread-safe: one sending thread owns a sender. The counters may be read from any thread.
@@ -29,6 +31,7 @@ internal sealed unsafe class RawIcmpv6Sender : IDisposable
     private readonly IoVec* _iovecs;
     private readonly byte* _addresses;
     private readonly byte* _buffers;
+    private readonly bool _addressed;
     private int _fd;
     private int _disposed;
     private long _sent;
@@ -48,7 +51,7 @@ internal sealed unsafe class RawIcmpv6Sender : IDisposable
     {
     }
 
-    private RawIcmpv6Sender(RawIcmpv6SenderOptions options, SendMessages send, bool openSocket)
+    private RawIcmpv6Sender(RawIcmpv6SenderOptions options, SendMessages send, bool openSocket, int adoptedFd = -1)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -56,10 +59,11 @@ internal sealed unsafe class RawIcmpv6Sender : IDisposable
         _send = send;
         _batch = options.BatchSize;
         _slotLength = options.MaxMessageLength;
-        _fd = -1;
+        _fd = adoptedFd;
+        _addressed = adoptedFd < 0;
         NamespaceInode = NetworkNamespace.CurrentThreadInode();
 
-        if (openSocket)
+        if (openSocket && adoptedFd < 0)
         {
             // A blocking socket: a full send buffer makes sendmmsg wait (back-pressure) rather than
             // fail with EAGAIN, which would only make us spin.
@@ -91,12 +95,19 @@ internal sealed unsafe class RawIcmpv6Sender : IDisposable
             var address = (SockaddrIn6*)(_addresses + i * AddressStride);
             address->Family = LibC.AF_INET6;
             _iovecs[i].Base = _buffers + (nint)i * _slotLength;
-            _messages[i].Header.Name = address;
-            _messages[i].Header.NameLength = (uint)sizeof(SockaddrIn6);
+            _messages[i].Header.Name = _addressed ? address : null;
+            _messages[i].Header.NameLength = _addressed ? (uint)sizeof(SockaddrIn6) : 0;
             _messages[i].Header.Iov = &_iovecs[i];
             _messages[i].Header.IovLength = 1;
         }
     }
+
+    /// <summary>
+    /// Sends whole frames on a packet socket from <see cref="PacketSocket.Open"/>, which the sender
+    /// then owns; the writer writes each slot's frame, destination included.
+    /// </summary>
+    public static RawIcmpv6Sender ForFrames(int packetSocket, RawIcmpv6SenderOptions options) =>
+        new(options, SendMmsg, openSocket: true, adoptedFd: packetSocket);
 
     /// <summary>Inode of the network namespace the socket lives in (0 when unknown).</summary>
     public ulong NamespaceInode { get; }
@@ -135,8 +146,11 @@ internal sealed unsafe class RawIcmpv6Sender : IDisposable
                 if ((uint)(length - 4) > (uint)(_slotLength - 4))
                     throw new InvalidOperationException($"the message writer returned length {length}; it must be 4 to {_slotLength}");
                 _iovecs[i].Length = (nuint)length;
-                var address = (SockaddrIn6*)(_addresses + i * AddressStride);
-                BinaryPrimitives.WriteUInt128BigEndian(new Span<byte>(address->Address, 16), destinations[i]);
+                if (_addressed)
+                {
+                    var address = (SockaddrIn6*)(_addresses + i * AddressStride);
+                    BinaryPrimitives.WriteUInt128BigEndian(new Span<byte>(address->Address, 16), destinations[i]);
+                }
             }
 
             var result = SendPrepared(count);

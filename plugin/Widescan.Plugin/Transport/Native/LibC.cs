@@ -23,6 +23,21 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, SetLastError = true)]
     internal static partial int bind(int fd, SockaddrIn6* address, uint length);
 
+    [LibraryImport(Library, EntryPoint = "bind", SetLastError = true)]
+    internal static partial int bindLink(int fd, SockaddrLl* address, uint length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial int getsockname(int fd, SockaddrLl* address, uint* length);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial uint if_nametoindex(byte* name);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial nint send(int fd, void* buffer, nuint length, int flags);
+
+    [LibraryImport(Library, SetLastError = true)]
+    internal static partial nint recv(int fd, void* buffer, nuint length, int flags);
+
     [LibraryImport(Library, SetLastError = true)]
     internal static partial int sendmmsg(int fd, MMsgHdr* messages, uint count, int flags);
 
@@ -46,6 +61,14 @@ internal static unsafe partial class LibC
     internal const int IPPROTO_IPV6 = 41;
     internal const int IPV6_RECVPKTINFO = 49;
     internal const int IPV6_PKTINFO = 50;
+
+    internal const int AF_NETLINK = 16;
+    internal const int NETLINK_ROUTE = 0;
+    internal const int SO_RCVTIMEO = 20;
+    internal const int AF_PACKET = 17;
+    internal const ushort ETH_P_IPV6 = 0x86DD;
+    internal const int SOL_PACKET = 263;
+    internal const int PACKET_QDISC_BYPASS = 20;
 
     internal const int SOL_SOCKET = 1;
     internal const int SO_SNDBUF = 7;

@@ -47,6 +47,19 @@ internal unsafe struct SockaddrIn6
 }
 
 /// <summary>struct pollfd: 8 bytes.</summary>
+/// <summary>sockaddr_ll (linux/if_packet.h): an AF_PACKET address, 20 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct SockaddrLl
+{
+    public ushort Family;
+    public ushort Protocol; // network byte order
+    public int InterfaceIndex;
+    public ushort HardwareType;
+    public byte PacketType;
+    public byte AddressLength;
+    public fixed byte Address[8];
+}
+
 [StructLayout(LayoutKind.Sequential)]
 internal struct PollFd
 {
