@@ -15,6 +15,9 @@ internal sealed class DiscoveryRun : IDisposable
     /// <summary>How long a live host waits for an announce from the same address before it is reported as a plain host.</summary>
     internal static readonly TimeSpan AliveGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>Listener events waiting for the pump; a test makes it small to back answers up into the capture ring.</summary>
+    internal static int HeardCapacity { get; set; } = 1 << 16;
+
     /// <summary>How long a cancelled scan still listens for the answers to its last probes (at most its cooldown).</summary>
     internal static readonly TimeSpan CancelDrain = TimeSpan.FromMilliseconds(500);
 
@@ -67,7 +70,7 @@ internal sealed class DiscoveryRun : IDisposable
         {
             // Bounded: the listener's thread waits (rather than drops) when the pump is behind; events
             // come once per responder, so this fills only if the host stops reading.
-            var heard = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 16) { SingleReader = true });
+            var heard = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(HeardCapacity) { SingleReader = true });
             listening = listener.Start(session, heard.Writer);
             log.Information("Listening with {Listener}: {Path}", listener.Name, listening.Path);
             if (!options.ListenOnly)

@@ -27,6 +27,9 @@ internal sealed class ListenerRun : IListenerRun
     /// </summary>
     internal const int CaptureBufferBytes = 32 << 20;
 
+    /// <summary>The longest a stopping listener waits for its capture to hand over what it holds.</summary>
+    internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
+
     private readonly DiscoverySession _session;
     private readonly ChannelWriter<DiscoveryEvent> _events;
     private readonly PacketClassifier _classifier;
@@ -213,10 +216,33 @@ internal sealed class ListenerRun : IListenerRun
         }
     }
 
+    /// <summary>
+    /// Before stopping, lets the capture hand over what the kernel still holds for it (stopping
+    /// libpcap discards its ring, and a busy run can end with a ring and a channel full of answers):
+    /// waits until nothing is pending and the count stops moving, at most <see cref="CatchUpLimit"/>.
+    /// </summary>
+    private void CatchUp()
+    {
+        var until = Environment.TickCount64 + (long)CatchUpLimit.TotalMilliseconds;
+        var last = -1L;
+        while (Environment.TickCount64 < until)
+        {
+            var handled = _capture?.Received ?? _receiver?.Received ?? 0;
+            if (handled == last && (_capture?.Pending ?? 0) == 0)
+                return;
+            last = handled;
+            Thread.Sleep(50);
+        }
+
+        if (_capture?.Pending is > 0 and var left)
+            DiscoveryLog.For(_session).Warning("The capture still held {Frames} frames when the run ended: their answers are missing", left);
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
+        CatchUp();
         _stopping.Cancel();
         if (_capture is { } capture && capture.KernelDropped is > 0 and var dropped)
             DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): answers may be missing; lower --rate", capture.InterfaceName, dropped);

@@ -158,6 +158,22 @@ internal sealed class PcapCapture : IDisposable
     /// <summary>Packets the kernel dropped for lack of buffer since the capture was opened.</summary>
     public long KernelDropped => _disposed ? 0 : _device.Statistics.DroppedPackets;
 
+    /// <summary>
+    /// Frames the kernel queued for this capture and not yet handed to the handler (0 when caught
+    /// up): stopping a capture discards its ring, so a caller that must not lose the last frames
+    /// waits for this to reach 0 first.
+    /// </summary>
+    public long Pending
+    {
+        get
+        {
+            if (_disposed)
+                return 0;
+            var statistics = _device.Statistics;
+            return Math.Max(0, (long)statistics.ReceivedPackets - (long)statistics.DroppedPackets - Received);
+        }
+    }
+
     private void OnPacketArrival(object sender, PacketCapture capture)
     {
         var timeval = capture.Header.Timeval;

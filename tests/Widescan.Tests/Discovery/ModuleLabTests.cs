@@ -1,4 +1,5 @@
 using Widescan.Contracts;
+using Widescan.Plugin.Discovery;
 using Widescan.Tests.Lab;
 
 namespace Widescan.Tests.Discovery;
@@ -283,6 +284,67 @@ public sealed class ModuleLabTests
         {
             File.Delete(log);
         }
+    }
+
+    [Test]
+    public async Task The_layer_2_path_sends_frames_to_the_gateway_and_finds_the_whole_slash_112(CancellationToken cancellationToken)
+    {
+        using var lab = DenseLab();
+        var options = ModuleInLab.ScanOptions(Swept) with { Broadcaster = "l2" };
+        var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+
+        var alive = events.OfType<HostAlive>().Select(a => a.Address).Distinct().Count();
+        var summary = events.OfType<ScanFinished>().Single().Summary;
+        TestContext.Out.WriteLine($"layer 2: {summary.ProbesSent} frames in {summary.SendDuration.TotalSeconds:F2} s, {alive} alive");
+        Assert.Multiple(() =>
+        {
+            Assert.That(summary.ProbesSent, Is.EqualTo(65_536UL));
+            Assert.That(summary.SendFailures, Is.Zero);
+            Assert.That(alive, Is.EqualTo(65_536), "every frame reached the target with a checksum its kernel accepted");
+        });
+    }
+
+    [Test]
+    public void The_layer_2_path_refuses_an_on_link_prefix_and_names_the_fix()
+    {
+        using var lab = DenseLab();
+        var options = ModuleInLab.ScanOptions("2001:db8:1::1:0/120") with { Broadcaster = "l2" };
+        var error = Assert.Throws<InvalidOperationException>(() => ModuleInLab.Start(lab.Scanner, options, CancellationToken.None).ToListAsync().GetAwaiter().GetResult());
+        Assert.That(error!.Message, Does.Contain("on-link").And.Contain("use the raw broadcaster"));
+    }
+
+    [Test]
+    public async Task A_host_that_reads_slowly_still_gets_every_answer_after_a_short_cooldown(CancellationToken cancellationToken)
+    {
+        using var lab = DenseLab();
+
+        // The host takes its results slowly (a busy consumer): answers back up in the channels and
+        // the capture ring while the short cooldown runs out, and must all come out before the end.
+        // A small channel stands in for a long scan: the backlog reaches the capture's ring.
+        // 20,000 pps (3.3 s of sending) against a host taking 10,000 results a second: at the end
+        // the backlog sits in the output, the listener's channel and the capture ring.
+        var options = ModuleInLab.ScanOptions(Swept, 20_000) with { Cooldown = TimeSpan.FromMilliseconds(100) };
+        var capacity = DiscoveryRun.HeardCapacity;
+        DiscoveryRun.HeardCapacity = 256;
+        List<DiscoveryEvent> events;
+        try
+        {
+            var running = ModuleInLab.Start(lab.Scanner, options, cancellationToken);
+            var seen = 0;
+            events = await running.ToListAsync(e =>
+            {
+                if (e is HostAlive && ++seen % 200 == 0)
+                    Thread.Sleep(20);
+            });
+        }
+        finally
+        {
+            DiscoveryRun.HeardCapacity = capacity;
+        }
+
+        var alive = events.OfType<HostAlive>().Select(a => a.Address).Distinct().Count();
+        TestContext.Out.WriteLine($"slow host: {alive} of 65536 alive");
+        Assert.That(alive, Is.EqualTo(65_536));
     }
 
     /// <summary>A lab whose target answers all of <see cref="Swept"/>; root only.</summary>
