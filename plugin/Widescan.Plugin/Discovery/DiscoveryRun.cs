@@ -99,7 +99,7 @@ internal sealed class DiscoveryRun : IDisposable
     {
         var options = _session.Options;
         var cancelled = false;
-        var pump = Task.Run(PumpAsync, CancellationToken.None);
+        var pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             var end = BroadcastEnd.Done;
@@ -147,7 +147,9 @@ internal sealed class DiscoveryRun : IDisposable
         finally
         {
             // No event is written by the listener once it is disposed: the pump then drains and ends.
-            _listener.Dispose();
+            // Disposing waits for the capture to hand over what it holds: a thread of its own.
+            var listener = _listener;
+            await Task.Factory.StartNew(listener.Dispose, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             _heard.Writer.TryComplete();
             await pump.ConfigureAwait(false);
         }
@@ -180,21 +182,24 @@ internal sealed class DiscoveryRun : IDisposable
     }
 
     /// <summary>Moves listener events through the filter to the output; every stats interval, progress and the state.</summary>
-    private async Task PumpAsync()
+    private void Pump()
     {
+        // Its own thread, not the pool's: it blocks on the output when the host reads slowly, and the
+        // pool also carries the host's loop and libpcap's capture.
         var reader = _heard.Reader;
         var interval = _session.Options.Log.StatsInterval;
-        Task? tick = null;
+        var tick = TimeSpan.FromMilliseconds(100); // grace releases and progress need no finer clock
+        Task<bool>? wait = null;
         while (true)
         {
-            // One 100 ms tick at a time (not one per wake-up): grace releases and progress need no
-            // finer clock, and a busy scan wakes the pump per captured block.
-            tick ??= Task.Delay(TimeSpan.FromMilliseconds(100), _session.Time);
-            var wait = reader.WaitToReadAsync().AsTask();
-            if (await Task.WhenAny(wait, tick).ConfigureAwait(false) == wait && !await wait.ConfigureAwait(false))
-                return;
-            if (tick.IsCompleted)
-                tick = null;
+            wait ??= reader.WaitToReadAsync().AsTask();
+            if (wait.Wait(tick))
+            {
+                if (!wait.Result)
+                    return;
+                wait = null;
+            }
+
             while (reader.TryRead(out var e))
                 _filter.Offer(e, Emit);
 
