@@ -219,23 +219,26 @@ internal sealed class ListenerRun : IListenerRun
     /// <summary>
     /// Before stopping, lets the capture hand over what the kernel still holds for it (stopping
     /// libpcap discards its ring, and a busy run can end with a ring and a channel full of answers):
-    /// waits until nothing is pending and the count stops moving, at most <see cref="CatchUpLimit"/>.
+    /// waits while frames are pending, at most <see cref="CatchUpLimit"/>; two seconds without
+    /// progress end the wait (a ring block the kernel never retires stays stuck).
     /// </summary>
     private void CatchUp()
     {
         var until = Environment.TickCount64 + (long)CatchUpLimit.TotalMilliseconds;
         var last = -1L;
+        var still = 0;
         while (Environment.TickCount64 < until)
         {
             var handled = _capture?.Received ?? _receiver?.Received ?? 0;
-            if (handled == last && (_capture?.Pending ?? 0) == 0)
-                return;
+            still = handled == last ? still + 1 : 0;
+            if ((still >= 1 && (_capture?.Pending ?? 0) == 0) || still >= 40)
+                break;
             last = handled;
             Thread.Sleep(50);
         }
 
         if (_capture?.Pending is > 0 and var left)
-            DiscoveryLog.For(_session).Warning("The capture still held {Frames} frames when the run ended: their answers are missing", left);
+            DiscoveryLog.For(_session).Warning("The capture still held {Frames} frames when the run ended: their answers are missing (lower --rate, or give --probes 2)", left);
     }
 
     public void Dispose()
