@@ -42,28 +42,14 @@ internal sealed class Layer2ProbeBroadcaster : IProbeBroadcaster
             throw new InvalidOperationException($"{interfaceName} has no global IPv6 address to send from: give a source address");
 
         var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret));
-        var lanes = options.Rate >= RawProbeBroadcaster.ParallelRate ? Math.Clamp(Environment.ProcessorCount, 1, 4) : 1;
-        var sockets = new List<RawIcmpv6Sender>(lanes);
         ulong mac = 0;
-        try
-        {
-            for (var i = 0; i < lanes; i++)
-            {
-                var fd = Privileges.Translate(() => PacketSocket.Open(interfaceName, out mac));
-                sockets.Add(RawIcmpv6Sender.ForFrames(fd, new RawIcmpv6SenderOptions { MaxMessageLength = writer.FrameLength }));
-            }
-        }
-        catch
-        {
-            foreach (var socket in sockets)
-                socket.Dispose();
-            throw;
-        }
+        var sockets = RawProbeBroadcaster.OpenLanes(options, () =>
+            RawIcmpv6Sender.ForFrames(PacketSocket.Open(interfaceName, out mac), new RawIcmpv6SenderOptions { MaxMessageLength = writer.FrameLength }));
 
         DiscoveryLog.For(session).Information(
             "Layer-2 path on {Interface}: frames from {Source} ({Mac}) to the gateway {Gateway} ({GatewayMac})",
             interfaceName, Ipv6Address.Format(source), Mac(mac), Ipv6Address.Format(route.NextHop), Mac(gatewayMac));
-        return new ProbeSender(session, [.. sockets], writer, new LinkAddressing(gatewayMac, mac, source));
+        return new ProbeSender(session, sockets, writer, new LinkAddressing(gatewayMac, mac, source));
     }
 
     private static string Mac(ulong mac) => string.Join(':', Enumerable.Range(0, 6).Select(i => ((mac >> (40 - (8 * i))) & 0xff).ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));

@@ -27,20 +27,29 @@ internal sealed class RawProbeBroadcaster : IProbeBroadcaster
         ArgumentNullException.ThrowIfNull(session);
         var options = session.Options;
         var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret));
+        var sockets = OpenLanes(options, () => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
+        {
+            MaxMessageLength = writer.MessageLength,
+            InterfaceName = options.Interface,
+            SourceAddress = options.SourceAddress,
+            SendBufferBytes = 4 << 20,
+        }));
+        return new ProbeSender(session, sockets, writer);
+    }
+
+    /// <summary>
+    /// Opens one socket per send lane (one lane, or one per core up to 4 from <see cref="ParallelRate"/>)
+    /// on the calling thread; if one fails, those already open are closed.
+    /// </summary>
+    internal static RawIcmpv6Sender[] OpenLanes(WidescanOptions options, Func<RawIcmpv6Sender> open)
+    {
         var lanes = options.Rate >= ParallelRate ? Math.Clamp(Environment.ProcessorCount, 1, 4) : 1;
         var sockets = new List<RawIcmpv6Sender>(lanes);
         try
         {
             for (var i = 0; i < lanes; i++)
-            {
-                sockets.Add(Privileges.Translate(() => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
-                {
-                    MaxMessageLength = writer.MessageLength,
-                    InterfaceName = options.Interface,
-                    SourceAddress = options.SourceAddress,
-                    SendBufferBytes = 4 << 20,
-                })));
-            }
+                sockets.Add(Privileges.Translate(open));
+            return [.. sockets];
         }
         catch
         {
@@ -48,7 +57,5 @@ internal sealed class RawProbeBroadcaster : IProbeBroadcaster
                 socket.Dispose();
             throw;
         }
-
-        return new ProbeSender(session, [.. sockets], writer);
     }
 }
