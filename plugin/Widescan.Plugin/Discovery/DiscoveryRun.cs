@@ -154,7 +154,6 @@ internal sealed class DiscoveryRun : IDisposable
             await pump.ConfigureAwait(false);
         }
 
-        _filter.ReleaseAll(Emit);
         var summary = Summary(cancelled);
         SaveState();
         _log.Information(
@@ -196,7 +195,11 @@ internal sealed class DiscoveryRun : IDisposable
             if (wait.Wait(tick))
             {
                 if (!wait.Result)
+                {
+                    _filter.ReleaseAll(Emit); // the listener has stopped: the last live hosts
                     return;
+                }
+
                 wait = null;
             }
 
