@@ -41,7 +41,7 @@ internal sealed class Layer2ProbeBroadcaster : IProbeBroadcaster
         if (source == UInt128.Zero)
             throw new InvalidOperationException($"{interfaceName} has no global IPv6 address to send from: give a source address");
 
-        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret));
+        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), source);
         ulong mac = 0;
         var sockets = RawProbeBroadcaster.OpenLanes(options, () =>
             RawIcmpv6Sender.ForFrames(PacketSocket.Open(interfaceName, out mac), new RawIcmpv6SenderOptions { MaxMessageLength = writer.FrameLength }));

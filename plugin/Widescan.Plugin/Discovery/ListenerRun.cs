@@ -34,6 +34,9 @@ internal sealed class ListenerRun : IListenerRun
     private readonly ChannelWriter<DiscoveryEvent> _events;
     private readonly PacketClassifier _classifier;
     private readonly AnnounceResponder? _responder;
+    private readonly OwnAddresses _own;
+    private readonly UnsolicitedBudget _unsolicited = new();
+    private long _notForUs;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<UInt128> _alive = [];
     private readonly HashSet<UInt128> _peers = [];
@@ -43,11 +46,12 @@ internal sealed class ListenerRun : IListenerRun
     private Thread? _receiverThread;
     private int _disposed;
 
-    private ListenerRun(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder)
+    private ListenerRun(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own)
     {
         _session = session;
         _events = events;
         _responder = responder;
+        _own = own;
         var identity = WireIdentity.FromOptions(session.Options);
         _classifier = new PacketClassifier(identity, new ValidationTag(session.ScanSecret), session.Time);
     }
@@ -67,6 +71,9 @@ internal sealed class ListenerRun : IListenerRun
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(events);
         var options = session.Options;
+        var own = OwnAddresses.Read(options.SourceAddress);
+        if (own.Beyond > 0)
+            DiscoveryLog.For(session).Warning("This node has {Count} more global addresses than the {Limit} the listener answers for", own.Beyond, OwnAddresses.Limit);
         AnnounceResponder? responder = null;
         if (options.RespondToPeers)
         {
@@ -75,12 +82,11 @@ internal sealed class ListenerRun : IListenerRun
                 BatchSize = 1,
                 MaxMessageLength = WireFormat.MaxProbeLength,
                 InterfaceName = options.Interface,
-                SourceAddress = options.SourceAddress,
             };
-            responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socketOptions);
+            responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socketOptions, own);
         }
 
-        var run = new ListenerRun(session, events, responder);
+        var run = new ListenerRun(session, events, responder, own);
         try
         {
             run.Open(CaptureInterface(options));
@@ -172,8 +178,9 @@ internal sealed class ListenerRun : IListenerRun
                     Emit(new HostAlive(_session.Time.GetUtcNow(), c.Source, c.RoundTrip));
                 break;
             case PacketKind.PeerDiscovered:
-                if (_peers.Add(c.Source))
+                if (!_peers.Contains(c.Source) && (c.Authenticated || c.AnsweredProbe || _unsolicited.Admit(c.Source)))
                 {
+                    _peers.Add(c.Source);
                     var how = c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced;
                     Emit(new PeerDiscovered(_session.Time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
                         c.Data(bytes).ToArray(), c.AnsweredProbe ? c.RoundTrip : null));
@@ -181,10 +188,20 @@ internal sealed class ListenerRun : IListenerRun
 
                 break;
             case PacketKind.ProbeReceived:
+                // A listener on a router captures probes in transit: only those to our own addresses are
+                // ours to answer and to report.
+                if (!_own.Contains(c.Destination))
+                {
+                    _notForUs++;
+                    counters.AddIgnored(1);
+                    break;
+                }
+
                 counters.AddProbesReceived(1);
                 var answered = _responder?.Answer(c) ?? false;
-                if (_scanners.Add(c.Source))
+                if (!_scanners.Contains(c.Source) && (c.Authenticated || _unsolicited.Admit(c.Source)))
                 {
+                    _scanners.Add(c.Source);
                     var now = _session.Time.GetUtcNow();
                     Emit(new ProbeReceived(now, c.Source, c.NodeId, answered));
                     if (_peers.Add(c.Source))
@@ -247,6 +264,12 @@ internal sealed class ListenerRun : IListenerRun
             return;
         CatchUp();
         _stopping.Cancel();
+        if (_unsolicited.Refused > 0)
+            DiscoveryLog.For(_session).Warning(
+                "{Refused} unauthenticated announces or probes from new sources were not reported: over the bound of {PerPrefix} per source /64 and {PerRun} per run (without a network key they cannot be told from forgeries; set NetworkKey)",
+                _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.PerRun);
+        if (_notForUs > 0)
+            DiscoveryLog.For(_session).Debug("{Count} probes to addresses that are not this node's were ignored (captured in transit)", _notForUs);
         if (_capture is { } capture && capture.KernelDropped is > 0 and var dropped)
             DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): answers may be missing; lower --rate", capture.InterfaceName, dropped);
         _capture?.Dispose();

@@ -155,7 +155,7 @@ internal sealed class ProbeSender : IProbeSender
             n = Reserve(n);
             if (n == 0)
                 return BroadcastEnd.CapReached;
-            var timestamp = (ulong)_session.Time.GetUtcNow().ToUnixTimeMilliseconds();
+            var timestamp = WireFormat.Now(_session.Time);
             SendResult result;
             if (_link is { } link)
             {

@@ -26,12 +26,14 @@ internal sealed class RawProbeBroadcaster : IProbeBroadcaster
     {
         ArgumentNullException.ThrowIfNull(session);
         var options = session.Options;
-        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret));
+        // Bound to its source, so the address a keyed probe's MAC covers is the one the kernel sends from.
+        var source = SourceSelection.ForRun(options);
+        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), source ?? UInt128.Zero);
         var sockets = OpenLanes(options, () => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
         {
             MaxMessageLength = writer.MessageLength,
             InterfaceName = options.Interface,
-            SourceAddress = options.SourceAddress,
+            SourceAddress = source,
             SendBufferBytes = 4 << 20,
         }));
         return new ProbeSender(session, sockets, writer);

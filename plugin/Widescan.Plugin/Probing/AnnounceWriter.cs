@@ -39,7 +39,9 @@ internal sealed class AnnounceWriter
 
     /// <summary>
     /// Writes the echo reply that answers a probe: the probe's identifier, sequence and timestamp, our
-    /// payload. The caller checks the size rule (<see cref="ResponderPolicy"/>) before sending it.
+    /// payload and, keyed, the MAC for the reply's addresses (from the address the probe was sent to,
+    /// back to its source; the responder sends it from that address). The caller checks the size rule
+    /// (<see cref="ResponderPolicy"/>) before sending it.
     /// </summary>
     /// <returns>The number of bytes written (<see cref="MessageLength"/>).</returns>
     /// <exception cref="ArgumentException">Not a received probe, a probe shorter than our announce, or a buffer too short.</exception>
@@ -52,15 +54,19 @@ internal sealed class AnnounceWriter
         // spoofed probe into a larger answer.
         if (MessageLength > probe.MessageLength)
             throw new ArgumentException($"an announce of {MessageLength} bytes would be larger than the {probe.MessageLength}-byte probe it answers", nameof(probe));
-        return Write(message, WireFormat.EchoReply, probe.Identifier, probe.Sequence, probe.Timestamp);
+        return Write(message, WireFormat.EchoReply, probe.Identifier, probe.Sequence, probe.Timestamp, probe.Destination, probe.Source);
     }
 
-    /// <summary>Writes an unsolicited announce (an echo request) stamped with the current time.</summary>
+    /// <summary>
+    /// Writes an unsolicited announce (an echo request) from <paramref name="source"/> to
+    /// <paramref name="destination"/> (the addresses a keyed announce's MAC covers), stamped with the
+    /// current time.
+    /// </summary>
     /// <returns>The number of bytes written.</returns>
-    public int WriteUnsolicited(Span<byte> message, ushort identifier = 0, ushort sequence = 0) =>
-        Write(message, WireFormat.EchoRequest, identifier, sequence, (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds());
+    public int WriteUnsolicited(Span<byte> message, UInt128 source, UInt128 destination, ushort identifier = 0, ushort sequence = 0) =>
+        Write(message, WireFormat.EchoRequest, identifier, sequence, WireFormat.Now(_time), source, destination);
 
-    private int Write(Span<byte> message, byte icmpType, ushort identifier, ushort sequence, ulong timestampMs)
+    private int Write(Span<byte> message, byte icmpType, ushort identifier, ushort sequence, ulong timestamp, UInt128 source, UInt128 destination)
     {
         int length = MessageLength;
         if (message.Length < length)
@@ -72,7 +78,8 @@ internal sealed class AnnounceWriter
         BinaryPrimitives.WriteUInt16BigEndian(message[WireFormat.IdentifierOffset..], identifier);
         BinaryPrimitives.WriteUInt16BigEndian(message[WireFormat.SequenceOffset..], sequence);
         var data = _identity.ApplicationData;
-        PayloadWriter.Write(message, _identity, MessageType.Announce, data, data.Length, timestampMs, _nextNonce++);
+        PayloadWriter.Write(message, _identity, MessageType.Announce, data, data.Length, timestamp, _nextNonce++);
+        PayloadWriter.Sign(message, _identity, source, destination);
         return length;
     }
 }

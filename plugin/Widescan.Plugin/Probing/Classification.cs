@@ -66,11 +66,14 @@ internal enum IgnoreReason : byte
     /// <summary>The MAC does not verify under the network key: altered, or another network.</summary>
     BadMac,
 
-    /// <summary>An authenticated announce outside the timestamp window.</summary>
+    /// <summary>An authenticated announce or probe outside the timestamp window.</summary>
     Stale,
 
-    /// <summary>An authenticated announce whose (node id, nonce) was seen within the window, or that cannot be proven fresh.</summary>
+    /// <summary>An authenticated announce or probe seen within the window (same node id and nonce; for a probe also the same destination and timestamp), or that cannot be proven fresh.</summary>
     Replay,
+
+    /// <summary>An announce in an echo reply whose tag matches none of this run's probes: an earlier run's answer replayed, or a reply meant for another scanner.</summary>
+    UnsolicitedReply,
 }
 
 /// <summary>
@@ -112,7 +115,7 @@ internal readonly struct Classification
     /// <summary>The echo sequence number (to copy into an announce that answers a probe).</summary>
     public ushort Sequence { get; init; }
 
-    /// <summary>The message's timestamp in Unix milliseconds (a probe's is copied into the announce answering it).</summary>
+    /// <summary>The message's timestamp in Unix microseconds (a probe's is copied into the announce answering it).</summary>
     public ulong Timestamp { get; init; }
 
     /// <summary>The message's nonce.</summary>

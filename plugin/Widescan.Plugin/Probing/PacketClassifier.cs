@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Widescan.Contracts;
 
 namespace Widescan.Plugin.Probing;
@@ -20,7 +19,7 @@ namespace Widescan.Plugin.Probing;
 internal sealed class PacketClassifier
 {
     // Round trips beyond a day are not round trips; saturating keeps TimeSpan from overflowing.
-    private const ulong MaxRoundTripMs = 86_400_000;
+    private const ulong MaxRoundTripUs = 86_400_000_000;
 
     private readonly WireIdentity _identity;
     private readonly ValidationTag _tag;
@@ -30,11 +29,6 @@ internal sealed class PacketClassifier
 
     // The arrival time of the packet being classified (its capture timestamp), when the caller knows it.
     private DateTimeOffset? _receivedAt;
-
-    // The MAC of our own probe depends only on its timestamp, and replies cluster on a few timestamps
-    // (one per send batch): a small direct-mapped cache saves an HMAC per echo in keyed mode.
-    private readonly ulong[] _probeMacStamps = new ulong[16];
-    private readonly byte[] _probeMacs = new byte[16 * WireFormat.MacLength];
 
     /// <summary>Creates the classifier for this node and scan.</summary>
     public PacketClassifier(WireIdentity identity, ValidationTag tag, TimeProvider time, ReplayGuard? replay = null)
@@ -47,7 +41,6 @@ internal sealed class PacketClassifier
         _time = time;
         _replay = replay ?? new ReplayGuard(time, ReplayGuard.DefaultWindow);
         _ourFlags = identity.Authenticated ? WireFormat.FlagAuthenticated : (byte)0;
-        Array.Fill(_probeMacStamps, ulong.MaxValue);
     }
 
     /// <summary>Packets ignored so far, per reason.</summary>
@@ -84,7 +77,8 @@ internal sealed class PacketClassifier
 
     /// <summary>
     /// Classifies an ICMPv6 message as a raw ICMPv6 socket delivers it (the kernel has verified the
-    /// checksum). <paramref name="destination"/> is informational (IPV6_PKTINFO), zero when unknown.
+    /// checksum). <paramref name="destination"/> is the address it was sent to (IPV6_PKTINFO); a keyed
+    /// message's MAC covers it, so with a network key a message of unknown destination (zero) fails.
     /// </summary>
     public Classification ClassifyIcmp(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination = default, DateTimeOffset? receivedAt = null)
     {
@@ -158,17 +152,35 @@ internal sealed class PacketClassifier
                 return ours ? ClassifyEcho(message, header) : Count(IgnoreReason.ForeignProbe);
             if (ours)
                 return Count(IgnoreReason.OwnPacket);
-            var probeAuth = Authenticate(message, hasMac, dataLength);
+            var probeAuth = Authenticate(message, hasMac, dataLength, source, destination, icmpType);
             if (probeAuth != IgnoreReason.None)
                 return Count(probeAuth);
+
+            // A captured probe replayed later, or again to the same address, is refused; the key holds
+            // the destination and timestamp, so our second address and a second round are new probes.
+            if (_identity.Authenticated)
+            {
+                var freshness = _replay.CheckProbe(header.NodeId, header.Nonce, destination, header.Timestamp);
+                if (freshness != Freshness.Fresh)
+                    return Count(freshness == Freshness.Stale ? IgnoreReason.Stale : IgnoreReason.Replay);
+            }
+
             return header with { Kind = PacketKind.ProbeReceived, Authenticated = _identity.Authenticated, DataLength = 0 };
         }
 
         if (ours)
             return Count(IgnoreReason.OwnPacket);
-        var auth = Authenticate(message, hasMac, dataLength);
+        var auth = Authenticate(message, hasMac, dataLength, source, destination, icmpType);
         if (auth != IgnoreReason.None)
             return Count(auth);
+
+        // An announce in an echo reply must answer one of this run's probes: it copies the probe's tag
+        // and timestamp, so the tag proves which probe it answers and the timestamp gives the round
+        // trip, all without state. One that answers no probe of ours (an announce of an earlier run
+        // replayed, a reply meant for another scanner) is nothing to us.
+        bool answered = icmpType == WireFormat.EchoReply;
+        if (answered && !TagMatches(header))
+            return Count(IgnoreReason.UnsolicitedReply);
         if (_identity.Authenticated)
         {
             var freshness = _replay.Check(header.NodeId, header.Nonce, header.Timestamp);
@@ -176,9 +188,6 @@ internal sealed class PacketClassifier
                 return Count(freshness == Freshness.Stale ? IgnoreReason.Stale : IgnoreReason.Replay);
         }
 
-        // An announce answering our probe copies the probe's tag and timestamp, so the tag proves which
-        // probe it answers and the timestamp gives the round trip, all without state.
-        bool answered = icmpType == WireFormat.EchoReply && TagMatches(header);
         return header with
         {
             Kind = PacketKind.PeerDiscovered,
@@ -199,36 +208,23 @@ internal sealed class PacketClassifier
             || message.Slice(WireFormat.DataOffset, WireFormat.ProbePaddingLength).ContainsAnyExcept((byte)0))
             return Count(IgnoreReason.WrongTag);
 
-        if (_identity.Authenticated && !ProbeMacMatches(message, header.Timestamp))
+        // Our probe left from this echo's destination to its source, as a request: its MAC is checked
+        // with the addresses swapped and the request's type.
+        if (_identity.Authenticated
+            && Authenticate(message, true, WireFormat.ProbePaddingLength, header.Destination, header.Source, WireFormat.EchoRequest) != IgnoreReason.None)
             return Count(IgnoreReason.BadMac);
 
         return header with { Kind = PacketKind.HostAlive, RoundTrip = RoundTripFrom(header.Timestamp), DataLength = 0 };
     }
 
-    private bool ProbeMacMatches(ReadOnlySpan<byte> message, ulong timestamp)
-    {
-        int macOffset = WireFormat.DataOffset + WireFormat.ProbePaddingLength;
-        int slot = (int)(timestamp & 15);
-        var cached = _probeMacs.AsSpan(slot * WireFormat.MacLength, WireFormat.MacLength);
-        if (_probeMacStamps[slot] != timestamp)
-        {
-            // Every other byte was checked equal to what we send, so the MAC over the received bytes is
-            // the MAC of our own probe with this timestamp.
-            _identity.ComputeMac(message[WireFormat.MagicOffset..macOffset], cached);
-            _probeMacStamps[slot] = timestamp;
-        }
-
-        return CryptographicOperations.FixedTimeEquals(cached, message.Slice(macOffset, WireFormat.MacLength));
-    }
-
-    private IgnoreReason Authenticate(ReadOnlySpan<byte> message, bool hasMac, int dataLength)
+    private IgnoreReason Authenticate(ReadOnlySpan<byte> message, bool hasMac, int dataLength, UInt128 source, UInt128 destination, byte icmpType)
     {
         if (!_identity.Authenticated)
             return IgnoreReason.None; // no key: accepted, marked unauthenticated; a MAC is not checkable
         if (!hasMac)
             return IgnoreReason.Unauthenticated;
         int macOffset = WireFormat.DataOffset + dataLength;
-        return _identity.VerifyMac(message[WireFormat.MagicOffset..macOffset], message.Slice(macOffset, WireFormat.MacLength))
+        return _identity.VerifyMac(source, destination, icmpType, message[..macOffset], message.Slice(macOffset, WireFormat.MacLength))
             ? IgnoreReason.None
             : IgnoreReason.BadMac;
     }
@@ -236,15 +232,15 @@ internal sealed class PacketClassifier
     private bool TagMatches(in Classification header) =>
         _tag.Compute(header.Source, header.Timestamp) == (((uint)header.Identifier << 16) | header.Sequence);
 
-    private TimeSpan RoundTripFrom(ulong timestampMs)
+    private TimeSpan RoundTripFrom(ulong timestamp)
     {
         // A timestamp from the future (clock step) gives zero; one absurdly old saturates instead of
         // overflowing TimeSpan.
-        ulong now = (ulong)(_receivedAt ?? _time.GetUtcNow()).ToUnixTimeMilliseconds();
-        if (timestampMs >= now)
+        ulong now = WireFormat.Timestamp(_receivedAt ?? _time.GetUtcNow());
+        if (timestamp >= now)
             return TimeSpan.Zero;
-        ulong elapsed = now - timestampMs;
-        return elapsed < MaxRoundTripMs ? TimeSpan.FromMilliseconds(elapsed) : TimeSpan.FromMilliseconds(MaxRoundTripMs);
+        ulong elapsed = Math.Min(now - timestamp, MaxRoundTripUs);
+        return TimeSpan.FromTicks((long)elapsed * TimeSpan.TicksPerMicrosecond);
     }
 
     private Classification Count(IgnoreReason reason)

@@ -6,9 +6,10 @@ namespace Widescan.Plugin.Probing;
 internal static class PayloadWriter
 {
     /// <summary>
-    /// Writes magic, version, type, flags, data length, node id, port, timestamp, nonce, the data (or
-    /// <paramref name="dataLength"/> zero bytes of padding when <paramref name="data"/> is empty) and,
-    /// with a network key, the MAC over bytes 8 up to the MAC. The message must be exactly long enough.
+    /// Writes magic, version, type, flags, data length, node id, port, timestamp (Unix microseconds),
+    /// nonce and the data (or <paramref name="dataLength"/> zero bytes of padding when
+    /// <paramref name="data"/> is empty). The MAC is not written here: it covers the addresses and the
+    /// identifier/sequence, which the caller sets per destination (<see cref="Sign"/>).
     /// </summary>
     public static void Write(
         Span<byte> message, WireIdentity identity, MessageType type, ReadOnlySpan<byte> data, int dataLength, ulong timestampMs, ulong nonce)
@@ -27,11 +28,17 @@ internal static class PayloadWriter
             dataField.Clear();
         else
             data.CopyTo(dataField);
+    }
 
-        if (identity.Authenticated)
-        {
-            int macOffset = WireFormat.DataOffset + dataLength;
-            identity.ComputeMac(message[WireFormat.MagicOffset..macOffset], message.Slice(macOffset, WireFormat.MacLength));
-        }
+    /// <summary>
+    /// With a network key, writes the MAC at the end of a complete message whose identifier and
+    /// sequence are set, for the given addresses; without one, does nothing.
+    /// </summary>
+    public static void Sign(Span<byte> message, WireIdentity identity, UInt128 source, UInt128 destination)
+    {
+        if (!identity.Authenticated)
+            return;
+        int macOffset = message.Length - WireFormat.MacLength;
+        identity.ComputeMac(source, destination, message[WireFormat.TypeOffset], message[..macOffset], message[macOffset..]);
     }
 }

@@ -18,18 +18,22 @@ internal enum Freshness : byte
 }
 
 /// <summary>
-/// Rejects replayed authenticated announces: a timestamp window plus a bounded cache of the (node id,
-/// nonce) pairs seen inside it. The cache is a fixed array probed linearly over a few slots; an entry is
-/// reusable once its timestamp leaves the window, so memory never grows. When every probed slot still
-/// holds a live entry the announce is refused rather than forgetting a live one: only holders of the
-/// network key reach this check (the MAC is verified first), so only they could fill it.
+/// Rejects replayed authenticated messages: a timestamp window plus a bounded cache of what was seen
+/// inside it: (node id, nonce) for an announce (each announce takes a new nonce), and (node id, nonce,
+/// destination, timestamp) for a probe (every probe of a scan carries the scan's nonce, so a listener's
+/// second address and a second round of probes must count as new). The cache holds a keyed 64-bit
+/// fingerprint of each key in a fixed array probed linearly over a few slots; an entry is reusable
+/// once its timestamp leaves the window, so memory never grows. When every probed slot still holds a
+/// live entry the message is refused rather than forgetting a live one: only holders of the network
+/// key reach this check (the MAC is verified first), so only they could fill it. Timestamps are the
+/// wire's Unix microseconds.
 /// </summary>
 internal sealed class ReplayGuard
 {
     private const int ProbeSlots = 8;
 
     private readonly TimeProvider _time;
-    private readonly ulong _windowMs;
+    private readonly ulong _windowUs;
     private readonly Entry[] _entries;
     private readonly int _mask;
     private readonly ulong _hashKey0;
@@ -48,7 +52,7 @@ internal sealed class ReplayGuard
         if (capacity < 16 || (capacity & (capacity - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "the nonce cache capacity must be a power of two of at least 16");
         _time = time;
-        _windowMs = (ulong)window.TotalMilliseconds;
+        _windowUs = (ulong)(window.Ticks / TimeSpan.TicksPerMicrosecond);
         _entries = new Entry[capacity];
         _mask = capacity - 1;
 
@@ -62,23 +66,37 @@ internal sealed class ReplayGuard
     /// <summary>The default window: generous enough for unsynchronised clocks, short enough to bound the cache.</summary>
     public static TimeSpan DefaultWindow { get; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Checks an authenticated message and remembers it when fresh.</summary>
-    public Freshness Check(NodeId nodeId, ulong nonce, ulong timestampMs)
+    /// <summary>Checks an authenticated announce and remembers it when fresh.</summary>
+    public Freshness Check(NodeId nodeId, ulong nonce, ulong timestamp) =>
+        Check(SipHash.Hash3(_hashKey0, _hashKey1, (ulong)(nodeId.Value >> 64), (ulong)nodeId.Value, nonce), timestamp);
+
+    /// <summary>Checks an authenticated probe to <paramref name="destination"/> and remembers it when fresh.</summary>
+    public Freshness CheckProbe(NodeId nodeId, ulong nonce, UInt128 destination, ulong timestamp)
     {
-        ulong now = (ulong)_time.GetUtcNow().ToUnixTimeMilliseconds();
-        ulong distance = timestampMs > now ? timestampMs - now : now - timestampMs;
-        if (distance > _windowMs)
+        // A different length (48 bytes) from the announce's three words keeps the two kinds of key apart.
+        Span<byte> key = stackalloc byte[48];
+        BinaryPrimitives.WriteUInt128LittleEndian(key, nodeId.Value);
+        BinaryPrimitives.WriteUInt64LittleEndian(key[16..], nonce);
+        BinaryPrimitives.WriteUInt128LittleEndian(key[24..], destination);
+        BinaryPrimitives.WriteUInt64LittleEndian(key[40..], timestamp);
+        return Check(SipHash.Hash(_hashKey0, _hashKey1, key), timestamp);
+    }
+
+    private Freshness Check(ulong fingerprint, ulong timestamp)
+    {
+        ulong now = WireFormat.Now(_time);
+        ulong distance = timestamp > now ? timestamp - now : now - timestamp;
+        if (distance > _windowUs)
             return Freshness.Stale;
 
-        ulong hash = SipHash.Hash3(_hashKey0, _hashKey1, (ulong)(nodeId.Value >> 64), (ulong)nodeId.Value, nonce);
-        int start = (int)hash & _mask;
+        int start = (int)fingerprint & _mask;
         int free = -1;
         for (int i = 0; i < ProbeSlots; i++)
         {
             int index = (start + i) & _mask;
             ref var entry = ref _entries[index];
-            bool live = entry.ExpiresMs > now;
-            if (live && entry.NodeId == nodeId.Value && entry.Nonce == nonce)
+            bool live = entry.Expires > now;
+            if (live && entry.Fingerprint == fingerprint)
                 return Freshness.Replay;
             if (!live && free < 0)
                 free = index;
@@ -88,9 +106,9 @@ internal sealed class ReplayGuard
             return Freshness.Replay;
 
         // The entry must outlive every moment at which the same timestamp is still inside the window.
-        _entries[free] = new Entry(nodeId.Value, nonce, timestampMs + _windowMs + 1);
+        _entries[free] = new Entry(fingerprint, timestamp + _windowUs + 1);
         return Freshness.Fresh;
     }
 
-    private readonly record struct Entry(UInt128 NodeId, ulong Nonce, ulong ExpiresMs);
+    private readonly record struct Entry(ulong Fingerprint, ulong Expires);
 }

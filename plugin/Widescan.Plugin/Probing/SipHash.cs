@@ -5,9 +5,12 @@ using System.Runtime.CompilerServices;
 namespace Widescan.Plugin.Probing;
 
 /// <summary>
-/// SipHash-2-4 (Aumasson and Bernstein): a keyed 64-bit PRF that is cheap on short inputs. Used for the
-/// validation tag because an HMAC per packet costs ~100 times more and AES intrinsics are not on every
-/// machine the plugin runs on.
+/// SipHash-2-4 (Aumasson and Bernstein): a keyed PRF that is cheap on short inputs, with 64-bit output
+/// (the validation tag) and the reference 128-bit output variant (the network-key MAC of wire format
+/// version 2). Chosen over HMAC-SHA256 because the MAC now covers each packet's addresses and tag, so
+/// it is computed per probe and per reply: an HMAC measured ~2 us a message on the development machine
+/// (no SHA extensions), SipHash-2-4-128 of the same 100 bytes about 0.1 us; AES intrinsics are not on
+/// every machine the plugin runs on.
 /// </summary>
 internal static class SipHash
 {
@@ -32,6 +35,43 @@ internal static class SipHash
             last |= (ulong)tail[i] << (8 * i);
         Compress(ref v0, ref v1, ref v2, ref v3, last);
         return Finish(v0, v1, v2, v3);
+    }
+
+    /// <summary>
+    /// SipHash-2-4-128 of any message (the reference implementation's 128-bit output: v1 starts xored
+    /// with 0xee, the finalisation xors v2 with 0xee, then v1 with 0xdd before the second half), written
+    /// to <paramref name="tag"/> as the reference writes it: the first 64-bit half little-endian, then
+    /// the second. Allocation-free.
+    /// </summary>
+    public static void Hash128(ulong k0, ulong k1, ReadOnlySpan<byte> message, Span<byte> tag)
+    {
+        ulong v0 = 0x736f6d6570736575UL ^ k0;
+        ulong v1 = 0x646f72616e646f6dUL ^ k1 ^ 0xee;
+        ulong v2 = 0x6c7967656e657261UL ^ k0;
+        ulong v3 = 0x7465646279746573UL ^ k1;
+
+        int whole = message.Length & ~7;
+        for (int i = 0; i < whole; i += 8)
+            Compress(ref v0, ref v1, ref v2, ref v3, BinaryPrimitives.ReadUInt64LittleEndian(message.Slice(i, 8)));
+
+        ulong last = (ulong)(byte)message.Length << 56;
+        var tail = message[whole..];
+        for (int i = 0; i < tail.Length; i++)
+            last |= (ulong)tail[i] << (8 * i);
+        Compress(ref v0, ref v1, ref v2, ref v3, last);
+
+        v2 ^= 0xee;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        BinaryPrimitives.WriteUInt64LittleEndian(tag, v0 ^ v1 ^ v2 ^ v3);
+        v1 ^= 0xdd;
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        Round(ref v0, ref v1, ref v2, ref v3);
+        BinaryPrimitives.WriteUInt64LittleEndian(tag[8..], v0 ^ v1 ^ v2 ^ v3);
     }
 
     /// <summary>

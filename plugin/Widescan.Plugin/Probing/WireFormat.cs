@@ -18,16 +18,19 @@ internal static class WireFormat
     /// <summary>The payload's first four bytes, "WSCN".</summary>
     public const uint Magic = 0x5753434E;
 
-    /// <summary>The only version this code writes and accepts.</summary>
-    public const byte Version = 1;
+    /// <summary>
+    /// The only version this code writes and accepts. Version 2 binds the MAC to both addresses and the
+    /// tag and carries microsecond timestamps; version 1 messages are ignored (UnknownVersion).
+    /// </summary>
+    public const byte Version = 2;
 
-    /// <summary>Flag bit 0: a 16-byte HMAC-SHA256 tag follows the data.</summary>
+    /// <summary>Flag bit 0: a 16-byte MAC (SipHash-2-4-128 under the network key) follows the data.</summary>
     public const byte FlagAuthenticated = 0x01;
 
     /// <summary>The most application data (announce) or padding (probe) a message carries.</summary>
     public const int MaxDataLength = 24;
 
-    /// <summary>The truncated HMAC-SHA256 tag.</summary>
+    /// <summary>The MAC's length.</summary>
     public const int MacLength = 16;
 
     /// <summary>The hard ceiling on a probe's ICMPv6 message; every message this format allows fits.</summary>
@@ -74,6 +77,12 @@ internal static class WireFormat
 
     /// <summary>Length of every probe this node sends.</summary>
     public static int ProbeLength(bool authenticated) => MessageLength(ProbePaddingLength, authenticated);
+
+    /// <summary>The wire timestamp of a moment: Unix time in microseconds.</summary>
+    public static ulong Timestamp(DateTimeOffset moment) => (ulong)((moment.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond);
+
+    /// <summary>The wire timestamp of now on <paramref name="time"/>.</summary>
+    public static ulong Now(TimeProvider time) => Timestamp(time.GetUtcNow());
 }
 
 /// <summary>The message type byte of the payload.</summary>

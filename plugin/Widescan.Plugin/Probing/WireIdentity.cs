@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Widescan.Contracts;
 
@@ -13,11 +14,10 @@ internal sealed class WireIdentity
     private readonly byte[] _networkKey;
     private readonly byte[] _applicationData;
 
-    [ThreadStatic]
-    private static IncrementalHash? t_hmac;
-
-    [ThreadStatic]
-    private static byte[]? t_hmacKey;
+    // The SipHash-2-4-128 key of the MAC, derived from the network key (HKDF, so the network key
+    // itself is never a SipHash key and other derivations, such as rendezvous, stay independent).
+    private readonly ulong _macKey0;
+    private readonly ulong _macKey1;
 
     /// <summary>Creates the identity; the key and data are copied.</summary>
     /// <exception cref="ArgumentException">Application data over 24 bytes, or a key shorter than 16 bytes.</exception>
@@ -31,7 +31,18 @@ internal sealed class WireIdentity
         ServicePort = servicePort;
         _networkKey = networkKey.ToArray();
         _applicationData = applicationData.ToArray();
+        if (_networkKey.Length != 0)
+        {
+            Span<byte> macKey = stackalloc byte[16];
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, _networkKey, macKey, salt: [], info: MacKeyInfo);
+            _macKey0 = BinaryPrimitives.ReadUInt64LittleEndian(macKey);
+            _macKey1 = BinaryPrimitives.ReadUInt64LittleEndian(macKey[8..]);
+            CryptographicOperations.ZeroMemory(macKey);
+        }
     }
+
+    /// <summary>The HKDF info of the MAC key (docs/wire-format.md, "Network key").</summary>
+    public static ReadOnlySpan<byte> MacKeyInfo => "widescan mac v2"u8;
 
     /// <summary>Builds the identity from validated options.</summary>
     public static WireIdentity FromOptions(WidescanOptions options)
@@ -55,32 +66,47 @@ internal sealed class WireIdentity
     /// <summary>The application data of our announces.</summary>
     public ReadOnlySpan<byte> ApplicationData => _applicationData;
 
-    /// <summary>Writes the truncated HMAC-SHA256 of <paramref name="covered"/> into <paramref name="mac"/> (16 bytes).</summary>
-    public void ComputeMac(ReadOnlySpan<byte> covered, Span<byte> mac)
+    /// <summary>
+    /// Writes the MAC of a message (docs/wire-format.md, "Network key"): SipHash-2-4-128 under the
+    /// derived key over the source and destination addresses, the ICMPv6 type and code, the identifier
+    /// and sequence, and the payload up to the MAC. The checksum is left out (the kernel fills it on
+    /// the raw path); the type is passed in because our echoed probe comes back as a reply but was
+    /// signed as a request.
+    /// </summary>
+    /// <param name="source">The message's IPv6 source.</param>
+    /// <param name="destination">The message's IPv6 destination.</param>
+    /// <param name="type">The ICMPv6 type the sender wrote (128 or 129).</param>
+    /// <param name="unsigned">The ICMPv6 message up to the MAC (the header and payload).</param>
+    /// <param name="mac">Receives the 16-byte MAC.</param>
+    public void ComputeMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, Span<byte> mac)
     {
-        // A one-shot HMAC sets up the key (two extra SHA-256 blocks and a native context) on every
-        // call; a reused IncrementalHash keeps it. One per thread, because the broadcaster and the
-        // listener use the same identity from different threads; rebuilt only if a thread switches
-        // identity (tests).
-        var hmac = t_hmac;
-        if (hmac is null || !ReferenceEquals(t_hmacKey, _networkKey))
-        {
-            hmac?.Dispose();
-            t_hmac = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _networkKey);
-            t_hmacKey = _networkKey;
-        }
-
-        Span<byte> full = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        hmac.AppendData(covered);
-        hmac.GetHashAndReset(full);
-        full[..WireFormat.MacLength].CopyTo(mac);
+        // 32 address bytes + type, code, identifier, sequence (6) + the longest payload before a MAC (66).
+        Span<byte> covered = stackalloc byte[MaxCoveredLength];
+        int length = CoveredLength(unsigned);
+        covered = covered[..length];
+        BinaryPrimitives.WriteUInt128BigEndian(covered, source);
+        BinaryPrimitives.WriteUInt128BigEndian(covered[16..], destination);
+        covered[32] = type;
+        covered[33] = unsigned[WireFormat.CodeOffset];
+        unsigned.Slice(WireFormat.IdentifierOffset, 4).CopyTo(covered[34..]);
+        unsigned[WireFormat.MagicOffset..].CopyTo(covered[38..]);
+        SipHash.Hash128(_macKey0, _macKey1, covered, mac);
     }
 
-    /// <summary>Whether <paramref name="mac"/> is the tag of <paramref name="covered"/>, compared in constant time.</summary>
-    public bool VerifyMac(ReadOnlySpan<byte> covered, ReadOnlySpan<byte> mac)
+    /// <summary>Whether <paramref name="mac"/> is the MAC of the message, compared in constant time.</summary>
+    public bool VerifyMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, ReadOnlySpan<byte> mac)
     {
         Span<byte> expected = stackalloc byte[WireFormat.MacLength];
-        ComputeMac(covered, expected);
+        ComputeMac(source, destination, type, unsigned, expected);
         return CryptographicOperations.FixedTimeEquals(expected, mac);
+    }
+
+    private const int MaxCoveredLength = 32 + 6 + (WireFormat.FixedLength - WireFormat.MagicOffset) + WireFormat.MaxDataLength;
+
+    private static int CoveredLength(ReadOnlySpan<byte> unsigned)
+    {
+        if (unsigned.Length < WireFormat.FixedLength || unsigned.Length > WireFormat.FixedLength + WireFormat.MaxDataLength)
+            throw new ArgumentException($"a message before its MAC is {WireFormat.FixedLength} to {WireFormat.FixedLength + WireFormat.MaxDataLength} bytes, not {unsigned.Length}", nameof(unsigned));
+        return 38 + unsigned.Length - WireFormat.MagicOffset;
     }
 }

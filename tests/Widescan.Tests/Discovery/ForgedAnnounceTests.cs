@@ -35,15 +35,17 @@ public sealed class ForgedAnnounceTests
         var running = ModuleInLab.Start(lab.Scanner, listener, cancellationToken);
 
         var genuineNode = NodeId.Parse("11111111111111111111111111111111");
-        var genuine = Announce(new WireIdentity(genuineNode, 4001, Key), TimeProvider.System);
+        var scanner = Ipv6Address.Parse(NetnsLab.ScannerAddress);
+        var peerAddress = Ipv6Address.Parse(NetnsLab.TargetAddress);
+        var attackerAddress = Ipv6Address.Parse(Attacker);
+        var genuine = Announce(new WireIdentity(genuineNode, 4001, Key), TimeProvider.System, peerAddress, scanner);
         var altered = (byte[])genuine.Clone();
         altered[WireFormat.PortOffset + 1] ^= 1;
         var attackerNode = NodeId.Parse("66666666666666666666666666666666");
-        var forged = Announce(new WireIdentity(attackerNode, 4666, Enumerable.Repeat((byte)0xAA, 32).ToArray()), TimeProvider.System);
-        var unauthenticated = Announce(new WireIdentity(attackerNode, 4666), TimeProvider.System);
-        var stale = Announce(new WireIdentity(attackerNode, 4666, Key), new OffsetClock(TimeSpan.FromMinutes(-10)));
+        var forged = Announce(new WireIdentity(attackerNode, 4666, Enumerable.Repeat((byte)0xAA, 32).ToArray()), TimeProvider.System, attackerAddress, scanner);
+        var unauthenticated = Announce(new WireIdentity(attackerNode, 4666), TimeProvider.System, attackerAddress, scanner);
+        var stale = Announce(new WireIdentity(attackerNode, 4666, Key), new OffsetClock(TimeSpan.FromMinutes(-10)), attackerAddress, scanner);
 
-        var scanner = Ipv6Address.Parse(NetnsLab.ScannerAddress);
         Send(lab, NetnsLab.TargetAddress, scanner, genuine);
         Thread.Sleep(100);
         foreach (var message in new[] { genuine, altered, forged, unauthenticated, stale })
@@ -64,11 +66,11 @@ public sealed class ForgedAnnounceTests
         });
     }
 
-    private static byte[] Announce(WireIdentity identity, TimeProvider time)
+    private static byte[] Announce(WireIdentity identity, TimeProvider time, UInt128 source, UInt128 destination)
     {
         var writer = new AnnounceWriter(identity, time);
         var message = new byte[writer.MessageLength];
-        writer.WriteUnsolicited(message);
+        writer.WriteUnsolicited(message, source, destination);
         return message;
     }
 

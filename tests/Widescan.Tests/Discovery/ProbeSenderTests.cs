@@ -64,7 +64,7 @@ public sealed unsafe class ProbeSenderTests
     {
         session ??= new DiscoverySession(options);
         var kernel = new RecordingKernel();
-        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret));
+        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), Ipv6Address.Parse("2001:db8:1::1"));
         var sockets = Enumerable.Range(0, lanes)
             .Select(_ => new RawIcmpv6Sender(new RawIcmpv6SenderOptions { MaxMessageLength = writer.MessageLength }, kernel.Send))
             .ToArray();

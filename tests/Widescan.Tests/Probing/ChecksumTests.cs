@@ -39,7 +39,7 @@ public class ChecksumTests
     [TestCase(true)]
     public void ReusedFrameKeepsAValidChecksumTargetAfterTarget(bool keyed)
     {
-        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag());
+        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag(), WireTestData.Us);
         var tag = WireTestData.Tag();
         var frame = new byte[writer.FrameLength];
         writer.WriteFrame(frame, new LinkAddressing(WireTestData.GatewayMac, WireTestData.OurMac, WireTestData.Us), WireTestData.Timestamp);
@@ -60,7 +60,7 @@ public class ChecksumTests
     [TestCase(true)]
     public void PacketDotNetParsesOurFrameIntoTheFieldsWeWrote(bool keyed)
     {
-        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag());
+        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag(), WireTestData.Us);
         var frame = new byte[writer.FrameLength];
         writer.WriteFrame(frame, new LinkAddressing(WireTestData.GatewayMac, WireTestData.OurMac, WireTestData.Us, 17), WireTestData.Timestamp);
         writer.SetFrameTarget(frame, WireTestData.Target);

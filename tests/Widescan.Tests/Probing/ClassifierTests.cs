@@ -35,7 +35,7 @@ public class ClassifierTests
         for (int i = 0; i < 200; i++)
         {
             var target = Target + (UInt128)i;
-            var result = classifier.ClassifyIcmp(EchoOf(Probe(true, target, Timestamp + (ulong)(i % 40))), target);
+            var result = classifier.ClassifyIcmp(EchoOf(Probe(true, target, Timestamp + (ulong)(i % 40))), target, Us);
             Assert.That(result.Kind, Is.EqualTo(PacketKind.HostAlive), $"{i}: {result}");
         }
     }
@@ -61,15 +61,27 @@ public class ClassifierTests
         });
     }
 
-    [Test]
-    public void AnnounceWhoseTagIsNotOursIsAPeerThatDidNotAnswerUs()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void AnnounceInAReplyThatAnswersNoProbeOfOursIsNotAPeer(bool keyed)
     {
-        var classifier = Ourselves(false, Clock());
-        var announce = AnnounceAnswering(Probe(false, Target), false);
-        var result = classifier.ClassifyIcmp(announce, Target + 1); // another source: the tag does not match it
-        Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered));
-        Assert.That(result.AnsweredProbe, Is.False);
-        Assert.That(result.RoundTrip, Is.EqualTo(TimeSpan.Zero));
+        // Another source, so the tag does not match it: an earlier run's answer replayed, or one meant
+        // for another scanner. (Keyed, the MAC already fails for the other source; unkeyed the tag decides.)
+        var classifier = Ourselves(keyed, Clock());
+        var announce = AnnounceAnswering(Probe(keyed, Target), keyed);
+        var result = classifier.ClassifyIcmp(announce, Target + 1, Us);
+        Assert.That(result.Kind, Is.EqualTo(PacketKind.Ignored));
+        Assert.That(result.Reason, Is.EqualTo(keyed ? IgnoreReason.BadMac : IgnoreReason.UnsolicitedReply));
+    }
+
+    [Test]
+    public void KeyedAnnounceAnsweringAProbeOfAnotherRunIsNotAPeer()
+    {
+        // Same addresses and a valid MAC, but the tag is of another run's secret.
+        var announce = AnnounceAnswering(Probe(true, Target), true);
+        var otherRun = new PacketClassifier(Ours(true), new ValidationTag(Enumerable.Repeat((byte)9, 16).ToArray()), Clock());
+        var result = otherRun.ClassifyIcmp(announce, Target, Us);
+        Assert.That(result.Reason, Is.EqualTo(IgnoreReason.UnsolicitedReply));
     }
 
     [TestCase(false)]
@@ -78,8 +90,8 @@ public class ClassifierTests
     {
         var writer = new AnnounceWriter(Peer(keyed), Clock(), 7);
         var message = new byte[writer.MessageLength];
-        writer.WriteUnsolicited(message);
-        var result = Ourselves(keyed, Clock(1000)).ClassifyIcmp(message, Target);
+        writer.WriteUnsolicited(message, Target, Us);
+        var result = Ourselves(keyed, Clock(1000)).ClassifyIcmp(message, Target, Us);
         Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered));
         Assert.That(result.AnsweredProbe, Is.False);
         Assert.That(result.Authenticated, Is.EqualTo(keyed));
@@ -90,7 +102,7 @@ public class ClassifierTests
     public void WithoutAKeyAKeyedAnnounceIsAcceptedButUnauthenticated()
     {
         var announce = AnnounceAnswering(Probe(true, Target), true);
-        var result = Ourselves(false, Clock()).ClassifyIcmp(announce, Target);
+        var result = Ourselves(false, Clock()).ClassifyIcmp(announce, Target, Us);
         Assert.That(result.Kind, Is.EqualTo(PacketKind.PeerDiscovered));
         Assert.That(result.Authenticated, Is.False);
     }
@@ -101,7 +113,7 @@ public class ClassifierTests
     {
         // The peer scans us: we see its probe, answer it, and the peer recognises our answer.
         var peerTag = new ValidationTag(Enumerable.Repeat((byte)0x5a, 16).ToArray());
-        var peerWriter = new ProbeWriter(Peer(keyed), peerTag);
+        var peerWriter = new ProbeWriter(Peer(keyed), peerTag, Target);
         var probe = new byte[peerWriter.MessageLength];
         peerWriter.WriteMessage(probe, Timestamp);
         peerWriter.SetTarget(probe, Us);
@@ -119,7 +131,7 @@ public class ClassifierTests
         Assert.That(length, Is.LessThanOrEqualTo(seen.MessageLength), "an answer is never larger than the probe");
 
         var peer = new PacketClassifier(Peer(keyed), peerTag, Clock(8));
-        var back = peer.ClassifyIcmp(answer.AsSpan(0, length), Us);
+        var back = peer.ClassifyIcmp(answer.AsSpan(0, length), Us, Target);
         Assert.Multiple(() =>
         {
             Assert.That(back.Kind, Is.EqualTo(PacketKind.PeerDiscovered), back.ToString());
@@ -137,8 +149,8 @@ public class ClassifierTests
         var classifier = Ourselves(false, Clock());
         var ping = new byte[] { 129, 0, 0, 0, 0, 1, 0, 1, (byte)'a', (byte)'b', (byte)'c', (byte)'d' };
         for (int i = 0; i < 3; i++)
-            classifier.ClassifyIcmp(ping, Target);
-        classifier.ClassifyIcmp(new byte[3], Target);
+            classifier.ClassifyIcmp(ping, Target, Us);
+        classifier.ClassifyIcmp(new byte[3], Target, Us);
         Assert.That(classifier.Ignored[IgnoreReason.NotWidescan], Is.EqualTo(3));
         Assert.That(classifier.Ignored[IgnoreReason.Truncated], Is.EqualTo(1));
         Assert.That(classifier.Ignored.Total, Is.EqualTo(4));
@@ -151,7 +163,7 @@ public class ClassifierTests
         var announce = AnnounceAnswering(Probe(false, Target), false);
         var ipv6 = Ipv6(Target, Us, announce);
         var frame = Ethernet(ipv6);
-        Assert.That(classifier.ClassifyIcmp(announce, Target).Data(announce).ToArray(), Is.EqualTo(PeerData));
+        Assert.That(classifier.ClassifyIcmp(announce, Target, Us).Data(announce).ToArray(), Is.EqualTo(PeerData));
         Assert.That(classifier.ClassifyIpv6(ipv6).Data(ipv6).ToArray(), Is.EqualTo(PeerData));
         Assert.That(classifier.ClassifyEthernet(frame).Data(frame).ToArray(), Is.EqualTo(PeerData));
     }

@@ -50,7 +50,7 @@ public class FuzzTests
                     {
                         Form.Frame => classifier.ClassifyEthernet(packet),
                         Form.Ipv6 => classifier.ClassifyIpv6(packet),
-                        _ => classifier.ClassifyIcmp(packet, source),
+                        _ => classifier.ClassifyIcmp(packet, source, Us),
                     };
                 }
                 catch (Exception e)
@@ -121,15 +121,15 @@ public class FuzzTests
                 Add(probe, Us, target); // our own, captured
             }
 
-            var keyedAnnounce = AnnounceAnswering(Probe(true, target), true, nonce: 1000 + (ulong)t);
+            var keyedAnnounce = AnnounceAnswering(Probe(true, target), true, nonce: 1000 + (ulong)t, at: target);
             announces[1000 + (ulong)t] = keyedAnnounce;
             Add(keyedAnnounce, target, Us);
-            Add(AnnounceAnswering(Probe(false, target), false, nonce: 5000 + (ulong)t), target, Us);
+            Add(AnnounceAnswering(Probe(false, target), false, nonce: 5000 + (ulong)t, at: target), target, Us);
         }
 
         foreach (bool k in new[] { false, true })
         {
-            var writer = new ProbeWriter(Peer(k), new ValidationTag(new byte[16]));
+            var writer = new ProbeWriter(Peer(k), new ValidationTag(new byte[16]), Target);
             var peerProbe = new byte[writer.MessageLength];
             writer.WriteMessage(peerProbe, Timestamp);
             writer.SetTarget(peerProbe, Us);

@@ -5,7 +5,8 @@ internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     public DateTimeOffset Now { get; private set; } = start;
 
-    public static ManualClock At(ulong unixMs) => new(DateTimeOffset.FromUnixTimeMilliseconds((long)unixMs));
+    /// <summary>A clock at a wire timestamp (Unix microseconds).</summary>
+    public static ManualClock At(ulong unixUs) => new(DateTimeOffset.UnixEpoch.AddTicks((long)unixUs * TimeSpan.TicksPerMicrosecond));
 
     public override DateTimeOffset GetUtcNow() => Now;
 

@@ -35,7 +35,7 @@ public class ReplayGuardTests
     {
         var expected = Enum.Parse<Freshness>(expectedName);
         var guard = new ReplayGuard(WireTestData.Clock(), TimeSpan.FromSeconds(60));
-        Assert.That(guard.Check(Node, 1, (ulong)((long)WireTestData.Timestamp + offsetMs)), Is.EqualTo(expected));
+        Assert.That(guard.Check(Node, 1, (ulong)((long)WireTestData.Timestamp + (offsetMs * 1000))), Is.EqualTo(expected));
     }
 
     [Test]
@@ -50,9 +50,25 @@ public class ReplayGuardTests
         Assert.That(guard.Check(Node, 1000, WireTestData.Timestamp), Is.EqualTo(Freshness.Replay), "a full cache refuses rather than forgets");
 
         clock.Advance(TimeSpan.FromSeconds(11));
-        ulong now = WireTestData.Timestamp + 11_000;
+        ulong now = WireTestData.Timestamp + 11_000_000; // microseconds
         Assert.That(guard.Check(Node, 1000, now), Is.EqualTo(Freshness.Fresh));
         Assert.That(guard.Check(Node, 1000, now), Is.EqualTo(Freshness.Replay));
+    }
+
+    [Test]
+    public void ProbeKeyHoldsDestinationAndTimestampSoRetriesAndSecondAddressesAreFresh()
+    {
+        var guard = new ReplayGuard(WireTestData.Clock(), TimeSpan.FromSeconds(60));
+        var t = WireTestData.Timestamp;
+        Assert.Multiple(() =>
+        {
+            Assert.That(guard.CheckProbe(Node, 7, WireTestData.Us, t), Is.EqualTo(Freshness.Fresh));
+            Assert.That(guard.CheckProbe(Node, 7, WireTestData.Us, t), Is.EqualTo(Freshness.Replay), "the same probe again");
+            Assert.That(guard.CheckProbe(Node, 7, WireTestData.Us + 1, t), Is.EqualTo(Freshness.Fresh), "our second address");
+            Assert.That(guard.CheckProbe(Node, 7, WireTestData.Us, t + 1_000_000), Is.EqualTo(Freshness.Fresh), "the next round, a second later");
+            Assert.That(guard.Check(Node, 7, t), Is.EqualTo(Freshness.Fresh), "an announce key is apart from probe keys");
+            Assert.That(guard.CheckProbe(Node, 7, WireTestData.Us, t + 61_000_000), Is.EqualTo(Freshness.Stale));
+        });
     }
 
     [Test]

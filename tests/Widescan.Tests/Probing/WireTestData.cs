@@ -9,7 +9,7 @@ internal static class WireTestData
 {
     public const ushort OurPort = 4242;
     public const ushort PeerPort = 4343;
-    public const ulong Timestamp = 1_790_000_000_000; // 2026-09-21T13:33:20Z
+    public const ulong Timestamp = 1_790_000_000_000_000; // Unix microseconds: 2026-09-21T13:33:20Z
     public const ulong GatewayMac = 0x02_00_00_00_00_01;
     public const ulong OurMac = 0x02_00_00_00_00_02;
     public const ulong AnnounceNonce = 0x0123456789ABCDEF;
@@ -28,12 +28,13 @@ internal static class WireTestData
 
     public static WireIdentity Peer(bool keyed) => new(PeerNode, PeerPort, keyed ? NetworkKey : default, PeerData);
 
-    public static ManualClock Clock(long offsetMs = 0) => ManualClock.At((ulong)((long)Timestamp + offsetMs));
+    /// <summary>A clock <paramref name="offsetMs"/> milliseconds after <see cref="Timestamp"/>.</summary>
+    public static ManualClock Clock(long offsetMs = 0) => ManualClock.At((ulong)((long)Timestamp + (offsetMs * 1000)));
 
-    /// <summary>Our probe to <paramref name="destination"/> as the raw socket sends it (checksum 0).</summary>
+    /// <summary>Our probe from <see cref="Us"/> to <paramref name="destination"/> as the raw socket sends it (checksum 0).</summary>
     public static byte[] Probe(bool keyed, UInt128 destination, ulong timestamp = Timestamp)
     {
-        var writer = new ProbeWriter(Ours(keyed), Tag());
+        var writer = new ProbeWriter(Ours(keyed), Tag(), Us);
         var message = new byte[writer.MessageLength];
         writer.WriteMessage(message, timestamp);
         writer.SetTarget(message, destination);
@@ -49,11 +50,14 @@ internal static class WireTestData
         return reply;
     }
 
-    /// <summary>The peer's announce answering <paramref name="probe"/> (echo reply, probe's tag and timestamp).</summary>
-    public static byte[] AnnounceAnswering(byte[] probe, bool keyed, ulong nonce = AnnounceNonce)
+    /// <summary>
+    /// The peer's announce answering <paramref name="probe"/> (echo reply, probe's tag and timestamp),
+    /// as the peer at <paramref name="at"/> (the probe's destination, <see cref="Target"/> by default) sends it back to <see cref="Us"/>.
+    /// </summary>
+    public static byte[] AnnounceAnswering(byte[] probe, bool keyed, ulong nonce = AnnounceNonce, UInt128? at = null)
     {
         var classifier = new PacketClassifier(Peer(keyed), new ValidationTag(new byte[16]), Clock());
-        var seen = classifier.ClassifyIcmp(probe, Us);
+        var seen = classifier.ClassifyIcmp(probe, Us, at ?? Target);
         Assert.That(seen.Kind, Is.EqualTo(PacketKind.ProbeReceived), "the peer must see our probe as a probe");
         var writer = new AnnounceWriter(Peer(keyed), Clock(), nonce);
         var message = new byte[writer.MessageLength];

@@ -9,7 +9,7 @@ public class WriterTests
     [TestCase(true, 90)]
     public void ProbesHaveAFixedLengthWithinTheCeiling(bool keyed, int expected)
     {
-        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag());
+        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag(), WireTestData.Us);
         Assert.That(writer.MessageLength, Is.EqualTo(expected).And.LessThanOrEqualTo(WireFormat.MaxProbeLength));
         Assert.That(writer.FrameLength, Is.EqualTo(expected + 54));
     }
@@ -21,33 +21,39 @@ public class WriterTests
         {
             var identity = new WireIdentity(WireTestData.PeerNode, 1, keyed ? WireTestData.NetworkKey : default, new byte[24]);
             var announce = new AnnounceWriter(identity, TimeProvider.System, 1);
-            Assert.That(announce.MessageLength, Is.LessThanOrEqualTo(new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag()).MessageLength));
+            Assert.That(announce.MessageLength, Is.LessThanOrEqualTo(new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag(), WireTestData.Us).MessageLength));
         }
     }
 
-    [Test]
-    public void SetTargetChangesOnlyTheIdentifierAndSequence()
+    [TestCase(false)]
+    [TestCase(true)]
+    public void SetTargetChangesOnlyTheTagAndWhenKeyedTheMac(bool keyed)
     {
-        var writer = new ProbeWriter(WireTestData.Ours(true), WireTestData.Tag());
+        var writer = new ProbeWriter(WireTestData.Ours(keyed), WireTestData.Tag(), WireTestData.Us);
         var message = new byte[writer.MessageLength];
         writer.WriteMessage(message, WireTestData.Timestamp);
         var before = (byte[])message.Clone();
         writer.SetTarget(message, WireTestData.Target);
+        var mac = new byte[16];
+        if (keyed)
+            WireTestData.Ours(true).ComputeMac(WireTestData.Us, WireTestData.Target, 128, message.AsSpan(0, 74), mac);
         Assert.Multiple(() =>
         {
             Assert.That(message[..4], Is.EqualTo(before[..4]));
-            Assert.That(message[8..], Is.EqualTo(before[8..]));
+            Assert.That(message[8..74], Is.EqualTo(before[8..74]));
             Assert.That(BinaryPrimitives.ReadUInt32BigEndian(message.AsSpan(4)), Is.EqualTo(WireTestData.Tag().Compute(WireTestData.Target, WireTestData.Timestamp)));
+            if (keyed)
+                Assert.That(message[74..], Is.EqualTo(mac), "the MAC covers this destination");
         });
     }
 
     [Test]
     public void ShortBuffersAreRefusedWithTheSizeNeeded()
     {
-        var writer = new ProbeWriter(WireTestData.Ours(false), WireTestData.Tag());
+        var writer = new ProbeWriter(WireTestData.Ours(false), WireTestData.Tag(), WireTestData.Us);
         var message = Assert.Throws<ArgumentException>(() => writer.WriteMessage(new byte[73], 1));
         var frame = Assert.Throws<ArgumentException>(() => writer.WriteFrame(new byte[127], default, 1));
-        var announce = Assert.Throws<ArgumentException>(() => new AnnounceWriter(WireTestData.Peer(false), TimeProvider.System).WriteUnsolicited(new byte[10]));
+        var announce = Assert.Throws<ArgumentException>(() => new AnnounceWriter(WireTestData.Peer(false), TimeProvider.System).WriteUnsolicited(new byte[10], WireTestData.Target, WireTestData.Us));
         Assert.Multiple(() =>
         {
             Assert.That(message!.Message, Does.Contain("74 bytes").And.Contain("73"));
@@ -72,16 +78,16 @@ public class WriterTests
         var writer = new AnnounceWriter(WireTestData.Peer(false), clock, 41);
         var first = new byte[writer.MessageLength];
         var second = new byte[writer.MessageLength];
-        writer.WriteUnsolicited(first);
+        writer.WriteUnsolicited(first, WireTestData.Target, WireTestData.Us);
         clock.Advance(TimeSpan.FromMilliseconds(10));
-        writer.WriteUnsolicited(second);
+        writer.WriteUnsolicited(second, WireTestData.Target, WireTestData.Us);
         Assert.Multiple(() =>
         {
             Assert.That(first[0], Is.EqualTo(WireFormat.EchoRequest));
             Assert.That(BinaryPrimitives.ReadUInt64BigEndian(first.AsSpan(WireFormat.NonceOffset)), Is.EqualTo(41));
             Assert.That(BinaryPrimitives.ReadUInt64BigEndian(second.AsSpan(WireFormat.NonceOffset)), Is.EqualTo(42));
-            Assert.That(BinaryPrimitives.ReadUInt64BigEndian(first.AsSpan(WireFormat.TimestampOffset)), Is.EqualTo(WireTestData.Timestamp + 5));
-            Assert.That(BinaryPrimitives.ReadUInt64BigEndian(second.AsSpan(WireFormat.TimestampOffset)), Is.EqualTo(WireTestData.Timestamp + 15));
+            Assert.That(BinaryPrimitives.ReadUInt64BigEndian(first.AsSpan(WireFormat.TimestampOffset)), Is.EqualTo(WireTestData.Timestamp + 5_000), "microseconds");
+            Assert.That(BinaryPrimitives.ReadUInt64BigEndian(second.AsSpan(WireFormat.TimestampOffset)), Is.EqualTo(WireTestData.Timestamp + 15_000));
         });
     }
 
