@@ -1,5 +1,6 @@
 using Widescan.Contracts;
 using Widescan.Host.Lab;
+using Widescan.Tests.Lab;
 
 namespace Widescan.Tests.Discovery;
 
@@ -62,6 +63,41 @@ public sealed class PeerLabTests
                     Is.EqualTo(new[] { (DemoLab.ScannerAddress, scannerId, PeerDiscoveryMethod.ProbedUs) }), $"listener {peer.Number} saw the scanner");
                 Assert.That(seen.OfType<ProbeReceived>().Single().Answered, Is.True, $"listener {peer.Number} answered the probe");
             }
+        });
+    }
+
+    [Test]
+    public async Task A_node_whose_address_is_on_lo_is_found_there_by_a_pcap_listener_on_its_interface(CancellationToken cancellationToken)
+    {
+        // The case: libpcap captures on the veth, the probed address sits on lo. The answer must
+        // leave from the lo address (a socket bound to it), so the peer is reported where it was probed,
+        // with its round trip, and its address is not also a plain live host.
+        Assume.That(Environment.IsPrivilegedProcess, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+        const string onLo = "2001:db8:100::7";
+        lab.AnswerSparse("2001:db8:100::/124", [onLo]);
+        var node = NodeId.Parse("10101010101010101010101010101010");
+        var listener = ModuleInLab.Start(lab.Target, new WidescanOptions
+        {
+            ListenOnly = true,
+            ListenDuration = TimeSpan.FromSeconds(4),
+            Interface = NetnsLab.TargetInterface,
+            NodeId = node,
+            ServicePort = 4007,
+            Log = new LogOptions { Console = false },
+        }, cancellationToken);
+        Thread.Sleep(300);
+
+        var events = await ModuleInLab.RunAsync(lab.Scanner, ModuleInLab.ScanOptions("2001:db8:100::/124", 2_000), cancellationToken);
+        await listener.ToListAsync();
+        var peers = events.OfType<PeerDiscovered>().ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(peers.Select(p => Ipv6Address.Format(p.Address)), Is.EqualTo(new[] { onLo }), "reported at the probed address, not the interface's");
+            Assert.That(peers.Single().How, Is.EqualTo(PeerDiscoveryMethod.AnsweredProbe));
+            Assert.That(peers.Single().RoundTrip, Is.Not.Null);
+            Assert.That(peers.Single().NodeId, Is.EqualTo(node));
+            Assert.That(events.OfType<HostAlive>(), Is.Empty, "its address is a peer, not also a plain host");
         });
     }
 }
