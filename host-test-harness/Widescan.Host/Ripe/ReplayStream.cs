@@ -3,15 +3,21 @@ namespace Widescan.Host.Ripe;
 /// <summary>
 /// A read-only stream that gives back bytes already read from another stream, then the rest of it:
 /// the reader sniffs the gzip magic on streams that cannot seek (pipes, stdin) and hands both on.
-/// It also keeps the last four bytes it passed on: the ISIZE field of a gzip trailer.
+/// It also keeps the last eight bytes it passed on: a gzip trailer's CRC-32 and ISIZE.
 /// </summary>
 internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : Stream
 {
     private int position;
-    private uint tail;
+    private ulong tail;
+
+    /// <summary>Bytes read through this stream so far.</summary>
+    public long BytesRead { get; private set; }
 
     /// <summary>The last four bytes read through this stream, little-endian (the first byte lowest).</summary>
-    public uint LastFourBytes => tail;
+    public uint LastFourBytes => (uint)(tail >> 32);
+
+    /// <summary>The four bytes before <see cref="LastFourBytes"/>, little-endian: a gzip trailer's CRC-32.</summary>
+    public uint FourBytesBeforeLast => (uint)tail;
 
     /// <inheritdoc />
     public override bool CanRead => true;
@@ -54,8 +60,9 @@ internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : S
 
     private void Track(ReadOnlySpan<byte> bytes)
     {
-        foreach (var b in bytes.Length > 4 ? bytes[^4..] : bytes)
-            tail = (tail >> 8) | ((uint)b << 24);
+        BytesRead += bytes.Length;
+        foreach (var b in bytes.Length > 8 ? bytes[^8..] : bytes)
+            tail = (tail >> 8) | ((ulong)b << 56);
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 
 namespace Widescan.Host.Ripe;
@@ -33,6 +34,7 @@ internal sealed class RpslReader : IDisposable
     private readonly Stream source;
     private readonly bool leaveOpen;
     private readonly ReplayStream? compressed;
+    private readonly Crc32? crc;
     private byte[] buffer = new byte[InitialBufferBytes];
     private int start;
     private int end;
@@ -61,13 +63,14 @@ internal sealed class RpslReader : IDisposable
         {
             IsGzip = true;
             compressed = new ReplayStream(head, headLength, stream);
+            crc = new Crc32();
             source = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         }
         else
         {
             source = stream;
             head.AsSpan(0, headLength).CopyTo(buffer);
-            end = headLength;
+            Take(headLength);
         }
     }
 
@@ -291,14 +294,34 @@ internal sealed class RpslReader : IDisposable
     }
 
     /// <summary>
-    /// GZipStream ends quietly when the compressed input stops early, so compare the size the gzip
-    /// trailer records (ISIZE, mod 2^32) with the bytes decompressed. A file of several gzip members
+    /// GZipStream ends quietly when the compressed input stops early and checks no CRC, so compare the
+    /// size and the CRC-32 the gzip trailer records (ISIZE mod 2^32, CRC32) with the bytes decompressed. A file of several gzip members
     /// records only its last member's size there and is reported too (RIPE dumps are one member).
     /// </summary>
     private void CheckGzipSize()
     {
-        if (compressed is null || StreamError is not null || compressed.LastFourBytes == (uint)BytesRead)
+        if (compressed is null || StreamError is not null)
             return;
+
+        // The smallest whole gzip member is 20 bytes: a 10-byte header, an empty deflate block, the trailer.
+        if (compressed.BytesRead < 20)
+        {
+            StreamErrorLine = LineNumber + 1;
+            StreamError = $"the gzip stream is {compressed.BytesRead} bytes, too short to hold any data and its trailer; the file is truncated";
+            return;
+        }
+
+        if (compressed.LastFourBytes == (uint)BytesRead)
+        {
+            // The size fits: the CRC-32 tells a damaged stream that inflated to the right length.
+            if (crc!.GetCurrentHashAsUInt32() == compressed.FourBytesBeforeLast)
+                return;
+            StreamErrorLine = LineNumber + 1;
+            StreamError = $"the gzip stream is damaged: the CRC-32 of its {BytesRead} decompressed bytes is {crc.GetCurrentHashAsUInt32():x8}, its trailer records " +
+                $"{compressed.FourBytesBeforeLast:x8} (the objects read may hold corrupt values)";
+            return;
+        }
+
         StreamErrorLine = LineNumber + 1;
         StreamError = $"the gzip stream ends early at line {StreamErrorLine}: {BytesRead} bytes decompressed but its trailer " +
             $"records {compressed.LastFourBytes} (mod 2^32); the file is probably truncated (the objects before it were read)";
@@ -328,6 +351,12 @@ internal sealed class RpslReader : IDisposable
             CheckGzipSize();
         }
 
+        Take(n);
+    }
+
+    /// <summary>Adds <paramref name="n"/> bytes read into the buffer at <see cref="end"/>, up to a NUL byte.</summary>
+    private void Take(int n)
+    {
         // RPSL is text: a NUL byte means a binary file (or the wrong file), read no further.
         var nul = buffer.AsSpan(end, n).IndexOf((byte)0);
         if (nul >= 0)
@@ -339,6 +368,7 @@ internal sealed class RpslReader : IDisposable
             n = nul;
         }
 
+        crc?.Append(buffer.AsSpan(end, n));
         end += n;
         BytesRead += n;
     }
