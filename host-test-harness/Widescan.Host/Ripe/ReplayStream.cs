@@ -3,21 +3,18 @@ namespace Widescan.Host.Ripe;
 /// <summary>
 /// A read-only stream that gives back bytes already read from another stream, then the rest of it:
 /// the reader sniffs the gzip magic on streams that cannot seek (pipes, stdin) and hands both on.
-/// It also keeps the last eight bytes it passed on: a gzip trailer's CRC-32 and ISIZE.
+/// It also keeps the last four bytes it passed on: the ISIZE field of a gzip trailer.
 /// </summary>
 internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : Stream
 {
     private int position;
-    private ulong tail;
+    private uint tail;
 
     /// <summary>Bytes read through this stream so far.</summary>
     public long BytesRead { get; private set; }
 
     /// <summary>The last four bytes read through this stream, little-endian (the first byte lowest).</summary>
-    public uint LastFourBytes => (uint)(tail >> 32);
-
-    /// <summary>The four bytes before <see cref="LastFourBytes"/>, little-endian: a gzip trailer's CRC-32.</summary>
-    public uint FourBytesBeforeLast => (uint)tail;
+    public uint LastFourBytes => tail;
 
     /// <inheritdoc />
     public override bool CanRead => true;
@@ -61,8 +58,8 @@ internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : S
     private void Track(ReadOnlySpan<byte> bytes)
     {
         BytesRead += bytes.Length;
-        foreach (var b in bytes.Length > 8 ? bytes[^8..] : bytes)
-            tail = (tail >> 8) | ((ulong)b << 56);
+        foreach (var b in bytes.Length > 4 ? bytes[^4..] : bytes)
+            tail = (tail >> 8) | ((uint)b << 24);
     }
 
     /// <inheritdoc />

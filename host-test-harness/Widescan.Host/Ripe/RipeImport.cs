@@ -13,10 +13,10 @@ namespace Widescan.Host.Ripe;
 /// An AGGREGATED-BY-LIR inet6num's <c>assignment-size</c> becomes the entry's subnet window, so a scan
 /// probes one address per end site. With an announcement filter an inet6num yields the part of it that
 /// route6 objects cover: itself when one route covers it, else the routes inside it.
-/// A prefix is written once: an inet6num and a route6 of the same prefix (or two route6 objects of
-/// one prefix with different origins) are one entry, counted once in the summary. The main file's
-/// route6 entries are held (route6 objects are few) and written after its inet6num entries, so the
-/// inet6num's entry, which carries the assignment window, is the one kept.
+/// An inet6num and a route6 of the same prefix (or two route6 objects of one prefix with different
+/// origins) are one entry, counted once in the summary: the main file's route6 entries are held
+/// (route6 objects are few) and written after its inet6num entries, each unless an entry of its
+/// prefix was written, so the inet6num's entry, which carries the assignment window, is the one kept.
 /// </remarks>
 internal sealed class RipeImport(RipeFilter filter)
 {
@@ -63,7 +63,13 @@ internal sealed class RipeImport(RipeFilter filter)
         if (reader.StreamError is not null)
             summary.StreamErrors.Add($"{mainName}: {reader.StreamError}");
         foreach (var entry in heldRoutes)
-            Write(entry, summary, emit);
+        {
+            if (written.Contains(entry.Prefix))
+                summary.Duplicates++;
+            else
+                Write(entry, summary, emit);
+        }
+
         return summary;
     }
 
@@ -162,12 +168,7 @@ internal sealed class RipeImport(RipeFilter filter)
 
     private void Write(PrefixListEntry entry, RipeSummary summary, Action<PrefixListEntry> emit)
     {
-        if (!written.Add(entry.Prefix))
-        {
-            summary.Duplicates++;
-            return;
-        }
-
+        written.Add(entry.Prefix);
         emit(entry);
         summary.Prefixes++;
         var hostBits = (entry.SubnetBits ?? 128) - entry.Prefix.Length;

@@ -30,8 +30,8 @@ internal sealed class RipeSummary
     public long OtherClasses { get; internal set; }
 
     /// <summary>
-    /// Matched objects whose prefix was written already (an inet6num and a route6 of one prefix, two
-    /// route6 objects of one prefix): not written again nor counted in <see cref="TotalTargets"/>.
+    /// Matched route6 objects whose prefix was written already (by an inet6num, or another route6 of
+    /// another origin): not written again nor counted in <see cref="TotalTargets"/>.
     /// </summary>
     public long Duplicates { get; internal set; }
 
@@ -72,7 +72,7 @@ internal sealed class RipeSummary
             $"objects read: {ObjectsRead}, matched: {Matched}, malformed: {Malformed}, other classes: {OtherClasses}\n" +
             $"prefixes: {Prefixes}, total targets: {FormatTargets(TotalTargets)}\n");
         if (Duplicates > 0)
-            text += string.Create(c, $"duplicates: {Duplicates} matched object(s) named a prefix written already (one entry per prefix)\n");
+            text += string.Create(c, $"duplicates: {Duplicates} route6 object(s) of a prefix written already (one entry per prefix)\n");
         if (Route6Read > 0 || Route6Malformed > 0)
             text += string.Create(c, $"route6 objects read: {Route6Read}, used: {Route6Used}, malformed: {Route6Malformed}\n");
         foreach (var error in StreamErrors)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Compression;
-using System.IO.Hashing;
 using System.Text;
 
 namespace Widescan.Host.Ripe;
@@ -27,6 +26,14 @@ internal sealed class RpslReader : IDisposable
     public const int MaxLineBytes = 1 << 20;
 
     private const int InitialBufferBytes = 1 << 16;
+
+    // RFC 2622, RFC 4012 and the RIPE Database's classes: the first attribute of every object.
+    private static readonly HashSet<string> RpslClasses = new(StringComparer.Ordinal)
+    {
+        "as-block", "as-set", "aut-num", "domain", "filter-set", "inet-rtr", "inet6num", "inetnum", "irt", "key-cert",
+        "mntner", "organisation", "peering-set", "person", "poem", "poetic-form", "role", "route", "route6",
+        "route-set", "rtr-set",
+    };
     private static readonly SearchValues<byte> AttributeNameBytes =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"u8);
 
@@ -34,7 +41,6 @@ internal sealed class RpslReader : IDisposable
     private readonly Stream source;
     private readonly bool leaveOpen;
     private readonly ReplayStream? compressed;
-    private readonly Crc32? crc;
     private byte[] buffer = new byte[InitialBufferBytes];
     private int start;
     private int end;
@@ -63,7 +69,6 @@ internal sealed class RpslReader : IDisposable
         {
             IsGzip = true;
             compressed = new ReplayStream(head, headLength, stream);
-            crc = new Crc32();
             source = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
         }
         else
@@ -152,10 +157,11 @@ internal sealed class RpslReader : IDisposable
                     current.Begin(number);
                     current.Fail(number, $"line {number} is not 'attribute: value': '{Preview(line)}'");
                 }
-                else if (afterBlankContinuation && current.Count > 0 && IsName(line[..colon], current.Class))
+                else if (afterBlankContinuation && current.Count > 0 && IsClass(line[..colon]))
                 {
-                    // The object's own key again after a whitespace-only line: that line was meant to
-                    // separate two objects (some exports pad blank lines). This line starts the next.
+                    // A class attribute (inet6num:, route6:, person:, ...) after a whitespace-only line:
+                    // that line was meant to separate two objects (some exports pad their blank lines),
+                    // and a second key in one object would hide the next object. This line starts it.
                     Replay(line, terminated, number);
                     return true;
                 }
@@ -184,17 +190,12 @@ internal sealed class RpslReader : IDisposable
             original.Dispose();
     }
 
-    private static bool IsName(ReadOnlySpan<byte> name, ReadOnlySpan<char> lowerCase)
+    private static bool IsClass(ReadOnlySpan<byte> name)
     {
-        if (name.Length != lowerCase.Length)
-            return false;
-        for (var i = 0; i < name.Length; i++)
-        {
-            if (char.ToLowerInvariant((char)name[i]) != lowerCase[i])
-                return false;
-        }
-
-        return true;
+        Span<char> lower = stackalloc char[32];
+        return name.Length <= lower.Length
+            && Ascii.ToLower(name, lower, out var length) == OperationStatus.Done
+            && RpslClasses.GetAlternateLookup<ReadOnlySpan<char>>().Contains(lower[..length]);
     }
 
     /// <summary>Hands the line back to the next <see cref="Read"/>; its bytes stay where they are until then.</summary>
@@ -294,8 +295,9 @@ internal sealed class RpslReader : IDisposable
     }
 
     /// <summary>
-    /// GZipStream ends quietly when the compressed input stops early and checks no CRC, so compare the
-    /// size and the CRC-32 the gzip trailer records (ISIZE mod 2^32, CRC32) with the bytes decompressed. A file of several gzip members
+    /// GZipStream ends quietly when the compressed input stops early (zlib checks the CRC-32 only when
+    /// the trailer is there), so compare the size the gzip trailer records (ISIZE, mod 2^32) with the
+    /// bytes decompressed, and refuse a stream too short to hold a trailer at all. A file of several gzip members
     /// records only its last member's size there and is reported too (RIPE dumps are one member).
     /// </summary>
     private void CheckGzipSize()
@@ -312,15 +314,7 @@ internal sealed class RpslReader : IDisposable
         }
 
         if (compressed.LastFourBytes == (uint)BytesRead)
-        {
-            // The size fits: the CRC-32 tells a damaged stream that inflated to the right length.
-            if (crc!.GetCurrentHashAsUInt32() == compressed.FourBytesBeforeLast)
-                return;
-            StreamErrorLine = LineNumber + 1;
-            StreamError = $"the gzip stream is damaged: the CRC-32 of its {BytesRead} decompressed bytes is {crc.GetCurrentHashAsUInt32():x8}, its trailer records " +
-                $"{compressed.FourBytesBeforeLast:x8} (the objects read may hold corrupt values)";
             return;
-        }
 
         StreamErrorLine = LineNumber + 1;
         StreamError = $"the gzip stream ends early at line {StreamErrorLine}: {BytesRead} bytes decompressed but its trailer " +
@@ -368,7 +362,6 @@ internal sealed class RpslReader : IDisposable
             n = nul;
         }
 
-        crc?.Append(buffer.AsSpan(end, n));
         end += n;
         BytesRead += n;
     }
