@@ -36,11 +36,14 @@ internal static class WidescanCli
     {
         output ??= Console.Out;
         error ??= Console.Error;
-        var parseResult = Create().Parse(args);
+        var root = Create();
+        var parseResult = root.Parse(args);
         if (parseResult.Errors.Count > 0)
         {
-            foreach (var parseError in parseResult.Errors)
-                error.WriteLine($"widescan: {parseError.Message}");
+            // Every problem of the line at once: the flags System.CommandLine refused, then the rest's.
+            ErrorReport.Write(error, "widescan", parseResult.Errors.Select(e => e.Message));
+            var command = parseResult.CommandResult.Command;
+            ErrorReport.Write(error, $"widescan {command.Name}", ErrorReport.CommandErrors(root, args, parseResult));
             error.WriteLine("Run 'widescan --help' for usage.");
             return ExitCodes.Usage;
         }

@@ -15,11 +15,11 @@ internal static class DiscoveryCommand
         if (module is null)
             return ExitCodes.Failure;
 
-        Stream destination;
-        bool live;
+        // Checked now, changed only once the module has started: see PendingOutput.
+        PendingOutput output;
         try
         {
-            destination = ResultDestination.Open(request.Output, append: request.Resumed is not null, parseResult.InvocationConfiguration.Output, out live);
+            output = PendingOutput.Prepare(request.Output, append: request.Resumed is not null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -27,21 +27,44 @@ internal static class DiscoveryCommand
             return ExitCodes.Failure;
         }
 
-        using (destination)
+        using (output)
         {
-            // A resumed scan's CSV continues the file's rows, under the header it already has.
-            var header = !(destination.CanSeek && destination.Length > 0);
-            using var results = new ResultWriter(destination, request.Format, live, csvHeader: header);
+            ResultWriter? results = null;
             using var signals = new ShutdownSignals();
             var progress = ProgressLine.ForTerminal(stderr);
-            var session = new DiscoveryDriver(command, stderr, results, progress);
+            var session = new DiscoveryDriver(command, stderr, () => results = Open(output, request, parseResult.InvocationConfiguration.Output), progress);
 
             // On a terminal the live status line replaces the plugin's periodic statistics line.
             var options = progress is null ? request.Options : request.Options with { Log = request.Options.Log with { StatsLine = false } };
 
             // The actions are synchronous (System.CommandLine's own termination handling is for async
             // actions and would cut the summary short); the module's loop runs on the thread pool.
-            return session.RunAsync(module, options, signals.Token, () => signals.Interrupted).GetAwaiter().GetResult();
+            try
+            {
+                return session.RunAsync(module, options, signals.Token, () => signals.Interrupted).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                results?.Dispose();
+            }
         }
+    }
+
+    private static ResultWriter Open(PendingOutput output, DiscoveryRequest request, TextWriter commandOutput)
+    {
+        Stream destination;
+        bool live;
+        try
+        {
+            destination = output.Commit(commandOutput, out live);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"--output {request.Output?.FullName ?? "(stdout)"}: {e.Message}", e);
+        }
+
+        // A resumed scan's CSV continues the file's rows, under the header it already has.
+        var header = !(destination.CanSeek && destination.Length > 0);
+        return new ResultWriter(destination, request.Format, live, csvHeader: header);
     }
 }

@@ -1,5 +1,6 @@
 using Serilog;
 using Widescan.Contracts;
+using Widescan.Host.Input;
 using Widescan.Host.Output;
 
 namespace Widescan.Host.Commands;
@@ -15,8 +16,9 @@ internal sealed class DiscoveryDriver
 
     private readonly string command;
     private readonly TextWriter stderr;
-    private readonly ResultWriter results;
+    private readonly Func<ResultWriter>? openResults;
     private readonly ProgressLine? progress;
+    private ResultWriter? results;
 
     /// <param name="command">The prefix of every line, "widescan scan" or "widescan listen".</param>
     /// <param name="stderr">Where errors and the summary go.</param>
@@ -27,6 +29,23 @@ internal sealed class DiscoveryDriver
         this.command = command;
         this.stderr = stderr;
         this.results = results;
+        this.progress = progress;
+    }
+
+    /// <summary>
+    /// A driver that opens its results only at the module's first event, once the module's own checks
+    /// (options, privileges, interface, listener) have passed: a run that fails before that leaves the
+    /// output as it was.
+    /// </summary>
+    /// <param name="command">The prefix of every line.</param>
+    /// <param name="stderr">Where errors and the summary go.</param>
+    /// <param name="openResults">Opens the results; its exception ends the run as a failure.</param>
+    /// <param name="progress">The live status line, when stderr is a terminal.</param>
+    public DiscoveryDriver(string command, TextWriter stderr, Func<ResultWriter> openResults, ProgressLine? progress)
+    {
+        this.command = command;
+        this.stderr = stderr;
+        this.openResults = openResults;
         this.progress = progress;
     }
 
@@ -42,6 +61,7 @@ internal sealed class DiscoveryDriver
         {
             await foreach (var e in module.RunAsync(options, token).ConfigureAwait(false))
             {
+                var results = this.results ??= openResults!();
                 switch (e)
                 {
                     case HostAlive alive:
@@ -66,13 +86,12 @@ internal sealed class DiscoveryDriver
                 }
             }
 
-            results.Flush();
+            results?.Flush();
         }
         catch (WidescanOptionsException e)
         {
             progress?.Clear();
-            foreach (var error in e.Errors)
-                stderr.WriteLine($"{command}: {error}");
+            ErrorReport.Write(stderr, command, e.Errors);
             return ExitCodes.Usage;
         }
         catch (MissingPrivilegeException e)
@@ -94,7 +113,7 @@ internal sealed class DiscoveryDriver
             // One line on the console; the stack trace only in the log, for whoever asks for Debug.
             progress?.Clear();
             Log.Debug(e, "{Command} failed", command);
-            stderr.WriteLine($"{command}: {e.Message}");
+            stderr.WriteLine($"{command}: {Printable.Escape(e.Message)}");
             return ExitCodes.Failure;
         }
 
@@ -113,7 +132,7 @@ internal sealed class DiscoveryDriver
     {
         progress?.Clear();
         Log.Debug(e, "{Command}: missing privilege", command);
-        stderr.WriteLine($"widescan: {e.Message}");
+        stderr.WriteLine($"widescan: {Printable.Escape(e.Message)}");
         return ExitCodes.NoPermission;
     }
 }

@@ -82,6 +82,12 @@ internal sealed class DiscoveryOptions
             },
         };
 
+        if (options.Interface is { } name && InterfaceNameProblem(name) is { } problem)
+        {
+            errors.Add($"--interface: {problem}");
+            options = options with { Interface = null };
+        }
+
         if (parseResult.GetValue(NodeId) is { } nodeText)
         {
             try
@@ -109,11 +115,34 @@ internal sealed class DiscoveryOptions
         return options;
     }
 
+    /// <summary>The files these flags name, for <see cref="DistinctFiles.Check"/>: the output and the log are written, the key read.</summary>
+    public IEnumerable<DistinctFiles.Role> FileRoles(ParseResult parseResult) =>
+    [
+        new("--output", parseResult.GetValue(Output), Writes: true),
+        new("--log-file", parseResult.GetValue(LogFile), Writes: true),
+        new("--network-key-file", parseResult.GetValue(NetworkKeyFile), Writes: false),
+    ];
+
     /// <summary>Raises the harness's own log level for --quiet; the plugin's follows <see cref="LogOptions.MinimumLevel"/>.</summary>
     public void ApplyQuiet(ParseResult parseResult)
     {
         if (parseResult.GetValue(Quiet))
             HostLog.Level.MinimumLevel = LogEventLevel.Warning;
+    }
+
+    /// <summary>
+    /// Why a name cannot be a Linux interface name (at most 15 bytes, no '/', whitespace or control
+    /// character: dev_valid_name), or null. Checked here so the plugin's messages never quote a hostile one.
+    /// </summary>
+    public static string? InterfaceNameProblem(string name)
+    {
+        if (name.Length == 0 || name is "." or "..")
+            return $"'{name}' is not an interface name";
+        if (Encoding.UTF8.GetByteCount(name) > 15)
+            return $"'{name}' is longer than 15 bytes, the longest interface name Linux allows";
+        if (name.Any(c => c == '/' || c == ':' || char.IsWhiteSpace(c) || char.IsControl(c)))
+            return $"'{name}' holds a '/', ':', space or control character, which no interface name does";
+        return null;
     }
 
     /// <summary>

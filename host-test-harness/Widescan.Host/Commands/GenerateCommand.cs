@@ -10,45 +10,66 @@ namespace Widescan.Host.Commands;
 /// <c>widescan generate</c>: writes the targets of a spec, in their keyed order, as text or binary. Its
 /// output is the exact sequence a scan with the same flags would probe.
 /// </summary>
-internal static class GenerateCommand
+internal sealed class GenerateCommand : Command, ICollectsErrors
 {
     // 4 MiB of addresses: large enough that the generator's threads (or a GPU transfer) amortise
     // their start, measured faster than 16k on the 2-core machine (docs/benchmarks.md).
     private const int BatchSize = 1 << 18;
+    private const string Prefix = "widescan generate";
 
-    public static Command Create()
+    private GenerateCommand()
+        : base("generate", "Write the targets of a scan (prefixes minus exclusions and the blocklist) in their keyed pseudo-random order")
     {
-        var targets = new TargetOptions();
-        var count = new Option<ulong?>("--count") { Description = "Stop after this many targets", HelpName = "N" };
-        var format = new Option<AddressFormat>("--format")
-        {
-            Description = "text: one address per line; binary: 16 bytes per address in network order",
-            DefaultValueFactory = _ => AddressFormat.Text,
-        };
-        var output = new Option<FileInfo?>("--output") { Description = "Write here instead of stdout", HelpName = "FILE" };
-        var command = new Command("generate", "Write the targets of a scan (prefixes minus exclusions and the blocklist) in their keyed pseudo-random order");
-        targets.AddTo(command);
-        command.Options.Add(count);
-        command.Options.Add(format);
-        command.Options.Add(output);
-        command.SetAction(parseResult => Run(parseResult, targets, parseResult.GetValue(count), parseResult.GetValue(format), parseResult.GetValue(output)));
-        return command;
+        Targets.AddTo(this);
+        Options.Add(Count);
+        Options.Add(Format);
+        Options.Add(Output);
+        SetAction(Run);
     }
 
-    private static int Run(ParseResult parseResult, TargetOptions targets, ulong? count, AddressFormat format, FileInfo? output)
+    public TargetOptions Targets { get; } = new();
+
+    public Option<ulong?> Count { get; } = new("--count") { Description = "Stop after this many targets", HelpName = "N" };
+
+    public Option<AddressFormat> Format { get; } = new("--format")
+    {
+        Description = "text: one address per line; binary: 16 bytes per address in network order",
+        DefaultValueFactory = _ => AddressFormat.Text,
+    };
+
+    public Option<FileInfo?> Output { get; } = new("--output") { Description = "Write here instead of stdout", HelpName = "FILE" };
+
+    /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
+    public static GenerateCommand Create() => new();
+
+    /// <inheritdoc />
+    public void CollectErrors(ParseResult parseResult, List<string> errors) => Build(parseResult, errors);
+
+    /// <summary>The spec of a command line, or null with every problem in <paramref name="errors"/>.</summary>
+    public TargetSpec? Build(ParseResult parseResult, List<string> errors)
+    {
+        var spec = Targets.Build(parseResult, errors);
+        DistinctFiles.Check(errors,
+        [
+            new("--output", parseResult.GetValue(Output), Writes: true),
+            .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
+        ]);
+        return errors.Count > 0 ? null : spec;
+    }
+
+    private int Run(ParseResult parseResult)
     {
         var stderr = parseResult.InvocationConfiguration.Error;
         var errors = new List<string>();
-        var spec = targets.Build(parseResult, errors);
+        var spec = Build(parseResult, errors);
         if (spec is null)
         {
-            foreach (var error in errors)
-                stderr.WriteLine($"widescan generate: {error}");
+            ErrorReport.Write(stderr, Prefix, errors);
             return ExitCodes.Usage;
         }
 
         using var catalog = CommandPlugins.Load(parseResult);
-        var generator = GeneratorChoice.Resolve(catalog, parseResult.GetValue(targets.Generator)!, parseResult.GetValue(targets.GpuDevice), stderr);
+        var generator = GeneratorChoice.Resolve(catalog, parseResult.GetValue(Targets.Generator)!, parseResult.GetValue(Targets.GpuDevice), stderr);
         if (generator is null)
             return ExitCodes.Failure;
 
@@ -63,16 +84,17 @@ internal static class GenerateCommand
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            stderr.WriteLine($"widescan generate: {e.Message}");
+            ErrorReport.Write(stderr, Prefix, [e.Message]);
             return ExitCodes.Failure;
         }
 
         using (stream)
         {
+            var output = parseResult.GetValue(Output);
             using var destination = output is null ? Console.OpenStandardOutput() : output.Create();
-            using var writer = new AddressWriter(destination, format, BatchSize);
+            using var writer = new AddressWriter(destination, parseResult.GetValue(Format), BatchSize);
             var batch = new UInt128[BatchSize];
-            var limit = count ?? ulong.MaxValue;
+            var limit = parseResult.GetValue(Count) ?? ulong.MaxValue;
             while (written < limit)
             {
                 var want = (int)Math.Min((ulong)batch.Length, limit - written);

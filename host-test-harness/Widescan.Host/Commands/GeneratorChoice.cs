@@ -1,5 +1,6 @@
 using Serilog;
 using Widescan.Contracts;
+using Widescan.Host.Input;
 using Widescan.Host.Plugins;
 
 namespace Widescan.Host.Commands;
@@ -18,8 +19,8 @@ internal static class GeneratorChoice
         {
             var names = catalog.Generators().Select(g => g.Metadata.Name).Order().ToList();
             stderr.WriteLine(names.Count == 0
-                ? $"widescan: no generator named '{name}': no plugin exports a generator (see widescan plugins)"
-                : $"widescan: no generator named '{name}'; the plugins offer: {string.Join(", ", names)}");
+                ? $"widescan: no generator named '{Printable.Escape(name)}': no plugin exports a generator (see widescan plugins)"
+                : $"widescan: no generator named '{Printable.Escape(name)}'; the plugins offer: {string.Join(", ", names)}");
             return null;
         }
 

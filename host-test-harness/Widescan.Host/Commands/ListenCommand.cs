@@ -7,7 +7,7 @@ namespace Widescan.Host.Commands;
 /// <c>widescan listen</c>: sends no probes; answers other Widescan scanners and reports the peers it
 /// hears, until --duration ends or Ctrl+C.
 /// </summary>
-internal sealed class ListenCommand : Command
+internal sealed class ListenCommand : Command, ICollectsErrors
 {
     private const string Prefix = "widescan listen";
 
@@ -26,6 +26,9 @@ internal sealed class ListenCommand : Command
     /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
     public static ListenCommand Create() => new();
 
+    /// <inheritdoc />
+    public void CollectErrors(ParseResult parseResult, List<string> errors) => Build(parseResult, errors);
+
     /// <summary>The request of a command line, or null with every problem in <paramref name="errors"/>.</summary>
     public DiscoveryRequest? Build(ParseResult parseResult, List<string> errors)
     {
@@ -35,6 +38,7 @@ internal sealed class ListenCommand : Command
             Targets = null,
             ListenDuration = parseResult.GetValue(Duration) is { } seconds ? DiscoveryOptions.Seconds(seconds, "--duration", errors) : null,
         };
+        DistinctFiles.Check(errors, [.. Discovery.FileRoles(parseResult)]);
         errors.AddRange(options.Validate());
         return errors.Count > 0 ? null : new DiscoveryRequest(options, parseResult.GetValue(Discovery.Output), parseResult.GetValue(Discovery.Format), null);
     }
@@ -46,8 +50,7 @@ internal sealed class ListenCommand : Command
         var request = Build(parseResult, errors);
         if (request is null)
         {
-            foreach (var error in errors)
-                parseResult.InvocationConfiguration.Error.WriteLine($"{Prefix}: {error}");
+            ErrorReport.Write(parseResult.InvocationConfiguration.Error, Prefix, errors);
             return ExitCodes.Usage;
         }
 

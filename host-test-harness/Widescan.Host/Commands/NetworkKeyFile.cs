@@ -1,4 +1,5 @@
 using System.Text;
+using Widescan.Host.Input;
 
 namespace Widescan.Host.Commands;
 
@@ -18,7 +19,17 @@ internal static class NetworkKeyFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(file.FullName);
+            // At most one byte past the cap is read: /dev/zero or a wrong file ends here, not in memory.
+            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+            var buffer = new byte[TextInputLimits.KeyFileBytes + 1];
+            var length = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            if (length > TextInputLimits.KeyFileBytes)
+            {
+                errors.Add($"--network-key-file {file.FullName}: the file is larger than {TextInputLimits.KeyFileBytes} bytes; a key is {MinBytes} or more random bytes (64 is plenty) or twice as many hex digits");
+                return null;
+            }
+
+            bytes = buffer[..length];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text;
 using Widescan.Contracts;
+using Widescan.Host.Input;
+using Widescan.Host.Output;
 using Widescan.Host.Ripe;
 
 namespace Widescan.Host.Commands;
@@ -8,7 +10,9 @@ namespace Widescan.Host.Commands;
 /// <summary>
 /// <c>widescan ripe</c>: imports RIPE Database dumps (ripe.db.inet6num, ripe.db.route6; plain or gzip)
 /// into a prefix list for <c>--prefix-file</c>, and prints a summary to stderr.
-/// Exit codes: 0 imported (malformed objects are reported, not fatal), 1 bad options or unreadable files.
+/// Exit codes: 0 imported (malformed objects are reported, not fatal), 1 an input that could not be
+/// read to its end (missing, unreadable, binary, a damaged or truncated gzip stream: a file --output is
+/// then left as it was), 2 bad options or an --output that is not a regular file.
 /// </summary>
 internal static class RipeCommand
 {
@@ -56,16 +60,16 @@ internal static class RipeCommand
             }
             catch (ArgumentException e)
             {
-                stderr.WriteLine($"error: {e.Message}");
-                return 1;
+                Error(stderr, e.Message);
+                return ExitCodes.Usage;
             }
 
             var route6 = parseResult.GetValue(route6File);
             var problems = RipeImport.Check(filter, route6 is not null);
             foreach (var problem in problems)
-                stderr.WriteLine($"error: {problem}");
+                Error(stderr, problem);
             if (problems.Count > 0)
-                return 1;
+                return ExitCodes.Usage;
             if (filter.Origins.Any() && route6 is null)
                 stderr.WriteLine("note: --origin matches route6 objects; inet6num objects in --file are kept only with --route6-file");
             return Run(parseResult.GetValue(file)!, route6, filter, parseResult.GetValue(output), parseResult.InvocationConfiguration.Output, stderr);
@@ -75,38 +79,90 @@ internal static class RipeCommand
 
     private static int Run(FileInfo file, FileInfo? route6, RipeFilter filter, FileInfo? output, TextWriter stdout, TextWriter stderr)
     {
-        var temporary = output is null ? null : output.FullName + ".tmp";
+        string? target = null;
+        if (output is not null)
+        {
+            target = RegularTarget(output, out var refused);
+            if (refused is not null)
+            {
+                Error(stderr, refused);
+                return ExitCodes.Usage;
+            }
+        }
+
+        var temporary = target is null ? null : target + ".tmp";
         try
         {
             RipeSummary summary;
-            using (var writer = temporary is null ? null : new StreamWriter(temporary, append: false, new UTF8Encoding(false)))
+            using (var stream = temporary is null ? null : new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var writer = stream is null ? null : new StreamWriter(stream, new UTF8Encoding(false)))
             {
-                var target = writer ?? stdout;
-                target.WriteLine($"# widescan ripe import of {file.Name}{(route6 is null ? "" : " with " + route6.Name)}");
-                summary = new RipeImport(filter).Run(file.FullName, route6?.FullName, entry => target.WriteLine(PrefixList.Format(entry)));
-                target.Flush();
+                var list = writer ?? stdout;
+                list.WriteLine($"# widescan ripe import of {file.Name}{(route6 is null ? "" : " with " + route6.Name)}");
+                summary = new RipeImport(filter).Run(file.FullName, route6?.FullName, entry => list.WriteLine(PrefixList.Format(entry)));
+                list.Flush();
+                stream?.Flush(flushToDisk: true);
+            }
+
+            foreach (var problem in summary.Problems)
+                stderr.WriteLine($"malformed: {Printable.Escape(problem.ToString())}");
+            if (summary.ProblemsNotListed > 0)
+                stderr.WriteLine($"malformed: ... and {summary.ProblemsNotListed} more not listed");
+            foreach (var line in summary.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                stderr.WriteLine(Printable.Escape(line));
+            if (summary.StreamErrors.Count > 0)
+            {
+                // A list cut short at a damaged input must not replace a whole one.
+                if (temporary is not null)
+                    File.Delete(temporary);
+                Error(stderr, target is null
+                    ? "an input could not be read to its end: the list on stdout is incomplete"
+                    : $"an input could not be read to its end: {output!.FullName} was left as it was");
+                return ExitCodes.Failure;
             }
 
             if (temporary is not null)
-                File.Move(temporary, output!.FullName, overwrite: true);
+            {
+                if (!OperatingSystem.IsWindows() && File.Exists(target))
+                    File.SetUnixFileMode(temporary, File.GetUnixFileMode(target!));
+                File.Move(temporary, target!, overwrite: true);
+            }
 
-            foreach (var problem in summary.Problems)
-                stderr.WriteLine($"malformed: {problem}");
-            if (summary.ProblemsNotListed > 0)
-                stderr.WriteLine($"malformed: ... and {summary.ProblemsNotListed} more not listed");
-            stderr.Write(summary.ToString());
             if (summary.TotalTargets > TargetSpec.MaxTargets)
                 stderr.WriteLine("note: more than 2^64 targets; a scan needs narrower filters or a subnet window");
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
             if (temporary is not null)
                 File.Delete(temporary);
-            stderr.WriteLine($"error: {e.Message}");
-            return 1;
+            Error(stderr, e.Message);
+            return ExitCodes.Failure;
         }
     }
+
+    /// <summary>
+    /// The regular file the list replaces (through a temporary file and a rename): --output itself, or
+    /// the file a symbolic link names (the link stays). A device, FIFO, socket or directory is refused:
+    /// the rename would replace the node itself (/dev/full turned into a regular file).
+    /// </summary>
+    private static string RegularTarget(FileInfo output, out string? refused)
+    {
+        refused = null;
+        var path = output.FullName;
+        if (FileIdentity.Of(path, followLinks: false) is { IsSymlink: true } && output.ResolveLinkTarget(returnFinalTarget: true) is { } final)
+            path = final.FullName;
+        if (FileIdentity.Of(path) is { IsRegular: false } identity)
+        {
+            refused = $"--output {output.FullName} is {identity.Kind}, not a regular file: widescan ripe replaces its output whole " +
+                "(a temporary file, then a rename), which would replace the node itself; leave out --output and redirect stdout instead " +
+                $"(widescan ripe ... > {output.FullName})";
+        }
+
+        return path;
+    }
+
+    private static void Error(TextWriter stderr, string message) => stderr.WriteLine($"error: {Printable.Escape(message)}");
 
     private static Option<string[]> Repeatable(string name, string description) =>
         new(name) { Description = description, AllowMultipleArgumentsPerToken = false };

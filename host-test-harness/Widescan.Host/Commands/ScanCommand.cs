@@ -9,7 +9,7 @@ namespace Widescan.Host.Commands;
 /// and writes live hosts and peers as results (JSONL or CSV). A subclass of Command, so a parse result
 /// leads back to its flags (the tests translate command lines through <see cref="Build"/>).
 /// </summary>
-internal sealed class ScanCommand : Command
+internal sealed class ScanCommand : Command, ICollectsErrors
 {
     private const string Prefix = "widescan scan";
     private static readonly WidescanOptions Defaults = new();
@@ -83,6 +83,9 @@ internal sealed class ScanCommand : Command
     /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
     public static ScanCommand Create() => new();
 
+    /// <inheritdoc />
+    public void CollectErrors(ParseResult parseResult, List<string> errors) => Build(parseResult, errors);
+
     /// <summary>The request of a command line, or null with every problem in <paramref name="errors"/>.</summary>
     public DiscoveryRequest? Build(ParseResult parseResult, List<string> errors)
     {
@@ -99,6 +102,12 @@ internal sealed class ScanCommand : Command
         }
 
         var stateFile = parseResult.GetValue(State);
+        DistinctFiles.Check(errors,
+        [
+            new("--state", stateFile, Writes: true),
+            .. Discovery.FileRoles(parseResult),
+            .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
+        ]);
         ScanState? resumed = null;
         if (stateFile is not null)
         {
@@ -140,8 +149,7 @@ internal sealed class ScanCommand : Command
         var request = Build(parseResult, errors);
         if (request is null)
         {
-            foreach (var error in errors)
-                stderr.WriteLine($"{Prefix}: {error}");
+            ErrorReport.Write(stderr, Prefix, errors);
             return ExitCodes.Usage;
         }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Serilog;
 using Widescan.Contracts;
+using Widescan.Host.Input;
 
 namespace Widescan.Host.Commands;
 
@@ -74,15 +75,22 @@ internal sealed class TargetOptions
             command.Options.Add(option);
     }
 
-    /// <summary>Builds the spec, or returns null with every problem in <paramref name="errors"/>.</summary>
+    /// <summary>
+    /// Builds the spec, or returns null with every problem in <paramref name="errors"/> (which may hold
+    /// other flags' problems already). A flag in error is left out and the spec's own rules are still
+    /// checked on the rest, so one run lists every problem; what only follows from a flag in error
+    /// ("no target prefix" when every prefix was bad) is not reported twice.
+    /// </summary>
     public TargetSpec? Build(ParseResult parseResult, List<string> errors)
     {
+        var before = errors.Count;
         var include = new List<Ipv6Prefix>();
         var windows = new Dictionary<Ipv6Prefix, int>();
+        var includeFailed = false;
         foreach (var text in parseResult.GetValue(Prefix) ?? [])
-            AddPrefix(text, "--prefix", include, errors);
+            includeFailed |= !AddPrefix(text, "--prefix", include, errors);
         foreach (var file in parseResult.GetValue(PrefixFile) ?? [])
-            ReadPrefixFile(file, include, windows, errors);
+            includeFailed |= !ReadPrefixFile(file, include, windows, errors);
 
         var exclude = new List<Ipv6Prefix>();
         foreach (var text in parseResult.GetValue(Exclude) ?? [])
@@ -92,7 +100,7 @@ internal sealed class TargetOptions
         var subnetBits = parseResult.GetValue(SubnetBits);
         var windowed = subnetBits is not null || windows.Count > 0;
 
-        IidPattern? iid = null;
+        IidPattern? iid = windowed ? IidPattern.Fixed(1) : null;
         if (parseResult.GetValue(Iid) is { } iidText)
         {
             try
@@ -101,12 +109,9 @@ internal sealed class TargetOptions
             }
             catch (FormatException e)
             {
+                // The stand-in (::1 in a window) keeps "needs an IID pattern" from following.
                 errors.Add(e.Message);
             }
-        }
-        else if (windowed)
-        {
-            iid = IidPattern.Fixed(1);
         }
 
         var shard = ShardSpec.Whole;
@@ -123,9 +128,6 @@ internal sealed class TargetOptions
         }
 
         var seed = ParseSeed(parseResult.GetValue(Seed), errors);
-        if (errors.Count > 0)
-            return null;
-
         var spec = new TargetSpec
         {
             Include = include,
@@ -138,8 +140,13 @@ internal sealed class TargetOptions
             StartCursor = parseResult.GetValue(Start),
             AllowReserved = parseResult.GetValue(AllowReserved),
         };
-        errors.AddRange(spec.Validate());
-        if (errors.Count > 0)
+        foreach (var error in spec.Validate())
+        {
+            if (!(includeFailed && include.Count == 0 && error.StartsWith("no target prefix", StringComparison.Ordinal)))
+                errors.Add(error);
+        }
+
+        if (errors.Count > before)
             return null;
         WarnAboutReserved(spec);
         return spec;
@@ -161,41 +168,70 @@ internal sealed class TargetOptions
         }
     }
 
-    private static void AddPrefix(string text, string flag, List<Ipv6Prefix> into, List<string> errors)
+    private static bool AddPrefix(string text, string flag, List<Ipv6Prefix> into, List<string> errors)
     {
         if (Ipv6Prefix.TryParse(text, out var prefix, out var error))
+        {
             into.Add(prefix);
-        else
-            errors.Add($"{flag}: {error}");
+            return true;
+        }
+
+        errors.Add($"{flag}: {error}");
+        return false;
     }
 
-    private static void ReadPrefixFile(FileInfo file, List<Ipv6Prefix> include, Dictionary<Ipv6Prefix, int> windows, List<string> errors)
+    /// <summary>
+    /// Reads one prefix file as a stream with a line cap; a file that is not a text prefix list (a
+    /// NUL byte, an overlong line) gives one error and none of its entries, and at most
+    /// <see cref="TextInputLimits.ListedLineErrors"/> bad lines are listed, the rest counted.
+    /// </summary>
+    private static bool ReadPrefixFile(FileInfo file, List<Ipv6Prefix> include, Dictionary<Ipv6Prefix, int> windows, List<string> errors)
     {
-        PrefixListReadResult result;
+        var entries = new List<PrefixListEntry>();
+        var lineErrors = new List<string>();
+        var bad = 0;
         try
         {
-            using var reader = file.OpenText();
-            result = PrefixList.Read(reader);
+            using var reader = BoundedLineReader.Open(file.FullName, file.FullName, TextInputLimits.PrefixFileLineBytes);
+            while (reader.TryReadLine(out var line))
+            {
+                if (!PrefixList.TryParseLine(line, out var entry, out var error))
+                {
+                    if (++bad <= TextInputLimits.ListedLineErrors)
+                        lineErrors.Add($"--prefix-file {file.Name}: line {reader.LineNumber}: {error}");
+                }
+                else if (entry is not null)
+                {
+                    entries.Add(entry);
+                }
+            }
+
+            if (reader.Problem is { } problem)
+            {
+                // A binary file's "lines" are noise: its one error says what it is.
+                if (!reader.IsBinary)
+                    errors.AddRange(lineErrors);
+                errors.Add($"--prefix-file {problem}");
+                return false;
+            }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             errors.Add($"--prefix-file {file.FullName}: {e.Message}");
-            return;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            errors.Add($"--prefix-file {file.FullName}: {e.Message}");
-            return;
+            return false;
         }
 
-        foreach (var error in result.Errors)
-            errors.Add($"--prefix-file {file.Name}: {error}");
-        foreach (var entry in result.Entries)
+        errors.AddRange(lineErrors);
+        if (bad > TextInputLimits.ListedLineErrors)
+            errors.Add($"--prefix-file {file.Name}: and {bad - TextInputLimits.ListedLineErrors} more bad lines not listed");
+        foreach (var entry in entries)
         {
             include.Add(entry.Prefix);
             if (entry.SubnetBits is { } bits)
                 windows[entry.Prefix] = bits;
         }
+
+        return bad == 0;
     }
 
     private static ulong ParseSeed(string? text, List<string> errors)

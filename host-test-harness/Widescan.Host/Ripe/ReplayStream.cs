@@ -10,6 +10,9 @@ internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : S
     private int position;
     private uint tail;
 
+    /// <summary>Bytes read through this stream so far.</summary>
+    public long BytesRead { get; private set; }
+
     /// <summary>The last four bytes read through this stream, little-endian (the first byte lowest).</summary>
     public uint LastFourBytes => tail;
 
@@ -54,6 +57,7 @@ internal sealed class ReplayStream(byte[] head, int headLength, Stream rest) : S
 
     private void Track(ReadOnlySpan<byte> bytes)
     {
+        BytesRead += bytes.Length;
         foreach (var b in bytes.Length > 4 ? bytes[^4..] : bytes)
             tail = (tail >> 8) | ((uint)b << 24);
     }

@@ -13,6 +13,10 @@ namespace Widescan.Host.Ripe;
 /// An AGGREGATED-BY-LIR inet6num's <c>assignment-size</c> becomes the entry's subnet window, so a scan
 /// probes one address per end site. With an announcement filter an inet6num yields the part of it that
 /// route6 objects cover: itself when one route covers it, else the routes inside it.
+/// An inet6num and a route6 of the same prefix (or two route6 objects of one prefix with different
+/// origins) are one entry, counted once in the summary: the main file's route6 entries are held
+/// (route6 objects are few) and written after its inet6num entries, each unless an entry of its
+/// prefix was written, so the inet6num's entry, which carries the assignment window, is the one kept.
 /// </remarks>
 internal sealed class RipeImport(RipeFilter filter)
 {
@@ -24,6 +28,9 @@ internal sealed class RipeImport(RipeFilter filter)
     };
 
     private readonly List<Ipv6Prefix> parts = [];
+    private readonly HashSet<Ipv6Prefix> written = [];
+    private readonly List<PrefixListEntry> heldRoutes = [];
+    private readonly HashSet<Ipv6Prefix> heldRoutePrefixes = [];
     private Route6Coverage? coverage;
 
     /// <summary>Runs an import of files; see <see cref="Run(Stream, string, Stream?, string?, Action{PrefixListEntry})"/>.</summary>
@@ -55,6 +62,14 @@ internal sealed class RipeImport(RipeFilter filter)
             Import(reader.Current, mainName, summary, emit);
         if (reader.StreamError is not null)
             summary.StreamErrors.Add($"{mainName}: {reader.StreamError}");
+        foreach (var entry in heldRoutes)
+        {
+            if (written.Contains(entry.Prefix))
+                summary.Duplicates++;
+            else
+                Write(entry, summary, emit);
+        }
+
         return summary;
     }
 
@@ -134,15 +149,30 @@ internal sealed class RipeImport(RipeFilter filter)
             return;
 
         summary.Matched++;
+        if (isRoute6)
+        {
+            if (heldRoutePrefixes.Add(prefix))
+                heldRoutes.Add(new PrefixListEntry(prefix, null, comment));
+            else
+                summary.Duplicates++;
+            return;
+        }
+
         foreach (var part in parts)
         {
             // A route inside one end site gets a window of its own length: still one probe per site.
             var bits = window is { } w ? Math.Max(w, part.Length) : (int?)null;
-            emit(new PrefixListEntry(part, bits, comment));
-            summary.Prefixes++;
-            var hostBits = (bits ?? 128) - part.Length;
-            summary.AddTargets(hostBits >= 128 ? UInt128.MaxValue : UInt128.One << hostBits);
+            Write(new PrefixListEntry(part, bits, comment), summary, emit);
         }
+    }
+
+    private void Write(PrefixListEntry entry, RipeSummary summary, Action<PrefixListEntry> emit)
+    {
+        written.Add(entry.Prefix);
+        emit(entry);
+        summary.Prefixes++;
+        var hostBits = (entry.SubnetBits ?? 128) - entry.Prefix.Length;
+        summary.AddTargets(hostBits >= 128 ? UInt128.MaxValue : UInt128.One << hostBits);
     }
 
     private static bool IsOtherClass(ReadOnlySpan<char> name) =>

@@ -29,12 +29,19 @@ internal sealed class RipeSummary
     /// <summary>Objects of other RPSL classes (person, mntner, ...), ignored.</summary>
     public long OtherClasses { get; internal set; }
 
+    /// <summary>
+    /// Matched route6 objects whose prefix was written already (by an inet6num, or another route6 of
+    /// another origin): not written again nor counted in <see cref="TotalTargets"/>.
+    /// </summary>
+    public long Duplicates { get; internal set; }
+
     /// <summary>Prefix-list entries written.</summary>
     public long Prefixes { get; internal set; }
 
     /// <summary>
-    /// Targets of every entry written, each counted on its own (overlapping entries are counted twice;
-    /// a scan merges them): 2^(window - length) with a window, else 2^(128 - length). Saturates at
+    /// Targets of every entry written, each counted on its own (an entry inside another, such as an
+    /// assignment inside its allocation, is counted again; a scan merges them; the same prefix is
+    /// one entry): 2^(window - length) with a window, else 2^(128 - length). Saturates at
     /// <see cref="UInt128.MaxValue"/>.
     /// </summary>
     public UInt128 TotalTargets { get; internal set; }
@@ -64,6 +71,8 @@ internal sealed class RipeSummary
         var text = string.Create(c,
             $"objects read: {ObjectsRead}, matched: {Matched}, malformed: {Malformed}, other classes: {OtherClasses}\n" +
             $"prefixes: {Prefixes}, total targets: {FormatTargets(TotalTargets)}\n");
+        if (Duplicates > 0)
+            text += string.Create(c, $"duplicates: {Duplicates} route6 object(s) of a prefix written already (one entry per prefix)\n");
         if (Route6Read > 0 || Route6Malformed > 0)
             text += string.Create(c, $"route6 objects read: {Route6Read}, used: {Route6Used}, malformed: {Route6Malformed}\n");
         foreach (var error in StreamErrors)

@@ -9,9 +9,12 @@ namespace Widescan.Host.Ripe;
 /// stream, plain or gzip, in constant memory: one line buffer and one reusable <see cref="RpslObject"/>.
 /// </summary>
 /// <remarks>
-/// Objects are separated by blank (or whitespace-only) lines. A line is <c>attribute: value</c>, a
-/// continuation of the previous attribute (it starts with a space, a tab or <c>+</c>), or a comment
-/// (<c>%</c> or <c>#</c> in the first column). LF and CRLF line ends are accepted. Problems never stop
+/// Objects are separated by empty lines. A line is <c>attribute: value</c>, a continuation of the
+/// previous attribute (it starts with a space, a tab or <c>+</c>, RFC 2622 section 2, even when nothing
+/// else is on it: a whitespace-only line inside an object continues it), or a comment (<c>%</c> or
+/// <c>#</c> in the first column). A whitespace-only line followed by the object's own class attribute
+/// (a second <c>inet6num:</c>) separates two objects. LF and CRLF line ends are accepted. A NUL byte
+/// ends the input with <see cref="StreamError"/> set (RPSL is text). Problems never stop
 /// the reader: an object with a bad line comes back with <see cref="RpslObject.Error"/> set and the
 /// next object is read as usual. An object cut short by the end of the input (no final line break) or
 /// by a broken gzip stream is reported as malformed rather than used, because a cut line can still
@@ -23,6 +26,14 @@ internal sealed class RpslReader : IDisposable
     public const int MaxLineBytes = 1 << 20;
 
     private const int InitialBufferBytes = 1 << 16;
+
+    // RFC 2622, RFC 4012 and the RIPE Database's classes: the first attribute of every object.
+    private static readonly HashSet<string> RpslClasses = new(StringComparer.Ordinal)
+    {
+        "as-block", "as-set", "aut-num", "domain", "filter-set", "inet-rtr", "inet6num", "inetnum", "irt", "key-cert",
+        "mntner", "organisation", "peering-set", "person", "poem", "poetic-form", "role", "route", "route6",
+        "route-set", "rtr-set",
+    };
     private static readonly SearchValues<byte> AttributeNameBytes =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"u8);
 
@@ -34,6 +45,12 @@ internal sealed class RpslReader : IDisposable
     private int start;
     private int end;
     private bool eof;
+    private int lastLineStart;
+    private bool replaying;
+    private int replayStart;
+    private int replayLength;
+    private bool replayTerminated;
+    private int replayNumber;
 
     /// <summary>Starts reading <paramref name="stream"/>; a gzip stream (magic 1f 8b) is decompressed on the fly.</summary>
     public RpslReader(Stream stream, bool leaveOpen = false)
@@ -58,7 +75,7 @@ internal sealed class RpslReader : IDisposable
         {
             source = stream;
             head.AsSpan(0, headLength).CopyTo(buffer);
-            end = headLength;
+            Take(headLength);
         }
     }
 
@@ -67,6 +84,9 @@ internal sealed class RpslReader : IDisposable
 
     /// <summary>Whether the input is gzip-compressed.</summary>
     public bool IsGzip { get; }
+
+    /// <summary>Whether reading stopped at a NUL byte (<see cref="StreamError"/> says where).</summary>
+    public bool IsBinary { get; private set; }
 
     /// <summary>The number of lines read so far.</summary>
     public int LineNumber { get; private set; }
@@ -89,9 +109,9 @@ internal sealed class RpslReader : IDisposable
     {
         var current = Current;
         current.Reset();
-        while (TryReadLine(out var line, out var terminated, out var overlong))
+        var afterBlankContinuation = false;
+        while (NextLine(out var line, out var terminated, out var overlong, out var number))
         {
-            var number = ++LineNumber;
             if (overlong)
             {
                 current.Begin(number);
@@ -101,8 +121,19 @@ internal sealed class RpslReader : IDisposable
 
             if (line.IndexOfAnyExcept(" \t"u8) < 0)
             {
-                if (!current.IsEmpty)
-                    return true;
+                // An empty line ends the object. A line of spaces or tabs inside one starts with a
+                // space or tab, so RFC 2622 section 2 makes it a continuation (of nothing visible):
+                // registries write such lines, and ending the object there would cut it in two.
+                if (line.IsEmpty || current.IsEmpty)
+                {
+                    if (!current.IsEmpty)
+                        return true;
+                    continue;
+                }
+
+                afterBlankContinuation = true;
+                if (!terminated)
+                    current.Fail(number, $"truncated: the input ends in the middle of line {number}");
                 continue;
             }
 
@@ -110,9 +141,9 @@ internal sealed class RpslReader : IDisposable
             if (first is (byte)'%' or (byte)'#')
                 continue;
 
-            current.Begin(number);
             if (first is (byte)' ' or (byte)'\t' or (byte)'+')
             {
+                current.Begin(number);
                 if (current.Count == 0)
                     current.Fail(number, $"line {number} continues an attribute (it starts with a space, tab or '+') but no attribute comes before it");
                 else
@@ -122,9 +153,23 @@ internal sealed class RpslReader : IDisposable
             {
                 var colon = line.IndexOf((byte)':');
                 if (colon <= 0 || line[..colon].IndexOfAnyExcept(AttributeNameBytes) >= 0)
+                {
+                    current.Begin(number);
                     current.Fail(number, $"line {number} is not 'attribute: value': '{Preview(line)}'");
+                }
+                else if (afterBlankContinuation && current.Count > 0 && IsClass(line[..colon]))
+                {
+                    // A class attribute (inet6num:, route6:, person:, ...) after a whitespace-only line:
+                    // that line was meant to separate two objects (some exports pad their blank lines),
+                    // and a second key in one object would hide the next object. This line starts it.
+                    Replay(line, terminated, number);
+                    return true;
+                }
                 else
+                {
+                    current.Begin(number);
                     current.Add(line[..colon], line[(colon + 1)..], number);
+                }
             }
 
             if (!terminated)
@@ -132,7 +177,7 @@ internal sealed class RpslReader : IDisposable
         }
 
         if (StreamError is not null && !current.IsEmpty)
-            current.Fail(StreamErrorLine, $"cut short at line {StreamErrorLine} by the damaged gzip stream");
+            current.Fail(StreamErrorLine, $"cut short at line {StreamErrorLine} by {(IsBinary ? "binary data (a NUL byte)" : "the damaged gzip stream")}");
         return !current.IsEmpty;
     }
 
@@ -143,6 +188,41 @@ internal sealed class RpslReader : IDisposable
             source.Dispose();
         if (!leaveOpen)
             original.Dispose();
+    }
+
+    private static bool IsClass(ReadOnlySpan<byte> name)
+    {
+        Span<char> lower = stackalloc char[32];
+        return name.Length <= lower.Length
+            && Ascii.ToLower(name, lower, out var length) == OperationStatus.Done
+            && RpslClasses.GetAlternateLookup<ReadOnlySpan<char>>().Contains(lower[..length]);
+    }
+
+    /// <summary>Hands the line back to the next <see cref="Read"/>; its bytes stay where they are until then.</summary>
+    private void Replay(ReadOnlySpan<byte> line, bool terminated, int number)
+    {
+        replayLength = line.Length;
+        replayStart = lastLineStart;
+        replayTerminated = terminated;
+        replayNumber = number;
+        replaying = true;
+    }
+
+    private bool NextLine(out ReadOnlySpan<byte> line, out bool terminated, out bool overlong, out int number)
+    {
+        if (replaying)
+        {
+            replaying = false;
+            line = buffer.AsSpan(replayStart, replayLength);
+            terminated = replayTerminated;
+            overlong = false;
+            number = replayNumber;
+            return true;
+        }
+
+        var read = TryReadLine(out line, out terminated, out overlong);
+        number = read ? ++LineNumber : LineNumber;
+        return read;
     }
 
     private static string Preview(ReadOnlySpan<byte> line)
@@ -168,6 +248,7 @@ internal sealed class RpslReader : IDisposable
             {
                 var length = scanned + newline;
                 line = overlong ? [] : TrimCarriageReturn(buffer.AsSpan(start, length));
+                lastLineStart = start;
                 start += length + 1;
                 terminated = true;
                 return true;
@@ -184,6 +265,7 @@ internal sealed class RpslReader : IDisposable
                 }
 
                 line = overlong ? [] : TrimCarriageReturn(buffer.AsSpan(start, scanned));
+                lastLineStart = start;
                 start = end;
                 return true;
             }
@@ -213,14 +295,27 @@ internal sealed class RpslReader : IDisposable
     }
 
     /// <summary>
-    /// GZipStream ends quietly when the compressed input stops early, so compare the size the gzip
-    /// trailer records (ISIZE, mod 2^32) with the bytes decompressed. A file of several gzip members
+    /// GZipStream ends quietly when the compressed input stops early (zlib checks the CRC-32 only when
+    /// the trailer is there), so compare the size the gzip trailer records (ISIZE, mod 2^32) with the
+    /// bytes decompressed, and refuse a stream too short to hold a trailer at all. A file of several gzip members
     /// records only its last member's size there and is reported too (RIPE dumps are one member).
     /// </summary>
     private void CheckGzipSize()
     {
-        if (compressed is null || StreamError is not null || compressed.LastFourBytes == (uint)BytesRead)
+        if (compressed is null || StreamError is not null)
             return;
+
+        // The smallest whole gzip member is 20 bytes: a 10-byte header, an empty deflate block, the trailer.
+        if (compressed.BytesRead < 20)
+        {
+            StreamErrorLine = LineNumber + 1;
+            StreamError = $"the gzip stream is {compressed.BytesRead} bytes, too short to hold any data and its trailer; the file is truncated";
+            return;
+        }
+
+        if (compressed.LastFourBytes == (uint)BytesRead)
+            return;
+
         StreamErrorLine = LineNumber + 1;
         StreamError = $"the gzip stream ends early at line {StreamErrorLine}: {BytesRead} bytes decompressed but its trailer " +
             $"records {compressed.LastFourBytes} (mod 2^32); the file is probably truncated (the objects before it were read)";
@@ -248,6 +343,23 @@ internal sealed class RpslReader : IDisposable
         {
             eof = true;
             CheckGzipSize();
+        }
+
+        Take(n);
+    }
+
+    /// <summary>Adds <paramref name="n"/> bytes read into the buffer at <see cref="end"/>, up to a NUL byte.</summary>
+    private void Take(int n)
+    {
+        // RPSL is text: a NUL byte means a binary file (or the wrong file), read no further.
+        var nul = buffer.AsSpan(end, n).IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            StreamErrorLine = LineNumber + 1;
+            IsBinary = true;
+            StreamError = $"looks binary (NUL byte at offset {BytesRead + nul}{(IsGzip ? " of the decompressed data" : "")}); RPSL is text";
+            eof = true;
+            n = nul;
         }
 
         end += n;

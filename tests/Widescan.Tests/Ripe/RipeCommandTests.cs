@@ -92,12 +92,12 @@ public class RipeCommandTests
     [TestCase(new[] { "--origin", "ASX" }, "--origin 'ASX' is not an AS number")]
     [TestCase(new[] { "--announced-only" }, "--announced-only needs the route6 objects")]
     [TestCase(new[] { "--min-length", "200" }, "--min-length 200 is out of range")]
-    public void BadOptionsExitWithOneAndSayWhy(string[] options, string message)
+    public void BadOptionsExitWithTwoAndSayWhy(string[] options, string message)
     {
         var dump = WriteDump(gzip: false);
         var (exit, stdout, stderr) = Invoke(["ripe", "--file", dump, .. options]);
 
-        Assert.That(exit, Is.EqualTo(1));
+        Assert.That(exit, Is.EqualTo(2));
         Assert.That(stderr, Does.Contain("error: " + message));
         Assert.That(stdout, Is.Empty);
     }

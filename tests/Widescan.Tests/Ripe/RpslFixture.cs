@@ -154,7 +154,11 @@ internal sealed class RpslFixture(int seed)
             return;
         }
 
-        Line(random.Next(3) switch { 0 => "", 1 => "   ", _ => "\t" });
+        // An empty line ends an object. Lines of spaces or tabs after it pad the gap between objects;
+        // one directly after an attribute would continue that attribute (RFC 2622 section 2).
+        Line("");
+        if (random.Next(3) is var padding and > 0)
+            Line(padding == 1 ? "   " : "\t");
         if (random.Next(4) == 0)
         {
             Line("% Note: comment between objects");
