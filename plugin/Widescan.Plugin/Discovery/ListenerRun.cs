@@ -34,12 +34,10 @@ internal sealed class ListenerRun : IListenerRun
     private readonly ChannelWriter<DiscoveryEvent> _events;
     private readonly PacketClassifier _classifier;
     private readonly AnnounceResponder? _responder;
-    private readonly OwnAddresses _own;
-    private readonly UnsolicitedBudget _unsolicited = new();
-    private long _notForUs;
+    private readonly UnsolicitedBudget _unsolicited;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<UInt128> _alive = [];
-    private readonly HashSet<UInt128> _peers = [];
+    private readonly Dictionary<UInt128, PeerEvidence> _peers = [];
     private readonly HashSet<UInt128> _scanners = [];
     private PcapCapture? _capture;
     private RawIcmpv6Receiver? _receiver;
@@ -51,9 +49,9 @@ internal sealed class ListenerRun : IListenerRun
         _session = session;
         _events = events;
         _responder = responder;
-        _own = own;
+        _unsolicited = new UnsolicitedBudget(session.Time);
         var identity = WireIdentity.FromOptions(session.Options);
-        _classifier = new PacketClassifier(identity, new ValidationTag(session.ScanSecret), session.Time);
+        _classifier = new PacketClassifier(identity, new ValidationTag(session.ScanSecret), session.Time, isOwn: own.Contains);
     }
 
     /// <inheritdoc />
@@ -161,7 +159,9 @@ internal sealed class ListenerRun : IListenerRun
             LinkLayers.LinuxSll when frame.Length > 16 => _classifier.ClassifyIpv6(frame[16..], timestamp),
             _ => Classification.Ignore(IgnoreReason.NotIpv6),
         };
-        Handle(result, frame);
+
+        // The data offset is relative to the bytes classified: past the 16-byte SLL header on "any".
+        Handle(result, linkType == LinkLayers.LinuxSll && frame.Length > 16 ? frame[16..] : frame);
     }
 
     private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp) =>
@@ -178,25 +178,24 @@ internal sealed class ListenerRun : IListenerRun
                     Emit(new HostAlive(_session.Time.GetUtcNow(), c.Source, c.RoundTrip));
                 break;
             case PacketKind.PeerDiscovered:
-                if (!_peers.Contains(c.Source) && (c.Authenticated || c.AnsweredProbe || _unsolicited.Admit(c.Source)))
+            {
+                // Each address is reported once per grade of evidence, strongest last: a spoofed
+                // announce that came first does not shut out the real node's answer to our probe.
+                var how = c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced;
+                var evidence = PeerEvidenceOf.Grade(how, c.Authenticated);
+                if (_peers.GetValueOrDefault(c.Source) < evidence && (evidence != PeerEvidence.Unproven || _unsolicited.Admit(c.Source)))
                 {
-                    _peers.Add(c.Source);
-                    var how = c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced;
+                    _peers[c.Source] = evidence;
                     Emit(new PeerDiscovered(_session.Time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
                         c.Data(bytes).ToArray(), c.AnsweredProbe ? c.RoundTrip : null));
                 }
 
                 break;
-            case PacketKind.ProbeReceived:
-                // A listener on a router captures probes in transit: only those to our own addresses are
-                // ours to answer and to report.
-                if (!_own.Contains(c.Destination))
-                {
-                    _notForUs++;
-                    counters.AddIgnored(1);
-                    break;
-                }
+            }
 
+            case PacketKind.ProbeReceived:
+            {
+                // Only probes to our own addresses get here (the classifier drops the ones in transit).
                 counters.AddProbesReceived(1);
                 var answered = _responder?.Answer(c) ?? false;
                 if (!_scanners.Contains(c.Source) && (c.Authenticated || _unsolicited.Admit(c.Source)))
@@ -204,11 +203,14 @@ internal sealed class ListenerRun : IListenerRun
                     _scanners.Add(c.Source);
                     var now = _session.Time.GetUtcNow();
                     Emit(new ProbeReceived(now, c.Source, c.NodeId, answered));
-                    if (_peers.Add(c.Source))
+                    var evidence = PeerEvidenceOf.Grade(PeerDiscoveryMethod.ProbedUs, c.Authenticated);
+                    if (PeerEvidenceOf.Raise(_peers, c.Source, evidence))
                         Emit(new PeerDiscovered(now, c.Source, c.NodeId, c.Port, PeerDiscoveryMethod.ProbedUs, c.Authenticated, ReadOnlyMemory<byte>.Empty, null));
                 }
 
                 break;
+            }
+
             default:
                 counters.AddIgnored(1);
                 break;
@@ -266,10 +268,10 @@ internal sealed class ListenerRun : IListenerRun
         _stopping.Cancel();
         if (_unsolicited.Refused > 0)
             DiscoveryLog.For(_session).Warning(
-                "{Refused} unauthenticated announces or probes from new sources were not reported: over the bound of {PerPrefix} per source /64 and {PerRun} per run (without a network key they cannot be told from forgeries; set NetworkKey)",
-                _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.PerRun);
-        if (_notForUs > 0)
-            DiscoveryLog.For(_session).Debug("{Count} probes to addresses that are not this node's were ignored (captured in transit)", _notForUs);
+                "{Refused} unauthenticated announces or probes from new sources were not reported: over the bound of {PerPrefix} per source /64 and {Burst} at once ({PerSecond} a second after that) (without a network key they cannot be told from forgeries; set NetworkKey)",
+                _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.Burst, UnsolicitedBudget.PerSecond);
+        if (_classifier.Ignored[IgnoreReason.NotForUs] is > 0 and var notForUs)
+            DiscoveryLog.For(_session).Debug("{Count} probes and announces to addresses that are not this node's were ignored (captured in transit)", notForUs);
         if (_capture is { } capture && capture.KernelDropped is > 0 and var dropped)
             DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): answers may be missing; lower --rate", capture.InterfaceName, dropped);
         _capture?.Dispose();

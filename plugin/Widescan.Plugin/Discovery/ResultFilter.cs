@@ -6,18 +6,19 @@ namespace Widescan.Plugin.Discovery;
 /// Makes each responder one result: a Widescan node answers a probe twice, with its kernel's echo
 /// reply (alive) and, a moment later from user space, its announce (peer). A live host is therefore
 /// held back for a grace period and dropped if its announce arrives meanwhile, so the results hold
-/// exactly the plain hosts as alive and the Widescan nodes as peers. Only an announce that proves
-/// itself claims the address: an authenticated one, or one answering our probe (its tag, which only
-/// who saw the probe can copy). An unauthenticated unsolicited announce is reported as a peer but never
-/// hides a host that answered our probe (1,000 forgeries spoofed from scanned addresses hid 950 real
-/// hosts before this rule). Memory: the hosts of one grace period plus the set of peers. Not
-/// thread-safe: the module's event pump owns it.
+/// exactly the plain hosts as alive and the Widescan nodes as peers. Only an announce answering our
+/// probe claims the address (its tag, which only who saw the probe can copy): an unsolicited announce,
+/// unauthenticated or even signed by a key holder, may come from a spoofed source, so it is reported as
+/// a peer but never hides a host that answered our probe (1,000 forgeries spoofed from scanned
+/// addresses hid 950 real hosts before this rule). A peer already reported is reported again only
+/// with stronger evidence (<see cref="PeerEvidence"/>). Memory: the hosts of one grace period plus the
+/// peers. Not thread-safe: the module's event pump owns it.
 /// </summary>
 internal sealed class ResultFilter(TimeSpan grace)
 {
     private readonly Queue<HostAlive> _pending = new();
-    private readonly HashSet<UInt128> _peers = []; // addresses claimed by a proven announce
-    private readonly HashSet<UInt128> _reported = []; // peers already reported
+    private readonly HashSet<UInt128> _peers = []; // addresses claimed by an answer to our probe
+    private readonly Dictionary<UInt128, PeerEvidence> _reported = []; // peers already reported, and how strongly
 
     /// <summary>How long a live host waits for an announce from the same address.</summary>
     public TimeSpan Grace { get; } = grace;
@@ -32,9 +33,9 @@ internal sealed class ResultFilter(TimeSpan grace)
                     _pending.Enqueue(alive);
                 break;
             case PeerDiscovered peer:
-                if (_reported.Add(peer.Address))
+                if (PeerEvidenceOf.Raise(_reported, peer.Address, PeerEvidenceOf.Grade(peer.How, peer.Authenticated)))
                     emit(peer);
-                if (peer.Authenticated || peer.How == PeerDiscoveryMethod.AnsweredProbe)
+                if (peer.How == PeerDiscoveryMethod.AnsweredProbe)
                     _peers.Add(peer.Address);
                 break;
             default:

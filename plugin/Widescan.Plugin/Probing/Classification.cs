@@ -74,6 +74,9 @@ internal enum IgnoreReason : byte
 
     /// <summary>An announce in an echo reply whose tag matches none of this run's probes: an earlier run's answer replayed, or a reply meant for another scanner.</summary>
     UnsolicitedReply,
+
+    /// <summary>An echo request (a probe or an announce) sent to an address that is not this node's: captured in transit, on a router or a shared link.</summary>
+    NotForUs,
 }
 
 /// <summary>

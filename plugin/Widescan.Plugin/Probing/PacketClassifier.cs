@@ -23,7 +23,9 @@ internal sealed class PacketClassifier
 
     private readonly WireIdentity _identity;
     private readonly ValidationTag _tag;
-    private readonly ReplayGuard _replay;
+    private readonly ReplayGuard _replay; // announces
+    private readonly ReplayGuard _probeReplay; // probes, apart so that a flood of one cannot crowd out the other
+    private readonly Predicate<UInt128>? _isOwn;
     private readonly TimeProvider _time;
     private readonly byte _ourFlags;
 
@@ -31,7 +33,17 @@ internal sealed class PacketClassifier
     private DateTimeOffset? _receivedAt;
 
     /// <summary>Creates the classifier for this node and scan.</summary>
-    public PacketClassifier(WireIdentity identity, ValidationTag tag, TimeProvider time, ReplayGuard? replay = null)
+    /// <param name="identity">Our identity and network key.</param>
+    /// <param name="tag">This run's validation secret.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="replay">The announces' replay guard (tests); a new one when null.</param>
+    /// <param name="isOwn">
+    /// Whether an address is one of this node's. An echo request (probe or announce) to any other
+    /// address was captured in transit and is dropped before its MAC is checked or the replay cache is
+    /// touched: genuine keyed messages meant for others would otherwise fill the cache. Null: every
+    /// address is ours (tests of the wire format alone).
+    /// </param>
+    public PacketClassifier(WireIdentity identity, ValidationTag tag, TimeProvider time, ReplayGuard? replay = null, Predicate<UInt128>? isOwn = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(tag);
@@ -40,6 +52,8 @@ internal sealed class PacketClassifier
         _tag = tag;
         _time = time;
         _replay = replay ?? new ReplayGuard(time, ReplayGuard.DefaultWindow);
+        _probeReplay = new ReplayGuard(time, ReplayGuard.DefaultWindow);
+        _isOwn = isOwn;
         _ourFlags = identity.Authenticated ? WireFormat.FlagAuthenticated : (byte)0;
     }
 
@@ -145,6 +159,8 @@ internal sealed class PacketClassifier
             DataLength = dataLength,
         };
         bool ours = header.NodeId == _identity.NodeId;
+        if (icmpType == WireFormat.EchoRequest && !ours && _isOwn is { } isOwn && !isOwn(destination))
+            return Count(IgnoreReason.NotForUs);
 
         if (type == (byte)MessageType.Probe)
         {
@@ -160,7 +176,7 @@ internal sealed class PacketClassifier
             // the destination and timestamp, so our second address and a second round are new probes.
             if (_identity.Authenticated)
             {
-                var freshness = _replay.CheckProbe(header.NodeId, header.Nonce, destination, header.Timestamp);
+                var freshness = _probeReplay.CheckProbe(header.NodeId, header.Nonce, destination, header.Timestamp);
                 if (freshness != Freshness.Fresh)
                     return Count(freshness == Freshness.Stale ? IgnoreReason.Stale : IgnoreReason.Replay);
             }

@@ -42,12 +42,13 @@ public sealed class ResultFilterTests
     [TestCase(PeerDiscoveryMethod.Announced, false, true)]
     [TestCase(PeerDiscoveryMethod.ProbedUs, false, true)]
     [TestCase(PeerDiscoveryMethod.AnsweredProbe, false, false)]
-    [TestCase(PeerDiscoveryMethod.Announced, true, false)]
-    [TestCase(PeerDiscoveryMethod.ProbedUs, true, false)]
+    [TestCase(PeerDiscoveryMethod.Announced, true, true)]
+    [TestCase(PeerDiscoveryMethod.ProbedUs, true, true)]
     public void Only_a_proven_announce_hides_the_live_host_at_its_address(PeerDiscoveryMethod how, bool authenticated, bool aliveStays)
     {
-        // Unkeyed, an unsolicited announce may be forged from any spoofed source (1,000 such forgeries
-        // hid 950 real hosts): it is reported, but the host that answered our probe stays alive.
+        // An unsolicited announce may come from a spoofed source (unkeyed, anyone; keyed, a key holder):
+        // 1,000 such forgeries hid 950 real hosts. It is reported, but the host that answered our probe
+        // stays alive; only an answer to our probe (this run's tag) claims the address.
         var filter = new ResultFilter(TimeSpan.FromSeconds(1));
         var out_ = new List<DiscoveryEvent>();
         filter.Offer(new HostAlive(T0, Node, TimeSpan.Zero), out_.Add);
@@ -55,6 +56,25 @@ public sealed class ResultFilterTests
         filter.ReleaseAll(out_.Add);
         Assert.That(out_.OfType<PeerDiscovered>().Count(), Is.EqualTo(1), "the announce is reported");
         Assert.That(out_.OfType<HostAlive>().Any(), Is.EqualTo(aliveStays));
+    }
+
+    [Test]
+    public void A_weak_claim_that_came_first_does_not_shut_out_the_answer_to_our_probe()
+    {
+        // A spoofed unauthenticated announce for a node's address arrives before the scan reaches it;
+        // the node's real answer (tag-proven, with its round trip) must still be reported, and claims
+        // the address.
+        var filter = new ResultFilter(TimeSpan.FromSeconds(1));
+        var out_ = new List<DiscoveryEvent>();
+        filter.Offer(Peer(T0, Node, PeerDiscoveryMethod.Announced), out_.Add);
+        filter.Offer(new HostAlive(T0.AddSeconds(5), Node, TimeSpan.Zero), out_.Add);
+        filter.Offer(Peer(T0.AddSeconds(5.1), Node, PeerDiscoveryMethod.AnsweredProbe), out_.Add);
+        filter.Offer(Peer(T0.AddSeconds(6), Node, PeerDiscoveryMethod.Announced), out_.Add);
+        filter.ReleaseAll(out_.Add);
+        var peers = out_.OfType<PeerDiscovered>().ToList();
+        Assert.That(peers.Select(p => p.How), Is.EqualTo(new[] { PeerDiscoveryMethod.Announced, PeerDiscoveryMethod.AnsweredProbe }));
+        Assert.That(peers[1].RoundTrip, Is.Not.Null);
+        Assert.That(out_.OfType<HostAlive>(), Is.Empty, "the answer claims the address");
     }
 
     private static PeerDiscovered Peer(DateTimeOffset time, UInt128 address, PeerDiscoveryMethod how = PeerDiscoveryMethod.AnsweredProbe, bool authenticated = false) =>

@@ -167,4 +167,28 @@ public class ClassifierTests
         Assert.That(classifier.ClassifyIpv6(ipv6).Data(ipv6).ToArray(), Is.EqualTo(PeerData));
         Assert.That(classifier.ClassifyEthernet(frame).Data(frame).ToArray(), Is.EqualTo(PeerData));
     }
+
+    [Test]
+    public void GenuineKeyedMessagesMeantForOthersNeverReachTheReplayCache()
+    {
+        // The review's attack: 20,000 genuine keyed probes captured elsewhere (valid MAC, fresh, to other
+        // addresses), sent to our capture. Dropped as not for us before the cache, they leave room
+        // for the announces and probes that are ours.
+        var us = Us;
+        var classifier = new PacketClassifier(Ours(true), Tag(), Clock(), isOwn: a => a == us);
+        var scanner = new ProbeWriter(Peer(true), new ValidationTag(new byte[16]), Target);
+        var probe = new byte[scanner.MessageLength];
+        scanner.WriteMessage(probe, Timestamp);
+        for (int i = 0; i < 20_000; i++)
+        {
+            var elsewhere = Widescan.Contracts.Ipv6Address.Parse("2001:db8:99::") + (UInt128)i;
+            scanner.SetTarget(probe, elsewhere);
+            Assert.That(classifier.ClassifyIcmp(probe, Target, elsewhere).Reason, Is.EqualTo(IgnoreReason.NotForUs));
+        }
+
+        scanner.SetTarget(probe, us);
+        Assert.That(classifier.ClassifyIcmp(probe, Target, us).Kind, Is.EqualTo(PacketKind.ProbeReceived), "our own probe still fits the cache");
+        var answer = AnnounceAnswering(Probe(true, Target), true);
+        Assert.That(classifier.ClassifyIcmp(answer, Target, us).Kind, Is.EqualTo(PacketKind.PeerDiscovered), "and so does an answer to us");
+    }
 }

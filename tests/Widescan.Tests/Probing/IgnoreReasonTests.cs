@@ -43,6 +43,8 @@ public class IgnoreReasonTests
         ["announce 61 s ahead"] = (IgnoreReason.Stale, (k, o) => new PacketClassifier(Ours(true), Tag(), Clock(-61_000)).ClassifyIcmp(AnnounceAnswering(Probe(true, Target), true), Target, Us)),
         ["announce in a reply to no probe of ours"] = (IgnoreReason.UnsolicitedReply, (k, o) => o.ClassifyIcmp(AnnounceAnswering(Probe(false, Target), false), Target + 1, Us)),
         ["announce seen twice"] = (IgnoreReason.Replay, (k, o) => Twice(k, AnnounceAnswering(Probe(true, Target), true))),
+        ["probe to an address that is not ours (in transit)"] = (IgnoreReason.NotForUs, (k, o) =>
+            new PacketClassifier(Ours(true), Tag(), Clock(), isOwn: a => a == Target).ClassifyIcmp(PeerProbe(true), Target, Us)),
     };
 
     public static IEnumerable<string> CaseNames => Cases.Keys;
