@@ -31,7 +31,7 @@ internal static class DiscoveryCommand
         {
             // A resumed scan's CSV continues the file's rows, under the header it already has.
             var header = !(destination.CanSeek && destination.Length > 0);
-            using var results = new ResultWriter(destination, request.Format, live, csvHeader: header);
+            using var results = new ResultWriter(destination, request.Format, live, csvHeader: header, destination: request.Output?.FullName ?? "stdout");
             using var signals = new ShutdownSignals();
             var progress = ProgressLine.ForTerminal(stderr);
             var session = new DiscoveryDriver(command, stderr, results, progress);

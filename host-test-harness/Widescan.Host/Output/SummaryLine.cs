@@ -31,6 +31,10 @@ internal static class SummaryLine
 
     private static string Ending(DiscoverySummary summary, string? statePath)
     {
+        if (summary.Status == DiscoveryStatus.Failed)
+            return "failed";
+        if (summary.Status == DiscoveryStatus.Incomplete)
+            return string.Create(CultureInfo.InvariantCulture, $"incomplete: {summary.Lost.Total} answers lost");
         if (summary.Cursor >= summary.Positions)
             return summary.Cancelled ? "complete; cooldown cut short" : "complete";
         var resume = statePath is null ? "" : $"; resume with --state {statePath}";
