@@ -246,11 +246,9 @@ internal sealed class DiscoveryRun : IDisposable
             _filter.Release(now, Emit);
             if (_pipeline is not null)
                 _checkpoints.Record(now, _pipeline.Cursor, caughtUp);
+            listener?.CountDrops();
             if (now - _lastTick >= interval)
-            {
-                listener?.CountDrops();
                 Tick(now);
-            }
         }
     }
 

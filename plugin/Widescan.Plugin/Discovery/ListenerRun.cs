@@ -21,11 +21,11 @@ internal sealed class ListenerRun : IListenerRun
     internal static readonly TimeSpan CaptureBatchTimeout = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// The capture ring: 32 MB holds ~100k frames of the 256-byte snap, about half a second of replies
+    /// The capture ring (a test makes it small to make a slow host lose answers): 32 MB holds ~100k frames of the 256-byte snap, about half a second of replies
     /// at 200k pps, so a capture thread that loses its core to the send lanes for a moment catches up
     /// instead of losing answers (8 MB lost up to 5% of a /108 at 230k pps on two cores).
     /// </summary>
-    internal const int CaptureBufferBytes = 32 << 20;
+    internal static int CaptureBufferBytes { get; set; } = 32 << 20;
 
     /// <summary>The longest a stopping listener waits for its capture to hand over what it holds.</summary>
     internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
@@ -48,6 +48,7 @@ internal sealed class ListenerRun : IListenerRun
     private readonly object _lossGate = new();
     private long _dropsCounted;
     private volatile bool _blocked;
+    private volatile bool _blockedSinceCount;
 
     // The capture time (UTC ticks) of the last frame whose events are written: answers that arrived
     // before it are in the channel. Written once per frame, read by the module's checkpoints.
@@ -110,12 +111,12 @@ internal sealed class ListenerRun : IListenerRun
     }
 
     /// <summary>
-    /// Counts the kernel's drops since the last call: the consumer's when the capture thread was
-    /// waiting on it (the channel was full because the host reads slowly), else the kernel's (the
-    /// capture thread fell behind on its own). Called by the capture thread around a wait, by the
-    /// module's pump now and then, and at the end.
+    /// Counts the kernel's drops since the last call: the consumer's when the capture thread waited
+    /// on the channel meanwhile (it was full because the host reads slowly, and the ring filled
+    /// behind it), else the kernel's (the capture thread fell behind the wire on its own). Called by
+    /// the module's pump every 100 ms and once at the end.
     /// </summary>
-    internal void CountDrops(bool consumer)
+    internal void CountDrops()
     {
         if (_capture is not { } capture)
             return;
@@ -132,6 +133,8 @@ internal sealed class ListenerRun : IListenerRun
         lock (_lossGate)
         {
             var fresh = total - _dropsCounted;
+            var consumer = _blocked || _blockedSinceCount;
+            _blockedSinceCount = _blocked;
             if (fresh <= 0)
                 return;
             _dropsCounted = total;
@@ -141,9 +144,6 @@ internal sealed class ListenerRun : IListenerRun
                 _session.Counters.AddLostInKernel(fresh);
         }
     }
-
-    /// <summary>Counts the kernel's drops of the moment, as the consumer's while the capture thread waits on it.</summary>
-    internal void CountDrops() => CountDrops(_blocked);
 
     /// <summary>Opens the responder socket and the capture on the calling thread, and starts capturing.</summary>
     public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events)
@@ -308,7 +308,7 @@ internal sealed class ListenerRun : IListenerRun
         // this thread waits, the capture ring fills and the kernel drops: those drops are the slow
         // host's, counted apart so the summary names the right fix. A stopping listener gives up
         // (nobody reads any more), and counts the event lost.
-        CountDrops(consumer: false);
+        _blockedSinceCount = true;
         _blocked = true;
         try
         {
@@ -320,7 +320,6 @@ internal sealed class ListenerRun : IListenerRun
         }
         finally
         {
-            CountDrops(consumer: true);
             _blocked = false;
         }
     }
