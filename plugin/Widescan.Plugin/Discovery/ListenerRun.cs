@@ -49,6 +49,7 @@ internal sealed class ListenerRun : IListenerRun
     private long _dropsCounted;
     private volatile bool _blocked;
     private volatile bool _blockedSinceCount;
+    private volatile bool _blockedEver;
 
     // The capture time (UTC ticks) of the last frame whose events are written: answers that arrived
     // before it are in the channel. Written once per frame, read by the module's checkpoints.
@@ -309,6 +310,7 @@ internal sealed class ListenerRun : IListenerRun
         // host's, counted apart so the summary names the right fix. A stopping listener gives up
         // (nobody reads any more), and counts the event lost.
         _blockedSinceCount = true;
+        _blockedEver = true;
         _blocked = true;
         try
         {
@@ -357,13 +359,15 @@ internal sealed class ListenerRun : IListenerRun
 
         if (left > 0)
         {
-            // Held back by a slow host, or by a capture thread that could not keep up.
-            if (_blocked)
+            // Held back by a slow host (the capture thread had to wait on it: the backlog is its), or
+            // by a capture thread that could not keep up on its own.
+            var consumer = _blocked || _blockedEver;
+            if (consumer)
                 _session.Counters.AddLostToConsumer(left);
             else
                 _session.Counters.AddLostInCapture(left);
             DiscoveryLog.For(_session).Warning("The capture still held {Frames} frames when the run ended: their answers are missing ({Why})",
-                left, _blocked ? "the host read results too slowly" : "the capture could not keep up: lower WidescanOptions.Rate, or send ProbesPerTarget 2");
+                left, consumer ? "the host read results too slowly" : "the capture could not keep up: lower WidescanOptions.Rate, or send ProbesPerTarget 2");
         }
     }
 
