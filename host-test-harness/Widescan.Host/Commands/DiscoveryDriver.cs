@@ -43,10 +43,18 @@ internal sealed class DiscoveryDriver
         DiscoverySummary? summary = null;
         try
         {
-            // The first record, before anything is sent: an output that cannot be written fails here.
-            results.WriteRun(command.Replace("widescan ", "", StringComparison.Ordinal), options, DateTimeOffset.UtcNow);
+            var started = false;
             await foreach (var e in module.RunAsync(options, token).ConfigureAwait(false))
             {
+                if (!started)
+                {
+                    // The first record, once the module has started (a run refused for its options or
+                    // a privilege writes nothing) and before it sends (it waits for the host to take
+                    // its first event): an output that cannot be written fails here.
+                    started = true;
+                    results.WriteRun(command.Replace("widescan ", "", StringComparison.Ordinal), options, DateTimeOffset.UtcNow);
+                }
+
                 switch (e)
                 {
                     case CheckpointReached:

@@ -73,6 +73,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
             await foreach (var e in run.Events.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 yield return e;
+                run.HostReady();
 
                 // The host asked for the next event: it has handled (written, flushed) every result
                 // before the checkpoint, so its cursor can no longer run ahead of them.

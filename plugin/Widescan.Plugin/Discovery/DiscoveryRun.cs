@@ -39,6 +39,7 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly Channel<DiscoveryEvent> _output = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 12) { SingleWriter = true });
     private readonly ResultFilter _filter = new(AliveGrace);
     private readonly Checkpoints _checkpoints;
+    private readonly TaskCompletionSource _hostReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _abort;
     private string? _failure;
     private readonly DateTimeOffset _started;
@@ -115,11 +116,25 @@ internal sealed class DiscoveryRun : IDisposable
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _abort = abort;
         cancellationToken = abort.Token;
+
+        // A first progress report, and nothing sent until the host has taken it: a host whose
+        // output cannot be written (a full disk, /dev/full) stops before the first probe.
+        _output.Writer.TryWrite(new ProgressReported(_started, Progress(_started)));
         var pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             var end = BroadcastEnd.Done;
-            if (_pipeline is not null && _sender is not null)
+            try
+            {
+                await _hostReady.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                end = BroadcastEnd.Cancelled;
+                cancelled = true;
+            }
+
+            if (!cancelled && _pipeline is not null && _sender is not null)
             {
                 var producing = Task.Factory.StartNew(() => _pipeline.Produce(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 var recycling = _pipeline.RecycleAsync();
@@ -180,6 +195,9 @@ internal sealed class DiscoveryRun : IDisposable
         await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
         _output.Writer.TryComplete();
     }
+
+    /// <summary>The host took the first event and asked for more: its output works, so sending may start.</summary>
+    public void HostReady() => _hostReady.TrySetResult();
 
     /// <summary>Ends the event stream with an error (the caller's iterator rethrows it).</summary>
     public void Fail(Exception error) => _output.Writer.TryComplete(error);

@@ -113,7 +113,7 @@ public class HonestEndingTests
     }
 
     [Test]
-    public void AnOutputThatFailsStopsTheRunWithOneLineAndExit1BeforeAnythingIsSent()
+    public void AnOutputThatFailsStopsTheRunWithOneLineAndExit1AtTheFirstEvent()
     {
         using var stderr = new StringWriter();
         var module = new FakeModule([new HostAlive(Time, 1, TimeSpan.Zero), new ScanFinished(Time, Done)]);
@@ -126,7 +126,7 @@ public class HonestEndingTests
             Assert.That(code, Is.EqualTo(ExitCodes.Failure));
             Assert.That(lines, Has.Length.EqualTo(1));
             Assert.That(lines[0], Does.StartWith("widescan scan: cannot write results to /dev/full: No space left").And.Contain("the run stopped"));
-            Assert.That(module.Options, Is.Null, "the run record failed first: the module never started");
+            Assert.That(module.Taken, Is.EqualTo(1), "the run record failed at the first event: the host asked for no more");
         });
     }
 
