@@ -54,6 +54,17 @@ public sealed record ProbeReceived(DateTimeOffset Time, UInt128 Address, NodeId 
 /// <param name="Progress">The counters.</param>
 public sealed record ProgressReported(DateTimeOffset Time, ScanProgress Progress) : DiscoveryEvent(Time);
 
+/// <summary>
+/// Every result of the batches before <see cref="ScanState.Cursor"/> has been yielded before this event
+/// (the answers had time to arrive and to clear the live-host grace), so the cursor may be saved. The
+/// module writes <see cref="WidescanOptions.StatePath"/> only when the host asks for the event after
+/// this one: a host that buffers results must make them durable (flush, fsync) before it asks for the
+/// next event, and then a saved cursor never runs ahead of its results on disk.
+/// </summary>
+/// <param name="Time">When the checkpoint was taken.</param>
+/// <param name="State">The state that will be saved; its cursor is the resume point.</param>
+public sealed record CheckpointReached(DateTimeOffset Time, ScanState State) : DiscoveryEvent(Time);
+
 /// <summary>The last event of every run.</summary>
 /// <param name="Time">When the run ended.</param>
 /// <param name="Summary">What it did.</param>
@@ -123,4 +134,48 @@ public sealed record DiscoverySummary
 
     /// <summary>How long sending took, from the broadcaster's start to its last probe; zero when listening only.</summary>
     public TimeSpan SendDuration { get; init; }
+
+    /// <summary>How the run ended: complete, with losses, cancelled, or failed.</summary>
+    public DiscoveryStatus Status { get; init; }
+
+    /// <summary>Results lost, by where they were lost; all zero unless <see cref="Status"/> says so.</summary>
+    public DiscoveryLosses Lost { get; init; }
+
+    /// <summary>What failed, when <see cref="Status"/> is <see cref="DiscoveryStatus.Failed"/> (the listener's interface disappeared, say); otherwise null.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>The send rate asked for (<see cref="WidescanOptions.Rate"/>), probes per second; zero when listening only.</summary>
+    public long RateRequested { get; init; }
+
+    /// <summary>The send rate achieved over <see cref="SendDuration"/>, probes per second.</summary>
+    public double RateAchieved { get; init; }
+
+    /// <summary>Why the achieved rate fell short of the requested one (under 90% of it), or null when it did not.</summary>
+    public string? RateShortfall { get; init; }
+}
+
+/// <summary>How a run ended.</summary>
+public enum DiscoveryStatus
+{
+    /// <summary>It did all it was asked, and every answer heard was reported.</summary>
+    Complete,
+
+    /// <summary>It ran to its end but lost results (<see cref="DiscoverySummary.Lost"/> says where).</summary>
+    Incomplete,
+
+    /// <summary>It was cancelled; the saved state resumes it.</summary>
+    Interrupted,
+
+    /// <summary>It could not go on (<see cref="DiscoverySummary.Failure"/> says why).</summary>
+    Failed,
+}
+
+/// <summary>Answers heard but not reported, by where they were lost.</summary>
+/// <param name="Capture">Frames still in the capture when the run ended (its catch-up gave up).</param>
+/// <param name="Kernel">Frames the kernel dropped because the capture fell behind the wire (a CPU-starved listener).</param>
+/// <param name="Consumer">Frames or events dropped because the host read results too slowly and everything behind it filled.</param>
+public readonly record struct DiscoveryLosses(ulong Capture, ulong Kernel, ulong Consumer)
+{
+    /// <summary>All of them.</summary>
+    public ulong Total => Capture + Kernel + Consumer;
 }

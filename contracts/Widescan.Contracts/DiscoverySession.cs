@@ -61,6 +61,9 @@ public sealed class DiscoveryCounters
     private long _peers;
     private long _probesReceived;
     private long _announcesSent;
+    private long _lostInCapture;
+    private long _lostInKernel;
+    private long _lostToConsumer;
 
     /// <summary>Echo requests the kernel accepted.</summary>
     public long ProbesSent => Interlocked.Read(ref _probesSent);
@@ -85,6 +88,27 @@ public sealed class DiscoveryCounters
 
     /// <summary>Announces sent in answer to probes.</summary>
     public long AnnouncesSent => Interlocked.Read(ref _announcesSent);
+
+    /// <summary>Answers left in the capture when it stopped.</summary>
+    public long LostInCapture => Interlocked.Read(ref _lostInCapture);
+
+    /// <summary>Answers the kernel dropped while the capture fell behind on its own.</summary>
+    public long LostInKernel => Interlocked.Read(ref _lostInKernel);
+
+    /// <summary>Answers lost because the host read results too slowly.</summary>
+    public long LostToConsumer => Interlocked.Read(ref _lostToConsumer);
+
+    /// <summary>Every loss so far, as the summary reports it.</summary>
+    public DiscoveryLosses Losses => new((ulong)LostInCapture, (ulong)LostInKernel, (ulong)LostToConsumer);
+
+    /// <summary>Counts answers left in the capture.</summary>
+    public void AddLostInCapture(long count) => Interlocked.Add(ref _lostInCapture, count);
+
+    /// <summary>Counts answers the kernel dropped.</summary>
+    public void AddLostInKernel(long count) => Interlocked.Add(ref _lostInKernel, count);
+
+    /// <summary>Counts answers lost to a slow host.</summary>
+    public void AddLostToConsumer(long count) => Interlocked.Add(ref _lostToConsumer, count);
 
     /// <summary>Adds sent probes.</summary>
     public void AddProbesSent(long count) => Interlocked.Add(ref _probesSent, count);

@@ -5,7 +5,7 @@ namespace Widescan.Contracts;
 
 /// <summary>
 /// What a scan saves to resume: the identity of its target spec and the cursor reached. The discovery
-/// module writes it (atomically: a temporary file renamed over the old one); a host reads it with
+/// module writes it (durably and atomically: see <see cref="Save"/>); a host reads it with
 /// <see cref="Load"/>, checks it with <see cref="Matches"/> and resumes with <see cref="ResumeFrom"/>.
 /// </summary>
 public sealed record ScanState
@@ -91,28 +91,54 @@ public sealed record ScanState
         ? throw new InvalidOperationException($"the saved state is of another scan: {why}")
         : spec with { StartCursor = Cursor };
 
-    /// <summary>Reads a state file.</summary>
-    /// <exception cref="InvalidDataException">The file is not a Widescan state file.</exception>
+    /// <summary>The largest state file read: its include list can hold a long prefix file, nothing more.</summary>
+    public const int MaxFileBytes = 64 << 20;
+
+    /// <summary>
+    /// Reads a state file, checking every field: a missing or mistyped field, an unknown version, a
+    /// cursor past the positions, a binary or oversized file each get their own message, which names
+    /// the file and the field ("state file X: field 'cursor' is missing").
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a valid Widescan state file; the message says why.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
     public static ScanState Load(string path)
     {
-        try
-        {
-            var state = JsonSerializer.Deserialize(File.ReadAllText(path), ScanStateJson.Default.ScanState);
-            return state is { Version: 1 } ? state : throw new InvalidDataException($"{path}: not a Widescan state file of version 1");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a Widescan state file ({e.Message})", e);
-        }
+        ArgumentNullException.ThrowIfNull(path);
+        return ScanStateReader.Read(path, MaxFileBytes);
     }
 
-    /// <summary>Writes the state atomically: a temporary file beside it, renamed over it.</summary>
-    public void Save(string path)
+    /// <summary>
+    /// Writes the state durably and atomically: a temporary file beside it, flushed to disk, renamed
+    /// over it, and the directory flushed, so a crash at any moment leaves the old state or the new
+    /// one, never a torn file.
+    /// </summary>
+    /// <param name="path">The state file.</param>
+    /// <param name="step">Called after each step (tests stop the process there to prove each point is safe).</param>
+    public void Save(string path, Action<ScanStateSaveStep>? step = null)
     {
+        ArgumentNullException.ThrowIfNull(path);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, ScanStateJson.Default.ScanState));
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            file.Write(JsonSerializer.SerializeToUtf8Bytes(this, ScanStateJson.Default.ScanState));
+            file.Flush(flushToDisk: true);
+        }
+
+        step?.Invoke(ScanStateSaveStep.TemporaryWritten);
         File.Move(temporary, path, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path)));
+        step?.Invoke(ScanStateSaveStep.Renamed);
     }
+}
+
+/// <summary>The points of <see cref="ScanState.Save"/> at which a crash must leave a usable state.</summary>
+public enum ScanStateSaveStep
+{
+    /// <summary>The temporary file is on disk; the old state is still in place.</summary>
+    TemporaryWritten,
+
+    /// <summary>The temporary file replaced the state, and the directory entry is on disk.</summary>
+    Renamed,
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

@@ -12,6 +12,9 @@ internal static class ExitCodes
     /// <summary>A command could not do its work (no such generator, a device that cannot serve, I/O).</summary>
     public const int Failure = 1;
 
+    /// <summary>Finished, but results were lost on the way (the summary and stderr say how many, where, and the fix).</summary>
+    public const int Losses = 3;
+
     /// <summary>The command line is wrong.</summary>
     public const int Usage = 2;
 

@@ -65,6 +65,6 @@ internal static class DiscoveryCommand
 
         // A resumed scan's CSV continues the file's rows, under the header it already has.
         var header = !(destination.CanSeek && destination.Length > 0);
-        return new ResultWriter(destination, request.Format, live, csvHeader: header);
+        return new ResultWriter(destination, request.Format, live, csvHeader: header, destination: request.Output?.FullName ?? "stdout");
     }
 }

@@ -49,7 +49,10 @@ internal sealed class DiscoveryDriver
         this.progress = progress;
     }
 
-    /// <summary>The exit code: 0 done, 130 stopped by a signal, 2 invalid options, 77 no privilege, 1 anything else.</summary>
+    /// <summary>
+    /// The exit code: 0 complete, 3 finished with losses, 130 stopped by a signal, 2 invalid options,
+    /// 77 no privilege, 1 anything else (an output error, a listener that went deaf, a plugin failure).
+    /// </summary>
     /// <param name="module">The discovery module.</param>
     /// <param name="options">Its options, checked already.</param>
     /// <param name="token">Cancelled by the first signal.</param>
@@ -59,11 +62,25 @@ internal sealed class DiscoveryDriver
         DiscoverySummary? summary = null;
         try
         {
+            var started = false;
             await foreach (var e in module.RunAsync(options, token).ConfigureAwait(false))
             {
                 var results = this.results ??= openResults!();
+                if (!started)
+                {
+                    // The first record, once the module has started (a run refused for its options or
+                    // a privilege writes nothing) and before it sends (it waits for the host to take
+                    // its first event): an output that cannot be written fails here.
+                    started = true;
+                    results.WriteRun(command.Replace("widescan ", "", StringComparison.Ordinal), options, DateTimeOffset.UtcNow);
+                }
+
                 switch (e)
                 {
+                    case CheckpointReached:
+                        // Durable before the module, on the next MoveNext, saves the state.
+                        results.Checkpoint();
+                        break;
                     case HostAlive alive:
                         results.Write(alive);
                         break;
@@ -82,11 +99,21 @@ internal sealed class DiscoveryDriver
                         break;
                     case ScanFinished finished:
                         summary = finished.Summary;
+                        results.WriteSummary(summary, Status(summary, interrupted()), finished.Time);
                         break;
                 }
             }
 
-            results?.Flush();
+            results?.Checkpoint();
+        }
+        catch (OutputException e)
+        {
+            // Nothing more can be written there: the run is stopped (leaving the loop cancelled the
+            // module), and the state stays at the last checkpoint, whose results are on disk.
+            progress?.Clear();
+            Log.Debug(e, "{Command}: output failed", command);
+            stderr.WriteLine($"{command}: {e.Message}; the run stopped{(options.StatePath is { } state ? $", and {state} points at the results on disk: free space and resume" : "")}");
+            return ExitCodes.Failure;
         }
         catch (WidescanOptionsException e)
         {
@@ -125,7 +152,40 @@ internal sealed class DiscoveryDriver
         }
 
         stderr.WriteLine(SummaryLine.Format(command, summary, options.ListenOnly, options.StatePath));
-        return interrupted() ? ExitCodes.Interrupted : ExitCodes.Ok;
+        foreach (var line in Warnings(summary))
+            stderr.WriteLine($"{command}: {line}");
+        return Status(summary, interrupted()) switch
+        {
+            DiscoveryStatus.Complete => ExitCodes.Ok,
+            DiscoveryStatus.Incomplete => ExitCodes.Losses,
+            DiscoveryStatus.Interrupted => ExitCodes.Interrupted,
+            _ => ExitCodes.Failure,
+        };
+    }
+
+    /// <summary>The module's status, or interrupted when a signal stopped a run the module still called complete.</summary>
+    private static DiscoveryStatus Status(DiscoverySummary summary, bool interrupted) =>
+        interrupted && summary.Status == DiscoveryStatus.Complete ? DiscoveryStatus.Interrupted : summary.Status;
+
+    /// <summary>Each loss with the fix that applies, a rate shortfall with its reason, a failure: in flags, for this command line.</summary>
+    private IEnumerable<string> Warnings(DiscoverySummary summary)
+    {
+        var lost = summary.Lost;
+        if (lost.Consumer > 0)
+        {
+            yield return (results?.Destination ?? "stdout") == "stdout"
+                ? $"{lost.Consumer} answers lost: the consumer of results fell behind (whatever reads stdout): write to a file with --output"
+                : $"{lost.Consumer} answers lost: writing results to {results?.Destination} fell behind: write to a faster disk, or lower --rate";
+        }
+
+        if (lost.Kernel > 0)
+            yield return $"{lost.Kernel} answers lost: the kernel dropped them because the listener fell behind the wire: lower --rate, or leave a core free";
+        if (lost.Capture > 0)
+            yield return $"{lost.Capture} answers lost: still in the capture when the run ended: lower --rate, or give --probes 2";
+        if (summary.RateShortfall is { } why)
+            yield return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"warning: sent at {summary.RateAchieved:F0} pps of the --rate {summary.RateRequested} asked for: {why}");
+        if (summary.Failure is { } failure)
+            yield return $"failed: {failure}";
     }
 
     private int NoPermission(Exception e)

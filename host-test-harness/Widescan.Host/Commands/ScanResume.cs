@@ -19,8 +19,9 @@ internal static class ScanResume
         }
         catch (InvalidDataException e)
         {
-            // The message names the file already.
-            errors.Add($"--state {e.Message}");
+            // The message names the file already ("state file F: field 'cursor' is missing").
+            const string Lead = "state file ";
+            errors.Add(e.Message.StartsWith(Lead, StringComparison.Ordinal) ? $"--state {e.Message[Lead.Length..]}" : $"--state {e.Message}");
             return (spec, null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -44,11 +44,12 @@ internal sealed class PendingOutput : IDisposable
         if (FileIdentity.Of(path) is { } identity)
         {
             // Open for writing, FileMode.Open: the permission check happens now, the truncation at Commit.
+            // A regular file is opened readable too, so a resume can cut a torn last record before appending.
             var mode = identity.IsRegular ? FileMode.Open : append ? FileMode.Append : FileMode.Create;
-            return new PendingOutput(path, Open(path, mode), append, created: false);
+            return new PendingOutput(path, Open(path, mode, identity.IsRegular ? FileAccess.ReadWrite : FileAccess.Write), append, created: false);
         }
 
-        return new PendingOutput(path, Open(path, FileMode.CreateNew), append, created: true);
+        return new PendingOutput(path, Open(path, FileMode.CreateNew, FileAccess.ReadWrite), append, created: true);
     }
 
     /// <summary>The stream to write results to, truncated now unless appending; <paramref name="live"/> as <see cref="ResultDestination.Open"/> says.</summary>
@@ -65,9 +66,16 @@ internal sealed class PendingOutput : IDisposable
         if (file.CanSeek)
         {
             if (append)
+            {
+                // A resume appends: a record the last run left half-written is cut off first.
+                if (TornTail.Repair(file) is > 0 and var torn)
+                    Serilog.Log.Warning("Repaired {Path}: removed a half-written last line ({Bytes} bytes) left by the run before", path, torn);
                 file.Seek(0, SeekOrigin.End);
+            }
             else
+            {
                 file.SetLength(0);
+            }
         }
 
         live = !file.CanSeek;
@@ -91,6 +99,6 @@ internal sealed class PendingOutput : IDisposable
         committed = null;
     }
 
-    private static FileStream Open(string path, FileMode mode) =>
-        new(path, mode, FileAccess.Write, FileShare.Read, bufferSize: 0);
+    private static FileStream Open(string path, FileMode mode, FileAccess access) =>
+        new(path, mode, access, FileShare.Read, bufferSize: 0);
 }

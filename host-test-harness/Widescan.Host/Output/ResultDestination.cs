@@ -17,6 +17,9 @@ internal static class ResultDestination
     {
         if (file is not null)
         {
+            // A resume appends: a record the last run left half-written is cut off first.
+            if (append && file.Exists && TornTail.Repair(file.FullName) is > 0 and var torn)
+                Serilog.Log.Warning("Repaired {Path}: removed a half-written last line ({Bytes} bytes) left by the run before", file.FullName, torn);
             var stream = new FileStream(file.FullName, append ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 0);
             live = !stream.CanSeek;
             return stream;
@@ -30,7 +33,13 @@ internal static class ResultDestination
         }
 
         live = !IsRegularFile(1);
-        return Console.OpenStandardOutput();
+        if (live && !Console.IsOutputRedirected)
+            return Console.OpenStandardOutput();
+
+        // A pipe or FIFO: written through write(2) on fd 1 itself, because the console's stream
+        // ignores EPIPE, and a reader that went away must stop the run, not swallow its results.
+        // A regular file keeps the console's stream (see IsRegularFile).
+        return live ? new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0) : Console.OpenStandardOutput();
     }
 
     private static bool IsRegularFile(int fd)

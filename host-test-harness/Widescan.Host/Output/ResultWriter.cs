@@ -26,6 +26,9 @@ internal sealed class ResultWriter : IDisposable
 {
     public const string CsvHeader = "type,address,rttMs,time,nodeId,port,authenticated,how";
 
+    /// <summary>The version of the result records (docs/results.md): 2 added the run and summary records.</summary>
+    public const int RecordVersion = 2;
+
     private const int FlushBytes = 64 * 1024;
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
@@ -55,9 +58,11 @@ internal sealed class ResultWriter : IDisposable
     /// <param name="flushEachRecord">Flush after every record (a terminal or a pipe).</param>
     /// <param name="clock">The clock of the 100 ms flush interval; the system's by default.</param>
     /// <param name="csvHeader">Start CSV with its header line; not when appending to a file that has one.</param>
-    public ResultWriter(Stream stream, ResultFormat format, bool flushEachRecord, TimeProvider? clock = null, bool csvHeader = true)
+    /// <param name="destination">Where the records go, for error messages ("stdout" or the file's path).</param>
+    public ResultWriter(Stream stream, ResultFormat format, bool flushEachRecord, TimeProvider? clock = null, bool csvHeader = true, string destination = "the output")
     {
         this.stream = stream;
+        Destination = destination;
         this.format = format;
         this.flushEachRecord = flushEachRecord;
         this.clock = clock ?? TimeProvider.System;
@@ -69,6 +74,12 @@ internal sealed class ResultWriter : IDisposable
             Byte((byte)'\n');
         }
     }
+
+    /// <summary>Where the records go ("stdout" or the file's path), as messages name it.</summary>
+    public string Destination { get; }
+
+    /// <summary>The format of the records.</summary>
+    public ResultFormat Format => format;
 
     /// <summary>Records written so far.</summary>
     public ulong Records { get; private set; }
@@ -153,17 +164,122 @@ internal sealed class ResultWriter : IDisposable
     }
 
     /// <summary>Writes everything buffered to the stream and flushes it.</summary>
+    /// <exception cref="OutputException">The destination failed (ENOSPC, EIO, EPIPE, ...): the run must stop.</exception>
     public void Flush()
     {
-        if (buffer.WrittenCount > 0)
+        try
         {
-            stream.Write(buffer.WrittenSpan);
+            if (buffer.WrittenCount > 0)
+            {
+                stream.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
+            }
+
+            stream.Flush();
+        }
+        catch (IOException e)
+        {
+            // What was not written is dropped: a retry would write half a line twice.
             buffer.ResetWrittenCount();
+            throw new OutputException(Destination, e);
         }
 
-        stream.Flush();
         lastFlush = clock.GetTimestamp();
     }
+
+    /// <summary>
+    /// Makes every record so far durable before the module saves its state: flushed, and on a file
+    /// fsynced (a pipe or terminal has nothing to sync; what its reader took is its own).
+    /// </summary>
+    /// <exception cref="OutputException">The destination failed: the state must not move past it.</exception>
+    public void Checkpoint()
+    {
+        Flush();
+        if (stream is FileStream { CanSeek: true } file)
+        {
+            try
+            {
+                file.Flush(flushToDisk: true);
+            }
+            catch (IOException e)
+            {
+                throw new OutputException(Destination, e);
+            }
+        }
+
+        Commands.TestCrashPoint.At("flushed");
+    }
+
+    /// <summary>
+    /// The first record of a JSONL run, resumes included: what run the records after it belong to
+    /// (docs/results.md). CSV holds results only.
+    /// </summary>
+    public void WriteRun(string command, WidescanOptions options, DateTimeOffset time)
+    {
+        if (format != ResultFormat.Jsonl)
+            return;
+        json.WriteStartObject();
+        json.WriteString(TypeName, "run");
+        json.WriteNumber("version", RecordVersion);
+        json.WriteNull("fingerprint");
+        json.WriteString("command", command);
+        if (options.Targets is { } spec && !options.ListenOnly)
+        {
+            json.WriteString("shard", spec.Shard.ToString());
+            json.WriteString("seed", string.Create(CultureInfo.InvariantCulture, $"0x{spec.Seed:x16}"));
+            json.WriteNumber("startCursor", spec.StartCursor);
+            json.WriteNumber("rateRequested", options.Rate);
+        }
+
+        json.WriteString("nodeId", options.NodeId.Value.ToString("x32", CultureInfo.InvariantCulture));
+        WriteTime(time);
+        json.WriteEndObject();
+        EndJson();
+        Flush();
+    }
+
+    /// <summary>The last record of a JSONL run: how it ended, what it found, what it lost (docs/results.md).</summary>
+    public void WriteSummary(DiscoverySummary summary, DiscoveryStatus status, DateTimeOffset time)
+    {
+        if (format != ResultFormat.Jsonl)
+            return;
+        json.WriteStartObject();
+        json.WriteString(TypeName, "summary");
+        json.WriteString("status", StatusText(status));
+        json.WriteNumber("sent", summary.ProbesSent);
+        json.WriteNumber("sendFailures", summary.SendFailures);
+        json.WriteNumber("alive", summary.Alive);
+        json.WriteNumber("peers", summary.Peers);
+        json.WriteNumber("probesReceived", summary.ProbesReceived);
+        json.WriteNumber("ignored", summary.Ignored);
+        json.WriteStartObject("lost");
+        json.WriteNumber("capture", summary.Lost.Capture);
+        json.WriteNumber("kernel", summary.Lost.Kernel);
+        json.WriteNumber("consumer", summary.Lost.Consumer);
+        json.WriteEndObject();
+        json.WriteNumber("rateRequested", summary.RateRequested);
+        json.WriteNumber("rateAchieved", Math.Round(summary.RateAchieved));
+        if (summary.RateShortfall is { } why)
+            json.WriteString("rateShortfall", why);
+        if (summary.Failure is { } failure)
+            json.WriteString("failure", failure);
+        json.WriteNumber("cursor", summary.Cursor);
+        json.WriteNumber("positions", summary.Positions);
+        json.WriteNumber("durationS", Math.Round(summary.Duration.TotalSeconds, 3));
+        WriteTime(time);
+        json.WriteEndObject();
+        EndJson();
+        Flush();
+    }
+
+    /// <summary>The name of a status in the results and on stderr.</summary>
+    public static string StatusText(DiscoveryStatus status) => status switch
+    {
+        DiscoveryStatus.Complete => "complete",
+        DiscoveryStatus.Incomplete => "incomplete",
+        DiscoveryStatus.Interrupted => "interrupted",
+        _ => "failed",
+    };
 
     /// <summary>Flushes what is left, best effort: a destination that broke has already said so through <see cref="Flush"/>.</summary>
     public void Dispose()
@@ -172,7 +288,7 @@ internal sealed class ResultWriter : IDisposable
         {
             Flush();
         }
-        catch (IOException)
+        catch (OutputException)
         {
         }
         catch (ObjectDisposedException)
@@ -269,4 +385,12 @@ internal sealed class ResultWriter : IDisposable
         buffer.GetSpan(1)[0] = value;
         buffer.Advance(1);
     }
+}
+
+/// <summary>Writing results failed: the run stops, and the state stays at what is on disk.</summary>
+internal sealed class OutputException(string destination, IOException inner)
+    : IOException($"cannot write results to {destination}: {inner.Message}", inner)
+{
+    /// <summary>"stdout" or the file's path.</summary>
+    public string Destination { get; } = destination;
 }

@@ -16,7 +16,7 @@ internal static class SummaryLine
         if (listenOnly)
         {
             return string.Create(CultureInfo.InvariantCulture,
-                $"{command}: listened {seconds:F2} s; {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.PacketsReceived} packets, {summary.Ignored} ignored{(summary.Cancelled ? " (cancelled)" : "")}");
+                $"{command}: listened {seconds:F2} s; {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.PacketsReceived} packets, {summary.Ignored} ignored{(summary.Status == DiscoveryStatus.Failed ? " (failed)" : summary.Cancelled ? " (cancelled)" : "")}");
         }
 
         // The rate is the sending phase's (the run also listens before and after); without it, the run's.
@@ -31,6 +31,10 @@ internal static class SummaryLine
 
     private static string Ending(DiscoverySummary summary, string? statePath)
     {
+        if (summary.Status == DiscoveryStatus.Failed)
+            return "failed";
+        if (summary.Status == DiscoveryStatus.Incomplete)
+            return string.Create(CultureInfo.InvariantCulture, $"incomplete: {summary.Lost.Total} answers lost");
         if (summary.Cursor >= summary.Positions)
             return summary.Cancelled ? "complete; cooldown cut short" : "complete";
         var resume = statePath is null ? "" : $"; resume with --state {statePath}";

@@ -71,7 +71,15 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         try
         {
             await foreach (var e in run.Events.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            {
                 yield return e;
+                run.HostReady();
+
+                // The host asked for the next event: it has handled (written, flushed) every result
+                // before the checkpoint, so its cursor can no longer run ahead of them.
+                if (e is CheckpointReached checkpoint && options.StatePath is { } path)
+                    SaveState(checkpoint.State, path, log);
+            }
         }
         finally
         {
@@ -93,6 +101,19 @@ internal sealed class DiscoveryModule : IDiscoveryModule
             }
 
             await running.ConfigureAwait(false);
+        }
+    }
+
+    private static void SaveState(ScanState state, string path, Serilog.ILogger log)
+    {
+        try
+        {
+            state.Save(path, step => TestCrash.At(step == ScanStateSaveStep.TemporaryWritten ? "state-written" : "state-renamed"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The results are not at risk (a resume repeats more); the next checkpoint tries again.
+            log.Error("Cannot save the scan state to {Path}: {Reason}", path, e.Message);
         }
     }
 

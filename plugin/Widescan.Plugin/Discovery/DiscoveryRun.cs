@@ -18,6 +18,13 @@ internal sealed class DiscoveryRun : IDisposable
     /// <summary>Listener events waiting for the pump; a test makes it small to back answers up into the capture ring.</summary>
     internal static int HeardCapacity { get; set; } = 1 << 16;
 
+    /// <summary>
+    /// How long after a batch is sent its answers may arrive and still be covered by the next
+    /// checkpoint (an answer later than this is still reported, but a crash before the next
+    /// checkpoint can lose it). A round trip plus the capture's 20 ms blocks, with room to spare.
+    /// </summary>
+    internal static readonly TimeSpan CheckpointMargin = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a cancelled scan still listens for the answers to its last probes (at most its cooldown).</summary>
     internal static readonly TimeSpan CancelDrain = TimeSpan.FromMilliseconds(500);
 
@@ -31,6 +38,11 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly Channel<DiscoveryEvent> _heard;
     private readonly Channel<DiscoveryEvent> _output = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 12) { SingleWriter = true });
     private readonly ResultFilter _filter = new(AliveGrace);
+    private int _peersCounted; // the pump's: addresses of peers counted so far
+    private readonly Checkpoints _checkpoints;
+    private readonly TaskCompletionSource _hostReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource? _abort;
+    private string? _failure;
     private readonly DateTimeOffset _started;
     private readonly ulong _startCursor;
     private ulong _lastSent;
@@ -49,6 +61,7 @@ internal sealed class DiscoveryRun : IDisposable
         _generatorName = generatorName;
         _started = _lastTick = session.Time.GetUtcNow();
         _startCursor = session.Options.Targets?.StartCursor ?? 0;
+        _checkpoints = new Checkpoints(AliveGrace, CheckpointMargin, _startCursor);
         if (stream is not null)
             _pipeline = new TargetPipeline(stream, session.Options, _startCursor, (sender as ProbeSender)?.Lanes ?? 1);
     }
@@ -99,11 +112,30 @@ internal sealed class DiscoveryRun : IDisposable
     {
         var options = _session.Options;
         var cancelled = false;
+
+        // A failing listener stops the run as a signal would; _failure tells the two apart.
+        using var abort = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _abort = abort;
+        cancellationToken = abort.Token;
+
+        // A first progress report, and nothing sent until the host has taken it: a host whose
+        // output cannot be written (a full disk, /dev/full) stops before the first probe.
+        _output.Writer.TryWrite(new ProgressReported(_started, Progress(_started)));
         var pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         try
         {
             var end = BroadcastEnd.Done;
-            if (_pipeline is not null && _sender is not null)
+            try
+            {
+                await _hostReady.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                end = BroadcastEnd.Cancelled;
+                cancelled = true;
+            }
+
+            if (!cancelled && _pipeline is not null && _sender is not null)
             {
                 var producing = Task.Factory.StartNew(() => _pipeline.Produce(cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 var recycling = _pipeline.RecycleAsync();
@@ -155,13 +187,18 @@ internal sealed class DiscoveryRun : IDisposable
         }
 
         var summary = Summary(cancelled);
-        SaveState();
-        _log.Information(
-            "Finished{Cancelled}: {Probes} probes ({Failures} failed) in {Seconds:F1} s; {Alive} alive, {Peers} peers, {Scanners} probes received, {Ignored} ignored; cursor {Cursor} of {Positions}",
-            cancelled ? " (cancelled)" : "", summary.ProbesSent, summary.SendFailures, summary.Duration.TotalSeconds, summary.Alive, summary.Peers, summary.ProbesReceived, summary.Ignored, summary.Cursor, summary.Positions);
+
+        // Every result is out (the listener has stopped, the pump has drained and released all):
+        // the final cursor is safe unless answers were lost on the way, or the listener went deaf.
+        if (summary.Status is DiscoveryStatus.Complete or DiscoveryStatus.Interrupted && Checkpoint(summary.Cursor) is { } last)
+            await _output.Writer.WriteAsync(last, CancellationToken.None).ConfigureAwait(false);
+        RunEnding.Report(_log, summary, cancelled);
         await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
         _output.Writer.TryComplete();
     }
+
+    /// <summary>The host took the first event and asked for more: its output works, so sending may start.</summary>
+    public void HostReady() => _hostReady.TrySetResult();
 
     /// <summary>Ends the event stream with an error (the caller's iterator rethrows it).</summary>
     public void Fail(Exception error) => _output.Writer.TryComplete(error);
@@ -189,10 +226,25 @@ internal sealed class DiscoveryRun : IDisposable
         var interval = _session.Options.Log.StatsInterval;
         var tick = TimeSpan.FromMilliseconds(100); // grace releases and progress need no finer clock
         Task<bool>? wait = null;
+        var listener = _listener as ListenerRun;
         while (true)
         {
             wait ??= reader.WaitToReadAsync().AsTask();
-            if (wait.Wait(tick))
+            bool ready;
+            try
+            {
+                ready = wait.Wait(tick);
+            }
+            catch (AggregateException e) when (e.InnerException is IOException failure)
+            {
+                // The listener went deaf (its interface disappeared): the run ends, failed.
+                _failure = failure.Message;
+                _abort?.Cancel();
+                wait = Task.FromResult(false);
+                ready = true;
+            }
+
+            if (ready)
             {
                 if (!wait.Result)
                 {
@@ -203,11 +255,17 @@ internal sealed class DiscoveryRun : IDisposable
                 wait = null;
             }
 
+            // How far the listener has caught up, taken before its events are read: the events of
+            // every frame before it are then in the filter (the checkpoints rely on that order).
+            var caughtUp = listener?.CaughtUpTo(_session.Time.GetUtcNow()) ?? _session.Time.GetUtcNow();
             while (reader.TryRead(out var e))
                 _filter.Offer(e, Emit);
 
             var now = _session.Time.GetUtcNow();
             _filter.Release(now, Emit);
+            if (_pipeline is not null)
+                _checkpoints.Record(now, _pipeline.Cursor, caughtUp);
+            listener?.CountDrops();
             if (now - _lastTick >= interval)
                 Tick(now);
         }
@@ -217,8 +275,12 @@ internal sealed class DiscoveryRun : IDisposable
     {
         if (e is HostAlive)
             _session.Counters.AddAlive(1);
-        else if (e is PeerDiscovered)
-            _session.Counters.AddPeers(1);
+        else if (e is PeerDiscovered && _filter.PeersReported > _peersCounted)
+        {
+            // Peers are addresses: a peer reported again with stronger evidence is not a second one.
+            _session.Counters.AddPeers(_filter.PeersReported - _peersCounted);
+            _peersCounted = _filter.PeersReported;
+        }
         // One writer (the pump, then the end of RunAsync): waiting here is the consumer's back-pressure.
         if (!_output.Writer.TryWrite(e))
             _output.Writer.WriteAsync(e).AsTask().GetAwaiter().GetResult();
@@ -229,7 +291,8 @@ internal sealed class DiscoveryRun : IDisposable
         var progress = Progress(now);
         _lastTick = now;
         _lastSent = progress.ProbesSent;
-        SaveState();
+        if (_checkpoints.Due(now) is { } cursor && Checkpoint(cursor) is { } checkpoint)
+            Emit(checkpoint);
         if (_session.Options.Log.StatsLine)
             _log.Information(
                 "Progress: sent {Sent} ({Rate:F0} pps), received {Received}, alive {Alive}, peers {Peers}, probes received {Scanners}, cursor {Cursor} of {Positions}{Eta}",
@@ -257,6 +320,12 @@ internal sealed class DiscoveryRun : IDisposable
     private DiscoverySummary Summary(bool cancelled)
     {
         var c = _session.Counters;
+        var lost = c.Losses;
+        var status = _failure is not null ? DiscoveryStatus.Failed
+            : cancelled ? DiscoveryStatus.Interrupted
+            : lost.Total > 0 ? DiscoveryStatus.Incomplete
+            : DiscoveryStatus.Complete;
+        var achieved = _sendDuration > TimeSpan.Zero ? c.ProbesSent / _sendDuration.TotalSeconds : 0;
         return new DiscoverySummary
         {
             Generator = _generatorName,
@@ -272,21 +341,23 @@ internal sealed class DiscoveryRun : IDisposable
             Cancelled = cancelled,
             Duration = _session.Time.GetUtcNow() - _started,
             SendDuration = _sendDuration,
+            Status = status,
+            Lost = lost,
+            Failure = _failure,
+            RateRequested = _session.Options.ListenOnly ? 0 : _session.Options.Rate,
+            RateAchieved = achieved,
+            RateShortfall = _session.Options.ListenOnly || cancelled ? null
+                : RunEnding.Shortfall(_session.Options.Rate, c.ProbesSent, _sendDuration, (_sender as ProbeSender)?.Retries ?? 0, (_sender as ProbeSender)?.Lanes ?? 1),
         };
     }
 
-    private void SaveState()
+    /// <summary>The checkpoint of a cursor, when the run saves its state.</summary>
+    private CheckpointReached? Checkpoint(ulong cursor)
     {
-        if (_session.Options.StatePath is not { } path || _pipeline is null || _session.Options.Targets is not { } spec)
-            return;
-        try
-        {
-            ScanState.Of(spec, _pipeline.Cursor, _pipeline.Positions, _session.Time.GetUtcNow()).Save(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            _log.Error("Cannot save the scan state to {Path}: {Reason}", path, e.Message);
-        }
+        if (_session.Options.StatePath is null || _pipeline is null || _session.Options.Targets is not { } spec)
+            return null;
+        var now = _session.Time.GetUtcNow();
+        return new CheckpointReached(now, ScanState.Of(spec, cursor, _pipeline.Positions, now));
     }
 
     public void Dispose()

@@ -21,11 +21,11 @@ internal sealed class ListenerRun : IListenerRun
     internal static readonly TimeSpan CaptureBatchTimeout = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// The capture ring: 32 MB holds ~100k frames of the 256-byte snap, about half a second of replies
+    /// The capture ring (a test makes it small to make a slow host lose answers): 32 MB holds ~100k frames of the 256-byte snap, about half a second of replies
     /// at 200k pps, so a capture thread that loses its core to the send lanes for a moment catches up
     /// instead of losing answers (8 MB lost up to 5% of a /108 at 230k pps on two cores).
     /// </summary>
-    internal const int CaptureBufferBytes = 32 << 20;
+    internal static int CaptureBufferBytes { get; set; } = 32 << 20;
 
     /// <summary>The longest a stopping listener waits for its capture to hand over what it holds.</summary>
     internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
@@ -43,6 +43,20 @@ internal sealed class ListenerRun : IListenerRun
     private RawIcmpv6Receiver? _receiver;
     private Thread? _receiverThread;
     private int _disposed;
+
+    // Losses: kernel drops already counted (as the kernel's or the consumer's), under _lossGate;
+    // _blocked is set while the capture thread waits on a full channel (the host reads too slowly).
+    private readonly object _lossGate = new();
+    private long _dropsCounted;
+    private volatile bool _blocked;
+    private volatile bool _blockedSinceCount;
+    private volatile bool _blockedEver;
+
+    // The capture time (UTC ticks) of the last frame whose events are written: answers that arrived
+    // before it are in the channel. Written once per frame, read by the module's checkpoints.
+    private long _handledArrival;
+    private long _lastReceived = -1;
+    private long _idleSince;
 
     private ListenerRun(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own)
     {
@@ -62,6 +76,77 @@ internal sealed class ListenerRun : IListenerRun
 
     /// <summary>Packets ignored per reason (read after Dispose; the capture thread owns it before).</summary>
     public IgnoreCounters Ignored => _classifier.Ignored;
+
+    /// <summary>
+    /// The time up to which every frame that arrived has been classified and its events written to
+    /// the channel (the module's checkpoints rely on it): now when the capture holds nothing pending,
+    /// else the arrival of the last frame handled. Called by one thread (the module's pump).
+    /// </summary>
+    internal DateTimeOffset CaughtUpTo(DateTimeOffset now)
+    {
+        var handled = new DateTimeOffset(Interlocked.Read(ref _handledArrival), TimeSpan.Zero);
+        if (_blocked)
+            return handled;
+        if (_capture is { } capture)
+        {
+            try
+            {
+                return capture.Pending == 0 ? now : handled;
+            }
+            catch (Exception e) when (e is SharpPcap.PcapException or InvalidOperationException)
+            {
+                return handled;
+            }
+        }
+
+        // The raw socket tells no backlog: a receiver that handled nothing for 200 ms is idle, so
+        // caught up to the start of that quiet time.
+        var received = _receiver?.Received ?? 0;
+        if (received != _lastReceived)
+        {
+            _lastReceived = received;
+            _idleSince = now.UtcTicks;
+            return handled;
+        }
+
+        var idle = new DateTimeOffset(_idleSince, TimeSpan.Zero);
+        return now - idle >= TimeSpan.FromMilliseconds(200) && idle > handled ? idle : handled;
+    }
+
+    /// <summary>
+    /// Counts the kernel's drops since the last call: the consumer's when the capture thread waited
+    /// on the channel meanwhile (it was full because the host reads slowly, and the ring filled
+    /// behind it), else the kernel's (the capture thread fell behind the wire on its own). Called by
+    /// the module's pump every 100 ms and once at the end.
+    /// </summary>
+    internal void CountDrops()
+    {
+        if (_capture is not { } capture)
+            return;
+        long total;
+        try
+        {
+            total = capture.KernelDropped;
+        }
+        catch (Exception e) when (e is SharpPcap.PcapException or InvalidOperationException)
+        {
+            return;
+        }
+
+        lock (_lossGate)
+        {
+            var fresh = total - _dropsCounted;
+            var consumer = _blocked || _blockedSinceCount;
+            _blockedSinceCount = _blocked;
+            if (fresh <= 0)
+                return;
+            _dropsCounted = total;
+            if (consumer)
+                _session.Counters.AddLostToConsumer(fresh);
+            else
+                _session.Counters.AddLostInKernel(fresh);
+        }
+    }
 
     /// <summary>Opens the responder socket and the capture on the calling thread, and starts capturing.</summary>
     public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events)
@@ -114,6 +199,7 @@ internal sealed class ListenerRun : IListenerRun
             try
             {
                 _capture = Privileges.Translate(() => PcapCapture.Open(interfaceName, OnFrame, CaptureBufferBytes, batchTimeout: CaptureBatchTimeout));
+                _capture.Failed = reason => Fail(new IOException($"the capture on {interfaceName} stopped: {reason} (was the interface deleted or taken down?)"));
                 NamespaceInode = NetworkNamespace.CurrentThreadInode();
                 Path = $"pcap on {interfaceName}";
                 _capture.Start();
@@ -146,8 +232,20 @@ internal sealed class ListenerRun : IListenerRun
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
             if (!_stopping.IsCancellationRequested)
-                DiscoveryLog.For(_session).Error("The ICMPv6 receiver stopped: {Reason}", e.Message);
+                Fail(new IOException($"the ICMPv6 receiver stopped: {e.Message}", e));
         }
+    }
+
+    /// <summary>
+    /// The listener can hear nothing more: says so and ends the channel with the error, which ends
+    /// the run as failed (a deaf listener must not look like a quiet network).
+    /// </summary>
+    private void Fail(IOException error)
+    {
+        if (_stopping.IsCancellationRequested)
+            return;
+        DiscoveryLog.For(_session).Error("The listener stopped: {Reason}", error.Message);
+        _events.TryComplete(error);
     }
 
     private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset timestamp, LinkLayers linkType)
@@ -162,10 +260,14 @@ internal sealed class ListenerRun : IListenerRun
 
         // The data offset is relative to the bytes classified: past the 16-byte SLL header on "any".
         Handle(result, linkType == LinkLayers.LinuxSll && frame.Length > 16 ? frame[16..] : frame);
+        Interlocked.Exchange(ref _handledArrival, timestamp.UtcTicks);
     }
 
-    private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp) =>
+    private void OnMessage(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp)
+    {
         Handle(_classifier.ClassifyIcmp(message, source, destination, timestamp), message);
+        Interlocked.Exchange(ref _handledArrival, timestamp.UtcTicks);
+    }
 
     private void Handle(in Classification c, ReadOnlySpan<byte> bytes)
     {
@@ -221,17 +323,25 @@ internal sealed class ListenerRun : IListenerRun
     {
         if (_events.TryWrite(e))
             return;
+
+        // The channel is bounded: wait for the module to drain it rather than lose a result. While
+        // this thread waits, the capture ring fills and the kernel drops: those drops are the slow
+        // host's, counted apart so the summary names the right fix. A stopping listener gives up
+        // (nobody reads any more), and counts the event lost.
+        _blockedSinceCount = true;
+        _blockedEver = true;
+        _blocked = true;
         try
         {
-            // The channel is bounded: wait for the module to drain it rather than lose a result; a
-            // stopping listener gives up, since nobody reads any more.
             _events.WriteAsync(e, _stopping.Token).AsTask().GetAwaiter().GetResult();
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
+            _session.Counters.AddLostToConsumer(1);
         }
-        catch (ChannelClosedException)
+        finally
         {
+            _blocked = false;
         }
     }
 
@@ -256,8 +366,28 @@ internal sealed class ListenerRun : IListenerRun
             Thread.Sleep(50);
         }
 
-        if (_capture?.Pending is > 0 and var left)
-            DiscoveryLog.For(_session).Warning("The capture still held {Frames} frames when the run ended: their answers are missing (lower --rate, or give --probes 2)", left);
+        long left;
+        try
+        {
+            left = _capture?.Pending ?? 0;
+        }
+        catch (Exception e) when (e is SharpPcap.PcapException or InvalidOperationException)
+        {
+            left = 0; // the handle broke (its interface went away): nothing more can be read from it
+        }
+
+        if (left > 0)
+        {
+            // Held back by a slow host (the capture thread had to wait on it: the backlog is its), or
+            // by a capture thread that could not keep up on its own.
+            var consumer = _blocked || _blockedEver;
+            if (consumer)
+                _session.Counters.AddLostToConsumer(left);
+            else
+                _session.Counters.AddLostInCapture(left);
+            DiscoveryLog.For(_session).Warning("The capture still held {Frames} frames when the run ended: their answers are missing ({Why})",
+                left, consumer ? "the host read results too slowly" : "the capture could not keep up: lower WidescanOptions.Rate, or send ProbesPerTarget 2");
+        }
     }
 
     public void Dispose()
@@ -265,6 +395,7 @@ internal sealed class ListenerRun : IListenerRun
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         CatchUp();
+        CountDrops();
         _stopping.Cancel();
         if (_unsolicited.Refused > 0)
             DiscoveryLog.For(_session).Warning(
@@ -272,8 +403,13 @@ internal sealed class ListenerRun : IListenerRun
                 _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.Burst, UnsolicitedBudget.PerSecond);
         if (_classifier.Ignored[IgnoreReason.NotForUs] is > 0 and var notForUs)
             DiscoveryLog.For(_session).Debug("{Count} probes and announces to addresses that are not this node's were ignored (captured in transit)", notForUs);
-        if (_capture is { } capture && capture.KernelDropped is > 0 and var dropped)
-            DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): answers may be missing; lower --rate", capture.InterfaceName, dropped);
+        if (_capture is { } capture && _dropsCounted > 0)
+        {
+            // The module's summary reports the counts with the fix that applies to each.
+            DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): {Consumer} while the host was not reading results, {Kernel} while the capture itself fell behind",
+                capture.InterfaceName, _dropsCounted, _session.Counters.LostToConsumer, _session.Counters.LostInKernel);
+        }
+
         _capture?.Dispose();
         _receiverThread?.Join(TimeSpan.FromSeconds(5));
         _receiver?.Dispose();

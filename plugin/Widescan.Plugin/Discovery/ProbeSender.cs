@@ -48,6 +48,18 @@ internal sealed class ProbeSender : IProbeSender
     /// <summary>The last errno a send ended on (0 when none): says why probes failed.</summary>
     public int LastErrno => Volatile.Read(ref _lastErrno);
 
+    /// <summary>Back-off sleeps the lanes took on ENOBUFS/EAGAIN: the kernel pushing back, which is what limits the rate when it is not the CPU.</summary>
+    public long Retries
+    {
+        get
+        {
+            var retries = 0L;
+            foreach (var lane in _lanes)
+                retries += lane.Retries;
+            return retries;
+        }
+    }
+
     /// <summary>The network namespace the sockets live in (tests check it is the lab's).</summary>
     public ulong NamespaceInode => _lanes[0].NamespaceInode;
 

@@ -20,6 +20,9 @@ internal sealed class ResultFilter(TimeSpan grace)
     private readonly HashSet<UInt128> _peers = []; // addresses claimed by an answer to our probe
     private readonly Dictionary<UInt128, PeerEvidence> _reported = []; // peers already reported, and how strongly
 
+    /// <summary>The addresses reported as peers so far (a peer reported again with stronger evidence counts once).</summary>
+    public int PeersReported => _reported.Count;
+
     /// <summary>How long a live host waits for an announce from the same address.</summary>
     public TimeSpan Grace { get; } = grace;
 

@@ -60,7 +60,14 @@ internal sealed class PcapCapture : IDisposable
         _handler = handler;
         _linkType = device.LinkType;
         _device.OnPacketArrival += OnPacketArrival;
+        _device.OnCaptureStopped += OnCaptureStopped;
     }
+
+    /// <summary>
+    /// Called on the capture thread when libpcap stops with an error (the interface went down or was
+    /// deleted), with libpcap's message; the capture delivers nothing more after it.
+    /// </summary>
+    public Action<string>? Failed { get; set; }
 
     /// <summary>Interface being captured.</summary>
     public string InterfaceName => _device.Name;
@@ -182,6 +189,12 @@ internal sealed class PcapCapture : IDisposable
         Interlocked.Increment(ref _received);
     }
 
+    private void OnCaptureStopped(object sender, CaptureStoppedEventStatus status)
+    {
+        if (status == CaptureStoppedEventStatus.ErrorWhileCapturing && !_disposed)
+            Failed?.Invoke(string.IsNullOrWhiteSpace(_device.LastError) ? "libpcap reported an error" : _device.LastError);
+    }
+
     /// <summary>Stops the capture thread (it polls with a timeout, so this returns promptly) and closes the handle.</summary>
     public void Dispose()
     {
@@ -196,6 +209,7 @@ internal sealed class PcapCapture : IDisposable
         finally
         {
             _device.OnPacketArrival -= OnPacketArrival;
+            _device.OnCaptureStopped -= OnCaptureStopped;
             _device.Close();
         }
     }

@@ -31,12 +31,16 @@ public sealed class CliLabTests
                 "--cooldown", "1.5", "--output", output, "--format", "jsonl", "--log-file", log, "--stats-interval", "0.5");
             var lines = File.ReadAllLines(output);
             var logLines = File.ReadAllLines(log);
-            var records = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var all = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var records = all.Where(r => r.GetProperty("type").GetString() is not ("run" or "summary")).ToList();
             Assert.Multiple(() =>
             {
                 Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString);
                 Assert.That(run.Output, Does.Contain("256 probes sent").And.Contain("256 alive"), "the summary line");
                 Assert.That(records, Has.Count.EqualTo(256));
+                Assert.That(all[0].GetProperty("type").GetString(), Is.EqualTo("run"), "the run record first");
+                Assert.That(all[^1].GetProperty("type").GetString(), Is.EqualTo("summary"), "the summary record last");
+                Assert.That(all[^1].GetProperty("status").GetString(), Is.EqualTo("complete"));
                 Assert.That(records.All(r => r.GetProperty("type").GetString() == "alive"), Is.True);
                 Assert.That(records.Select(r => r.GetProperty("address").GetString()).Distinct().Count(), Is.EqualTo(256));
                 Assert.That(records.All(r => Ipv6Prefix.Parse(swept).Contains(Ipv6Address.Parse(r.GetProperty("address").GetString()!))), Is.True);

@@ -39,7 +39,8 @@ public class DiscoveryDriverTests
 
         Assert.That(code, Is.EqualTo(ExitCodes.Ok), stderr);
         var lines = results.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString()), Is.EqualTo(new[] { "alive", "peer" }));
+        Assert.That(lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString()), Is.EqualTo(new[] { "run", "alive", "peer", "summary" }),
+            "a run record first, the results, the summary last");
         Assert.That(stderr, Is.EqualTo("widescan scan: 65536 probes sent in 1.52 s (43116 pps), run 2.52 s; 65536 alive, 0 peers, 0 probes received, 3 ignored; cursor 65536 of 65536 (complete)" + Environment.NewLine));
     }
 
@@ -94,7 +95,7 @@ public class DiscoveryDriverTests
 
         Assert.That(code, Is.EqualTo(ExitCodes.Failure));
         Assert.That(stderr, Is.EqualTo($"widescan scan: the capture stopped{Environment.NewLine}"));
-        Assert.That(results, Does.StartWith("{\"type\":\"alive\""), "what came before the failure is kept");
+        Assert.That(results.Split('\n')[1], Does.StartWith("{\"type\":\"alive\""), "what came before the failure is kept, after the run record");
 
         var (plain, _, _) = Run(new FakeModule([], new UnauthorizedAccessException("denied")), Options());
         Assert.That(plain, Is.EqualTo(ExitCodes.Failure), "an access error without HResult 77 is an ordinary failure");

@@ -10,12 +10,16 @@ internal sealed class FakeModule(IEnumerable<DiscoveryEvent> events, Exception? 
 
     public WidescanOptions? Options { get; private set; }
 
+    /// <summary>Events the host took (asked for).</summary>
+    public int Taken { get; private set; }
+
     public async IAsyncEnumerable<DiscoveryEvent> RunAsync(WidescanOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Options = options;
         foreach (var e in events)
         {
             await Task.Yield();
+            Taken++;
             yield return e;
         }
 

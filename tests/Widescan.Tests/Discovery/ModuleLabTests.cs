@@ -347,6 +347,44 @@ public sealed class ModuleLabTests
         Assert.That(alive, Is.EqualTo(65_536));
     }
 
+    [Test]
+    public async Task A_host_too_slow_for_the_capture_ring_is_told_its_answers_were_lost_to_it(CancellationToken cancellationToken)
+    {
+        using var lab = DenseLab();
+
+        // A small ring and channel, and a host that stalls: the ring overflows while the listener
+        // waits on the host. The losses must be counted as the consumer's, and the run incomplete.
+        var options = ModuleInLab.ScanOptions(Swept, 20_000) with { Cooldown = TimeSpan.FromMilliseconds(200) };
+        var (heard, ring) = (DiscoveryRun.HeardCapacity, ListenerRun.CaptureBufferBytes);
+        DiscoveryRun.HeardCapacity = 256;
+        ListenerRun.CaptureBufferBytes = 256 << 10;
+        List<DiscoveryEvent> events;
+        try
+        {
+            var seen = 0;
+            events = await ModuleInLab.Start(lab.Scanner, options, cancellationToken).ToListAsync(e =>
+            {
+                if (e is HostAlive && ++seen % 100 == 0)
+                    Thread.Sleep(20);
+            });
+        }
+        finally
+        {
+            (DiscoveryRun.HeardCapacity, ListenerRun.CaptureBufferBytes) = (heard, ring);
+        }
+
+        var alive = events.OfType<HostAlive>().Select(a => a.Address).Distinct().Count();
+        var summary = events.OfType<ScanFinished>().Single().Summary;
+        TestContext.Out.WriteLine($"slow host: {alive} alive, lost {summary.Lost}, status {summary.Status}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(alive, Is.LessThan(65_536), "the host was not slow enough to lose anything: the test proves nothing");
+            Assert.That(summary.Status, Is.EqualTo(DiscoveryStatus.Incomplete));
+            Assert.That(summary.Lost.Consumer, Is.GreaterThan(0UL));
+            Assert.That((ulong)alive + summary.Lost.Total, Is.GreaterThanOrEqualTo(65_536UL), "every answer is reported or counted lost");
+        });
+    }
+
     /// <summary>A lab whose target answers all of <see cref="Swept"/>; root only.</summary>
     private static NetnsLab DenseLab()
     {
