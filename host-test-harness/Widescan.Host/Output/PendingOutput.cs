@@ -16,15 +16,17 @@ internal sealed class PendingOutput : IDisposable
     private readonly string? path;
     private readonly bool append;
     private readonly bool created;
+    private readonly bool regular;
     private FileStream? file;
     private Stream? committed;
 
-    private PendingOutput(string? path, FileStream? file, bool append, bool created)
+    private PendingOutput(string? path, FileStream? file, bool append, bool created, bool regular)
     {
         this.path = path;
         this.file = file;
         this.append = append;
         this.created = created;
+        this.regular = regular;
     }
 
     /// <summary>Whether <see cref="Commit"/> has handed the stream over.</summary>
@@ -38,7 +40,7 @@ internal sealed class PendingOutput : IDisposable
     public static PendingOutput Prepare(FileInfo? output, bool append)
     {
         if (output is null)
-            return new PendingOutput(null, null, append, created: false);
+            return new PendingOutput(null, null, append, created: false, regular: false);
 
         var path = output.FullName;
         if (FileIdentity.Of(path) is { } identity)
@@ -46,10 +48,10 @@ internal sealed class PendingOutput : IDisposable
             // Open for writing, FileMode.Open: the permission check happens now, the truncation at Commit.
             // A regular file is opened readable too, so a resume can cut a torn last record before appending.
             var mode = identity.IsRegular ? FileMode.Open : append ? FileMode.Append : FileMode.Create;
-            return new PendingOutput(path, Open(path, mode, identity.IsRegular ? FileAccess.ReadWrite : FileAccess.Write), append, created: false);
+            return new PendingOutput(path, Open(path, mode, identity.IsRegular ? FileAccess.ReadWrite : FileAccess.Write), append, created: false, regular: identity.IsRegular);
         }
 
-        return new PendingOutput(path, Open(path, FileMode.CreateNew, FileAccess.ReadWrite), append, created: true);
+        return new PendingOutput(path, Open(path, FileMode.CreateNew, FileAccess.ReadWrite), append, created: true, regular: true);
     }
 
     /// <summary>The stream to write results to, truncated now unless appending; <paramref name="live"/> as <see cref="ResultDestination.Open"/> says.</summary>
@@ -63,7 +65,9 @@ internal sealed class PendingOutput : IDisposable
             return committed;
         }
 
-        if (file.CanSeek)
+        // Only a regular file is cut or truncated here: a device (/dev/full) may seek but refuses
+        // ftruncate, and was opened as it is meant to be written already.
+        if (regular)
         {
             if (append)
             {

@@ -45,6 +45,29 @@ public class PendingOutputTests
     }
 
     [Test]
+    public void AResumeCutsTheTornLastRecordOnlyOnceItCommits()
+    {
+        var path = Path.Combine(temp, "r.jsonl");
+        File.WriteAllText(path, "{\"type\":\"alive\"}\n{\"type\":\"al");
+        using (PendingOutput.Prepare(new FileInfo(path), append: true))
+        {
+            // A resume that failed before its first event changes nothing, the torn tail included.
+        }
+
+        Assert.That(File.ReadAllText(path), Is.EqualTo("{\"type\":\"alive\"}\n{\"type\":\"al"));
+        using (var resumed = PendingOutput.Prepare(new FileInfo(path), append: true))
+            resumed.Commit(TextWriter.Null, out _).Write("{\"type\":\"peer\"}\n"u8);
+        Assert.That(File.ReadAllText(path), Is.EqualTo("{\"type\":\"alive\"}\n{\"type\":\"peer\"}\n"));
+    }
+
+    [Test]
+    public void ADeviceIsWrittenAsItIsNeitherTruncatedNorCut()
+    {
+        using var device = PendingOutput.Prepare(new FileInfo("/dev/null"), append: false);
+        Assert.DoesNotThrow(() => device.Commit(TextWriter.Null, out _).Write("x\n"u8), "ftruncate on a device is EINVAL: it must not be tried");
+    }
+
+    [Test]
     public void AFileThisRunMadeIsRemovedWhenTheRunNeverStarted()
     {
         var path = Path.Combine(temp, "new.jsonl");
@@ -85,6 +108,8 @@ public class PendingOutputTests
         writer!.Dispose();
         Assert.That(code, Is.EqualTo(ExitCodes.Ok));
         Assert.That(opened, Is.EqualTo(1));
-        Assert.That(Encoding.UTF8.GetString(stream.ToArray()), Does.StartWith("{\"type\":\"alive\",\"address\":\"2001:db8::1\""));
+        var lines = Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines[0], Does.StartWith("{\"type\":\"run\""), "the run record, written once the output is committed");
+        Assert.That(lines[1], Does.StartWith("{\"type\":\"alive\",\"address\":\"2001:db8::1\""));
     }
 }
