@@ -33,35 +33,9 @@ done
 widescan=(dotnet "$root/artifacts/host/widescan.dll" --plugins "$root/artifacts/plugins")
 
 work="$(mktemp -d /tmp/wsk-XXXXXX)"
-ns_scanner="wsk-$$-s"
-ns_target="wsk-$$-t"
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  timeout 15 ip netns del "$ns_scanner" 2>/dev/null || true
-  timeout 15 ip netns del "$ns_target" 2>/dev/null || true
-  rm -rf "$work"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-ipx() { timeout 15 ip "$@"; }
-
-say "building the lab ($ns_scanner -> $ns_target)"
-ipx netns add "$ns_scanner"
-ipx netns add "$ns_target"
-for ns in "$ns_scanner" "$ns_target"; do
-  timeout 15 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
-  ipx -n "$ns" link set lo up
-done
-ipx -n "$ns_scanner" link add wsk0 address 02:57:53:c0:00:01 type veth peer name wsk1 address 02:57:53:c0:00:02 netns "$ns_target"
-ipx -n "$ns_scanner" -6 addr add 2001:db8:1::1/64 dev wsk0 nodad
-ipx -n "$ns_target" -6 addr add 2001:db8:1::2/64 dev wsk1 nodad
-ipx -n "$ns_scanner" link set wsk0 up
-ipx -n "$ns_target" link set wsk1 up
-ipx -n "$ns_scanner" -6 neigh replace 2001:db8:1::2 lladdr 02:57:53:c0:00:02 dev wsk0 nud permanent
-ipx -n "$ns_scanner" -6 route add 2001:db8::/32 via 2001:db8:1::2 dev wsk0
+# shellcheck source=lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lab.sh"
+lab_build wsk c0
 ipx -n "$ns_target" -6 route add blackhole "$prefix"
 
 # A network key for the keyed runs (32 random bytes as hex); never committed, deleted with $work.
@@ -73,7 +47,8 @@ run() { # run keyed|unkeyed: prints the send rate (probes/s) of the summary line
   timeout 300 ip netns exec "$ns_scanner" "${widescan[@]}" scan --prefix "$prefix" --allow-reserved --rate "$rate" \
     --broadcaster "$broadcaster" --cooldown 0.5 --quiet --output /dev/null "${extra[@]}" 2>"$work/err" \
     || die "widescan scan ($mode) failed ($?): $(tail -3 "$work/err")"
-  tail -1 "$work/err" | grep -oE '\(([0-9]+) pps\)' | head -1 | tr -dc '0-9'
+  # The summary line ("N probes sent in S s (R pps), ..."); warnings may follow it.
+  grep -E ' probes sent in ' "$work/err" | tail -1 | grep -oE '\(([0-9]+) pps\)' | head -1 | tr -dc '0-9'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m }'; }

@@ -1,6 +1,5 @@
 using Widescan.Contracts;
 using Widescan.Plugin.Probing;
-using Widescan.Plugin.Transport;
 using Widescan.Tests.Lab;
 
 namespace Widescan.Tests.Discovery;
@@ -76,23 +75,8 @@ public sealed class ForgedAnnounceTests
 
     private static void Send(NetnsLab lab, string source, UInt128 destination, byte[] message)
     {
-        using var sender = lab.InTarget(() => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
-        {
-            BatchSize = 1,
-            SourceAddress = Ipv6Address.Parse(source),
-        }));
-        var writer = new BytesWriter(message);
-        var result = sender.SendBatch([destination], ref writer);
-        Assert.That(result.Sent, Is.EqualTo(1), "the lab could not send the test announce");
-    }
-
-    private readonly struct BytesWriter(byte[] bytes) : IIcmpv6MessageWriter
-    {
-        public int Write(UInt128 destination, Span<byte> message)
-        {
-            bytes.CopyTo(message);
-            return bytes.Length;
-        }
+        using var sender = LabInjection.Sender(lab, source);
+        Assert.That(LabInjection.Send(sender, destination, message), Is.True, "the lab could not send the test announce");
     }
 
     private sealed class OffsetClock(TimeSpan offset) : TimeProvider

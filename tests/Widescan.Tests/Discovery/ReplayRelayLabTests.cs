@@ -241,20 +241,8 @@ public sealed class ReplayRelayLabTests
         return message;
     }
 
-    private static Dictionary<string, RawIcmpv6Sender> Senders(NetnsLab lab, IEnumerable<string> sources)
-    {
-        var senders = new Dictionary<string, RawIcmpv6Sender>();
-        foreach (var source in sources)
-        {
-            senders[source] = lab.InTarget(() => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
-            {
-                BatchSize = 1,
-                SourceAddress = Ipv6Address.Parse(source),
-            }));
-        }
-
-        return senders;
-    }
+    private static Dictionary<string, RawIcmpv6Sender> Senders(NetnsLab lab, IEnumerable<string> sources) =>
+        sources.ToDictionary(source => source, source => LabInjection.Sender(lab, source));
 
     // Also called on the tap's thread, where an assertion would end the process: failures are counted
     // and asserted on the test's thread.
@@ -262,12 +250,8 @@ public sealed class ReplayRelayLabTests
 
     private static void Send(RawIcmpv6Sender sender, UInt128 destination, byte[] message)
     {
-        var writer = new BytesWriter(message);
-        lock (sender)
-        {
-            if (sender.SendBatch([destination], ref writer).Sent != 1)
-                Interlocked.Increment(ref s_sendFailures);
-        }
+        if (!LabInjection.Send(sender, destination, message))
+            Interlocked.Increment(ref s_sendFailures);
     }
 
     [SetUp]
@@ -275,15 +259,6 @@ public sealed class ReplayRelayLabTests
 
     [TearDown]
     public void NoSendFailed() => Assert.That(s_sendFailures, Is.Zero, "the lab could not send every test message");
-
-    private readonly struct BytesWriter(byte[] bytes) : IIcmpv6MessageWriter
-    {
-        public int Write(UInt128 destination, Span<byte> message)
-        {
-            bytes.CopyTo(message);
-            return bytes.Length;
-        }
-    }
 
     /// <summary>A raw ICMPv6 receiver in the target's namespace that hands every echo message to a callback, on its own thread.</summary>
     private sealed class ProbeTap : IDisposable
