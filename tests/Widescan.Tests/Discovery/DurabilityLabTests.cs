@@ -44,10 +44,10 @@ public sealed class DurabilityLabTests
                 using var scan = Start(lab.Scanner, hook, Scan(state, output, Rate));
                 if (hook is null)
                 {
-                    // A random moment once this run is sending: 0 to 1.5 s after its first result
+                    // A random moment once this run is sending: 0 to 1 s after its first result
                     // (the run record is ~250 bytes, a result ~100).
                     WaitFor(() => Length(output) > before + 400 || scan.HasExited, TimeSpan.FromSeconds(20));
-                    Thread.Sleep(random.Next(0, 1500));
+                    Thread.Sleep(random.Next(0, 1000));
                     if (!scan.HasExited)
                         scan.Kill();
                 }

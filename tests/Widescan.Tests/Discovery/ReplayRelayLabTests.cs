@@ -196,7 +196,7 @@ public sealed class ReplayRelayLabTests
         var routerListener = new WidescanOptions
         {
             ListenOnly = true,
-            ListenDuration = TimeSpan.FromSeconds(6),
+            ListenDuration = TimeSpan.FromSeconds(3.5),
             Interface = NetnsLab.TargetInterface,
             NetworkKey = Key,
             NodeId = PeerNode,
@@ -209,6 +209,7 @@ public sealed class ReplayRelayLabTests
         // 256 probes in transit first (more than the responder's burst of 16), then the router's own address.
         var scan = ModuleInLab.ScanOptions("2001:db8:200::/120", rate: 5_000) with
         {
+            Cooldown = TimeSpan.FromSeconds(0.5),
             NetworkKey = Key,
             NodeId = ScannerNode,
             Targets = new TargetSpec { Include = [Ipv6Prefix.Parse("2001:db8:200::/120")], AllowReserved = true, Seed = 7 },
