@@ -207,7 +207,7 @@ internal sealed class ResultWriter : IDisposable
             }
         }
 
-        Commands.TestCrashPoint.At("flushed");
+        Widescan.Plugin.Discovery.TestCrash.At("flushed");
     }
 
     /// <summary>

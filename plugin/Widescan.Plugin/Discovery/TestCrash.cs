@@ -8,7 +8,7 @@ namespace Widescan.Plugin.Discovery;
 /// itself (SIGKILL, as a crash would) the Nth time it passes POINT, so tests can prove that every
 /// point of a checkpoint leaves a usable state. The points here are the state file's
 /// (<c>state-written</c>: the temporary file on disk, not yet renamed; <c>state-renamed</c>); a
-/// host adds its own (the CLI's <c>flushed</c>). Read once; unset, it costs a null check.
+/// host adds its own (the CLI's <c>flushed</c>, compiled into it from this same file). Read once; unset, it costs a null check.
 /// </summary>
 internal static class TestCrash
 {
