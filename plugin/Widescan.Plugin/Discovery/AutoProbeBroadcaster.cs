@@ -29,7 +29,7 @@ internal sealed class AutoProbeBroadcaster : IProbeBroadcaster
         ArgumentNullException.ThrowIfNull(session);
         var options = session.Options;
         var log = DiscoveryLog.For(session);
-        var choice = SendPath.Choose(options.Targets?.Include ?? [], options.Interface, RouteTable.RouteFor);
+        var choice = SendPath.Choose(options.Targets?.Include ?? [], options.Interface, RouteTable.RoutesWithin);
         if (choice is not SendPathChoice.Layer2 path)
             return Raw(session, ((SendPathChoice.Raw)choice).Reason);
 

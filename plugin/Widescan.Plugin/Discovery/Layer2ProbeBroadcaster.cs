@@ -31,7 +31,7 @@ internal sealed class Layer2ProbeBroadcaster : IProbeBroadcaster
         var options = session.Options;
         if (options.Targets?.Include is not { Count: > 0 } includes)
             throw new InvalidOperationException("the layer-2 broadcaster needs targets");
-        var path = SendPath.Choose(includes, options.Interface, RouteTable.RouteFor) switch
+        var path = SendPath.Choose(includes, options.Interface, RouteTable.RoutesWithin) switch
         {
             SendPathChoice.Layer2 layer2 => layer2,
             SendPathChoice.Raw raw => throw new InvalidOperationException($"the layer-2 broadcaster sends every frame to one gateway, but {raw.Reason}: use the raw broadcaster"),

@@ -10,32 +10,30 @@ namespace Widescan.Plugin.Discovery;
 /// </summary>
 internal static class SendPath
 {
-    /// <summary>Decides the path for <paramref name="includes"/>, looking each prefix's route up with <paramref name="routeFor"/>.</summary>
+    /// <summary>Decides the path for <paramref name="includes"/>, looking each prefix's routes up with <paramref name="routesWithin"/>.</summary>
     /// <param name="includes">The include prefixes of the targets.</param>
     /// <param name="interfaceName">The interface the options name, or null for the routes' own.</param>
-    /// <param name="routeFor">The longest usable route of an address (its interface and next hop, zero when on-link), or null.</param>
-    public static SendPathChoice Choose(IReadOnlyList<Ipv6Prefix> includes, string? interfaceName, Func<UInt128, (string Interface, UInt128 NextHop)?> routeFor)
+    /// <param name="routesWithin">The distinct usable routes a prefix's addresses take (interface, next hop: zero when on-link); empty when none.</param>
+    public static SendPathChoice Choose(IReadOnlyList<Ipv6Prefix> includes, string? interfaceName, Func<Ipv6Prefix, IReadOnlyList<(string Interface, UInt128 NextHop)>> routesWithin)
     {
         ArgumentNullException.ThrowIfNull(includes);
-        ArgumentNullException.ThrowIfNull(routeFor);
+        ArgumentNullException.ThrowIfNull(routesWithin);
         if (includes.Count == 0)
             return new SendPathChoice.Raw("the targets include no prefix");
 
-        var routes = new List<(Ipv6Prefix Prefix, (string Interface, UInt128 NextHop)? Route)>(includes.Count);
-        foreach (var prefix in includes)
-            routes.Add((prefix, routeFor(prefix.Network)));
-
-        var unrouted = routes.Where(r => r.Route is null).Select(r => r.Prefix.ToString()).ToList();
+        var routes = includes.Select(p => (Prefix: p, Routes: routesWithin(p))).ToList();
+        var unrouted = routes.Where(r => r.Routes.Count == 0).Select(r => r.Prefix.ToString()).ToList();
         if (unrouted.Count > 0)
             return new SendPathChoice.Raw($"no route to {string.Join(", ", unrouted)}");
-        var onLink = routes.Where(r => r.Route!.Value.NextHop == UInt128.Zero).Select(r => $"{r.Prefix} is on-link on {r.Route!.Value.Interface}").ToList();
+        var onLink = routes.Where(r => r.Routes.Any(route => route.NextHop == UInt128.Zero))
+            .Select(r => $"{(r.Routes[0].NextHop == UInt128.Zero ? "" : "part of ")}{r.Prefix} is on-link on {r.Routes.First(route => route.NextHop == UInt128.Zero).Interface}").ToList();
         if (onLink.Count > 0)
             return new SendPathChoice.Raw($"{string.Join(", ", onLink)} (no gateway)");
 
-        var (firstInterface, gateway) = routes[0].Route!.Value;
-        if (routes.Any(r => r.Route!.Value.NextHop != gateway || r.Route.Value.Interface != firstInterface))
+        var (firstInterface, gateway) = routes[0].Routes[0];
+        if (routes.Any(r => r.Routes.Any(route => route.NextHop != gateway || route.Interface != firstInterface)))
         {
-            var each = string.Join("; ", routes.Select(r => $"{r.Prefix} via {Ipv6Address.Format(r.Route!.Value.NextHop)} on {r.Route.Value.Interface}"));
+            var each = string.Join("; ", routes.SelectMany(r => r.Routes.Select(route => $"{r.Prefix} via {Ipv6Address.Format(route.NextHop)} on {route.Interface}")));
             return new SendPathChoice.Raw($"the include prefixes do not share one gateway on one interface ({each})");
         }
 

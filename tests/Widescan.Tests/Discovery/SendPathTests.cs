@@ -21,7 +21,7 @@ public sealed class SendPathTests
     ];
 
     private static SendPathChoice Choose(string? interfaceName, params string[] prefixes) =>
-        SendPath.Choose([.. prefixes.Select(Ipv6Prefix.Parse)], interfaceName, a => RouteTable.RouteFor(a, Routes));
+        SendPath.Choose([.. prefixes.Select(Ipv6Prefix.Parse)], interfaceName, p => RouteTable.RoutesWithin(p, Routes));
 
     [Test]
     public void Prefixes_behind_one_gateway_on_one_interface_take_the_layer_2_path()
@@ -61,9 +61,22 @@ public sealed class SendPathTests
     }
 
     [Test]
+    public void A_prefix_holding_a_more_specific_route_through_another_gateway_takes_the_raw_socket()
+    {
+        var choice = Choose(null, "2001:db8:200::/39");
+        Assert.That(((SendPathChoice.Raw)choice).Reason, Does.Contain("2001:db8:200::/39 via 2001:db8:1::2 on wsa0; 2001:db8:200::/39 via 2001:db8:1::3 on wsa0"));
+    }
+
+    [Test]
+    public void A_prefix_holding_an_on_link_one_takes_the_raw_socket()
+    {
+        Assert.That(Choose(null, "2001:db8::/32"), Is.EqualTo(new SendPathChoice.Raw("part of 2001:db8::/32 is on-link on wsa0 (no gateway)")));
+    }
+
+    [Test]
     public void A_prefix_without_a_route_takes_the_raw_socket()
     {
-        var choice = SendPath.Choose([Ipv6Prefix.Parse("2001:db8:100::/112")], null, a => RouteTable.RouteFor(a, Routes.Skip(1)));
+        var choice = SendPath.Choose([Ipv6Prefix.Parse("2001:db8:100::/112")], null, p => RouteTable.RoutesWithin(p, [.. Routes.Skip(1)]));
         Assert.That(choice, Is.EqualTo(new SendPathChoice.Raw("no route to 2001:db8:100::/112")));
     }
 
