@@ -16,11 +16,13 @@ public sealed record WidescanOptions
     public string Generator { get; init; } = "auto";
 
     /// <summary>
-    /// The broadcaster's name: "raw" (a raw ICMPv6 socket: the kernel routes, resolves neighbours and
-    /// computes checksums) or "l2" (whole frames on a packet socket to the gateway's MAC: faster, for
-    /// targets behind a gateway whose neighbour entry the kernel holds), or a plugin's.
+    /// The broadcaster's name: "auto" (the default: "l2" when every include prefix routes through one
+    /// gateway on one interface, none on-link, and that gateway's MAC is known or answers a Neighbor
+    /// Solicitation within a second; else "raw"; it logs which and why), "raw" (a raw ICMPv6 socket: the
+    /// kernel routes, resolves neighbours and computes checksums), "l2" (whole frames on a packet socket
+    /// to the gateway's MAC: faster, for targets behind one gateway; refused otherwise), or a plugin's.
     /// </summary>
-    public string Broadcaster { get; init; } = "raw";
+    public string Broadcaster { get; init; } = "auto";
 
     /// <summary>Which GPU the "gpu" generator uses (an index or name); "emulator" runs its kernel on ILGPU's CPU accelerator.</summary>
     public string? GpuDevice { get; init; }
@@ -91,7 +93,7 @@ public sealed record WidescanOptions
         if (string.IsNullOrWhiteSpace(Generator))
             errors.Add("generator name is empty: use auto, cpu, gpu or a plugin's generator name");
         if (string.IsNullOrWhiteSpace(Broadcaster))
-            errors.Add("broadcaster name is empty: use raw, l2 or a plugin's broadcaster name");
+            errors.Add("broadcaster name is empty: use auto, raw, l2 or a plugin's broadcaster name");
         if (Rate < 1)
             errors.Add($"rate {Rate} must be at least 1 probe per second");
         if (ProbesPerTarget is < 1 or > 16)

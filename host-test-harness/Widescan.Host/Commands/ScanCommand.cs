@@ -32,7 +32,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
 
     public Option<string> Broadcaster { get; } = new("--broadcaster")
     {
-        Description = "raw: a raw ICMPv6 socket (the kernel routes and resolves neighbours) | l2: whole frames on a packet socket to the gateway's MAC (faster; targets behind a gateway) | a plugin's",
+        Description = "auto: l2 when every prefix routes through one gateway, none on-link, else raw (the default; it logs which and why) | raw: a raw ICMPv6 socket (the kernel routes and resolves neighbours) | l2: whole frames on a packet socket to the gateway's MAC (faster; targets behind one gateway) | a plugin's",
         HelpName = "NAME",
         DefaultValueFactory = _ => Defaults.Broadcaster,
     };

@@ -34,7 +34,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
     /// <summary>The plugin's own parts, without MEF (tests).</summary>
     internal static DiscoveryModule WithOwnParts() => new(
         [Part<IAddressGenerator>(new CpuAddressGenerator(), "cpu"), Part<IAddressGenerator>(new GpuAddressGenerator(), "gpu"), Part<IAddressGenerator>(new AutoAddressGenerator(), "auto")],
-        [Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw"), Part<IProbeBroadcaster>(new Layer2ProbeBroadcaster(), "l2")],
+        [Part<IProbeBroadcaster>(new AutoProbeBroadcaster(), "auto"), Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw"), Part<IProbeBroadcaster>(new Layer2ProbeBroadcaster(), "l2")],
         [Part<IDiscoveryListener>(new CaptureListener(), "capture")]);
 
     /// <inheritdoc />
