@@ -144,11 +144,5 @@ public sealed class AutoBroadcasterLabTests
         }
     }
 
-    private static NetnsLab DenseLab()
-    {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        var lab = NetnsLab.Create();
-        lab.AnswerPrefix(Swept);
-        return lab;
-    }
+    private static NetnsLab DenseLab() => NetnsLab.Dense(Swept);
 }

@@ -199,13 +199,7 @@ public sealed class DurabilityLabTests
         ["scan", "--prefix", prefix, "--allow-reserved", "--generator", "cpu", "--rate", rate.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--cooldown", "1", "--stats-interval", "0.5", "--state", state, "--output", output];
 
-    private static NetnsLab DenseLab(string prefix)
-    {
-        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
-        var lab = NetnsLab.Create();
-        lab.AnswerPrefix(prefix);
-        return lab;
-    }
+    private static NetnsLab DenseLab(string prefix) => NetnsLab.Dense(prefix);
 
     private static long Length(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 

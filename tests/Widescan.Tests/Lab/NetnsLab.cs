@@ -94,6 +94,23 @@ internal sealed partial class NetnsLab : IDisposable
         Ip("-n", Scanner, "-6", "route", "add", "2001:db8::/32", "via", TargetAddress, "dev", ScannerInterface);
     }
 
+    /// <summary>A lab whose target answers every address of <paramref name="prefix"/>; the test is skipped, saying why, without root.</summary>
+    public static NetnsLab Dense(string prefix)
+    {
+        Assume.That(IsRoot, "needs root to create network namespaces");
+        var lab = Create();
+        try
+        {
+            lab.AnswerPrefix(prefix);
+            return lab;
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The target's kernel answers every address of <paramref name="prefix"/>.</summary>
     public void AnswerPrefix(string prefix) =>
         Ip("-n", Target, "-6", "route", "add", "local", CheckLabPrefix(prefix), "dev", "lo");
