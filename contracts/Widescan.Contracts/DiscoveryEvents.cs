@@ -152,6 +152,18 @@ public sealed record DiscoverySummary
 
     /// <summary>Why the achieved rate fell short of the requested one (under 90% of it), or null when it did not.</summary>
     public string? RateShortfall { get; init; }
+
+    /// <summary>
+    /// Replies the kernel dropped before the listener read them (its queue was full), as the kernel
+    /// counted them; any is also a loss in <see cref="Lost"/>.
+    /// </summary>
+    public ulong RepliesDropped { get; init; }
+
+    /// <summary>How many times the send rate was lowered because the listener fell behind (0: it kept up at the rate asked).</summary>
+    public ulong RateReductions { get; init; }
+
+    /// <summary>The lowest send rate the pacing went down to, probes per second; zero when it never acted.</summary>
+    public long RateLowest { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

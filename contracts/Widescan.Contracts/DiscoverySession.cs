@@ -64,6 +64,7 @@ public sealed class DiscoveryCounters
     private long _lostInCapture;
     private long _lostInKernel;
     private long _lostToConsumer;
+    private long _repliesDropped;
 
     /// <summary>Echo requests the kernel accepted.</summary>
     public long ProbesSent => Interlocked.Read(ref _probesSent);
@@ -97,6 +98,12 @@ public sealed class DiscoveryCounters
 
     /// <summary>Answers lost because the host read results too slowly.</summary>
     public long LostToConsumer => Interlocked.Read(ref _lostToConsumer);
+
+    /// <summary>Replies the kernel dropped because the listener's queue was full, as the kernel counts them.</summary>
+    public long RepliesDropped => Interlocked.Read(ref _repliesDropped);
+
+    /// <summary>Counts replies the kernel dropped.</summary>
+    public void AddRepliesDropped(long count) => Interlocked.Add(ref _repliesDropped, count);
 
     /// <summary>Every loss so far, as the summary reports it.</summary>
     public DiscoveryLosses Losses => new((ulong)LostInCapture, (ulong)LostInKernel, (ulong)LostToConsumer);

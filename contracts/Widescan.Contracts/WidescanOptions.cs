@@ -24,10 +24,23 @@ public sealed record WidescanOptions
     /// </summary>
     public string Broadcaster { get; init; } = "auto";
 
+    /// <summary>
+    /// The listener's name: "raw" (the default: a raw ICMPv6 socket the kernel filters to the probe's
+    /// types, read in batches with kernel timestamps into a queue as large as the kernel allows, whose
+    /// fill paces the sender; it hears what is addressed to this node), "capture" (libpcap on the
+    /// scan's interface, which also sees packets in transit; the raw socket when libpcap or the
+    /// interface is missing), or a plugin's.
+    /// </summary>
+    public string Listener { get; init; } = "raw";
+
     /// <summary>Which GPU the "gpu" generator uses (an index or name); "emulator" runs its kernel on ILGPU's CPU accelerator.</summary>
     public string? GpuDevice { get; init; }
 
-    /// <summary>Probes per second. Conservative by default.</summary>
+    /// <summary>
+    /// Probes per second at most: a ceiling, never a promise to lose answers. When the listener falls
+    /// behind, the run sends slower (halving, then climbing back towards this), logs it once, and
+    /// counts it in <see cref="DiscoverySummary.RateReductions"/>. Conservative by default.
+    /// </summary>
     public int Rate { get; init; } = 1_000;
 
     /// <summary>Probes sent to each target, spaced by <see cref="ProbeInterval"/>.</summary>
@@ -94,6 +107,8 @@ public sealed record WidescanOptions
             errors.Add("generator name is empty: use auto, cpu, gpu or a plugin's generator name");
         if (string.IsNullOrWhiteSpace(Broadcaster))
             errors.Add("broadcaster name is empty: use auto, raw, l2 or a plugin's broadcaster name");
+        if (string.IsNullOrWhiteSpace(Listener))
+            errors.Add("listener name is empty: use raw, capture or a plugin's listener name");
         if (Rate < 1)
             errors.Add($"rate {Rate} must be at least 1 probe per second");
         if (ProbesPerTarget is < 1 or > 16)

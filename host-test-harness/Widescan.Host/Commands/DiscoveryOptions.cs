@@ -21,6 +21,13 @@ internal sealed class DiscoveryOptions
         HelpName = "NAME",
     };
 
+    public Option<string> Listener { get; } = new("--listener")
+    {
+        Description = "raw: a raw ICMPv6 socket, read in batches with kernel timestamps; its queue paces the sender (the default) | capture: libpcap on the interface, which also sees probes in transit | a plugin's",
+        HelpName = "NAME",
+        DefaultValueFactory = _ => Defaults.Listener,
+    };
+
     public Option<ushort> Port { get; } = new("--port") { Description = "The service port this node announces (its P2P port)", HelpName = "N" };
 
     public Option<string?> NodeId { get; } = new("--node-id") { Description = "This node's identity, 32 hex digits (default: random, logged)", HelpName = "HEX32" };
@@ -59,7 +66,7 @@ internal sealed class DiscoveryOptions
     /// <summary>Adds every shared flag to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Interface, Port, NodeId, NetworkKeyFile, AppData, Output, Format, LogFile, StatsInterval, Quiet })
+        foreach (Option option in new Option[] { Interface, Listener, Port, NodeId, NetworkKeyFile, AppData, Output, Format, LogFile, StatsInterval, Quiet })
             command.Options.Add(option);
     }
 
@@ -73,6 +80,7 @@ internal sealed class DiscoveryOptions
         {
             NodeId = Contracts.NodeId.NewRandom(),
             Interface = parseResult.GetValue(Interface),
+            Listener = parseResult.GetValue(Listener)!,
             ServicePort = parseResult.GetValue(Port),
             Log = new LogOptions
             {

@@ -257,10 +257,14 @@ internal sealed class ResultWriter : IDisposable
         json.WriteNumber("kernel", summary.Lost.Kernel);
         json.WriteNumber("consumer", summary.Lost.Consumer);
         json.WriteEndObject();
+        json.WriteNumber("repliesDropped", summary.RepliesDropped);
         json.WriteNumber("rateRequested", summary.RateRequested);
         json.WriteNumber("rateAchieved", Math.Round(summary.RateAchieved));
         if (summary.RateShortfall is { } why)
             json.WriteString("rateShortfall", why);
+        json.WriteNumber("rateReductions", summary.RateReductions);
+        if (summary.RateReductions > 0)
+            json.WriteNumber("rateLowest", summary.RateLowest);
         if (summary.Failure is { } failure)
             json.WriteString("failure", failure);
         json.WriteNumber("cursor", summary.Cursor);

@@ -27,14 +27,15 @@ internal static class SummaryLine
     }
 
     private static string Failures(DiscoverySummary summary) =>
-        summary.SendFailures == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", {summary.SendFailures} failed (the kernel refused them or ENOBUFS outlasted the retries)");
+        (summary.SendFailures == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", {summary.SendFailures} failed (the kernel refused them or ENOBUFS outlasted the retries)"))
+        + (summary.RateReductions == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", slowed {summary.RateReductions} times for the listener (lowest {summary.RateLowest} pps)"));
 
     private static string Ending(DiscoverySummary summary, string? statePath)
     {
         if (summary.Status == DiscoveryStatus.Failed)
             return "failed";
         if (summary.Status == DiscoveryStatus.Incomplete)
-            return string.Create(CultureInfo.InvariantCulture, $"incomplete: {summary.Lost.Total} answers lost");
+            return string.Create(CultureInfo.InvariantCulture, $"incomplete: {summary.Lost.Total} answers lost{(summary.RepliesDropped > 0 ? $", {summary.RepliesDropped} replies dropped by the kernel" : "")}");
         if (summary.Cursor >= summary.Positions)
             return summary.Cancelled ? "complete; cooldown cut short" : "complete";
         var resume = statePath is null ? "" : $"; resume with --state {statePath}";

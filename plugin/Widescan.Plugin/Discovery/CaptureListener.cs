@@ -4,8 +4,8 @@ using Widescan.Contracts;
 namespace Widescan.Plugin.Discovery;
 
 /// <summary>
-/// The "capture" listener: libpcap on the scan's interface with a BPF filter, or a raw ICMPv6 socket
-/// with ICMP6_FILTER when libpcap or the interface is unavailable (logged), feeding the classifier.
+/// The "capture" listener: libpcap on the scan's interface with a BPF filter (it also sees probes in
+/// transit), or the raw ICMPv6 socket when libpcap or the interface is unavailable (logged).
 /// </summary>
 [Export(typeof(IDiscoveryListener))]
 [ExportMetadata("Name", "capture")]
@@ -17,5 +17,5 @@ internal sealed class CaptureListener : IDiscoveryListener
 
     /// <inheritdoc />
     public IListenerRun Start(DiscoverySession session, System.Threading.Channels.ChannelWriter<DiscoveryEvent> events) =>
-        ListenerRun.Start(session, events);
+        ListenerRun.Start(session, events, capture: true);
 }

@@ -35,7 +35,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
     internal static DiscoveryModule WithOwnParts() => new(
         [Part<IAddressGenerator>(new CpuAddressGenerator(), "cpu"), Part<IAddressGenerator>(new GpuAddressGenerator(), "gpu"), Part<IAddressGenerator>(new AutoAddressGenerator(), "auto")],
         [Part<IProbeBroadcaster>(new AutoProbeBroadcaster(), "auto"), Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw"), Part<IProbeBroadcaster>(new Layer2ProbeBroadcaster(), "l2")],
-        [Part<IDiscoveryListener>(new CaptureListener(), "capture")]);
+        [Part<IDiscoveryListener>(new RawSocketListener(), "raw"), Part<IDiscoveryListener>(new CaptureListener(), "capture")]);
 
     /// <inheritdoc />
     public string Name => "discovery";
@@ -53,7 +53,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         // caller's thread, and so in its network namespace.
         var generator = options.ListenOnly ? null : Generator(options);
         using var metrics = new DiscoveryMetrics(session.Counters);
-        using var run = DiscoveryRun.Open(session, log, Pick(_listeners, "capture", PartKinds.Listener), options.ListenOnly ? null : Broadcaster(options), generator);
+        using var run = DiscoveryRun.Open(session, log, Listener(options), options.ListenOnly ? null : Broadcaster(options), generator);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = Task.Run(async () =>
@@ -135,10 +135,11 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         ?? throw new WidescanOptionsException([
             $"no broadcaster named '{options.Broadcaster}'; the plugins offer: {string.Join(", ", _broadcasters.Select(b => b.Metadata.Name).Order())}"]);
 
-    private static T Pick<T>(IReadOnlyList<Lazy<T, PartMetadata>> parts, string name, string kind)
-        where T : class =>
-        (parts.FirstOrDefault(p => p.Metadata.Name == name) ?? parts.FirstOrDefault())?.Value
-        ?? throw new InvalidOperationException($"no {kind} part is loaded: the Widescan plugin folder is incomplete");
+    private IDiscoveryListener Listener(WidescanOptions options) =>
+        _listeners.FirstOrDefault(l => string.Equals(l.Metadata.Name, options.Listener, StringComparison.OrdinalIgnoreCase))?.Value
+        ?? throw new WidescanOptionsException([
+            _listeners.Count == 0 ? "no listener part is loaded: the Widescan plugin folder is incomplete"
+                : $"no listener named '{options.Listener}'; the plugins offer: {string.Join(", ", _listeners.Select(l => l.Metadata.Name).Order())}"]);
 
     private static Lazy<T, PartMetadata> Part<T>(T part, string name) => new(() => part, new PartMetadata { Name = name, Kind = "" });
 }

@@ -48,6 +48,7 @@ internal sealed class DiscoveryRun : IDisposable
     private ulong _lastSent;
     private TimeSpan _sendDuration;
     private DateTimeOffset _lastTick;
+    private ReceivePacing? _pacing;
 
     private DiscoveryRun(
         DiscoverySession session, ILogger log, Channel<DiscoveryEvent> heard, IListenerRun listener, IProbeSender? sender, IAddressStream? stream, string generatorName)
@@ -142,9 +143,13 @@ internal sealed class DiscoveryRun : IDisposable
                 var sender = _sender;
                 var pipeline = _pipeline;
                 var sendStart = _session.Time.GetTimestamp();
+                using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var pacing = StartPacing(sending.Token);
                 end = await Task.Factory.StartNew(() => sender.Run(pipeline.Targets, pipeline.Completed, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 _sendDuration = _session.Time.GetElapsedTime(sendStart);
+                await sending.CancelAsync().ConfigureAwait(false);
+                await pacing.ConfigureAwait(false);
                 pipeline.CompleteRecycling();
                 await recycling.ConfigureAwait(false);
                 await producing.ConfigureAwait(false);
@@ -195,6 +200,56 @@ internal sealed class DiscoveryRun : IDisposable
         RunEnding.Report(_log, summary, cancelled);
         await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
         _output.Writer.TryComplete();
+    }
+
+    /// <summary>
+    /// Closes the send rate on the receiver (<see cref="ReceivePacing"/>) while sending: a thread of
+    /// its own samples the listener's kernel queue every few milliseconds and lowers or raises the
+    /// sender's limit. Nothing to do when the listener tells no backlog or the sender takes no limit
+    /// (another plugin's parts), or when a test switched it off.
+    /// </summary>
+    private Task StartPacing(CancellationToken stop)
+    {
+        if (!ReceivePacing.Enabled || _listener is not ListenerRun listener || _sender is not IRateLimited limited)
+        {
+            _log.Debug("Send pacing on the receiver is off: the listener or the broadcaster is not this plugin's");
+            return Task.CompletedTask;
+        }
+
+        var pacing = _pacing = new ReceivePacing(_session.Options.Rate);
+        return Task.Factory.StartNew(() =>
+        {
+            var time = _session.Time;
+            var counters = _session.Counters;
+            var interval = ReceivePacing.Interval;
+            // The sent rate over the last four samples (20 ms): steadier than one sample's.
+            Span<long> sentAt = stackalloc long[4];
+            Span<long> timeAt = stackalloc long[4];
+            var next = 0;
+            for (var i = 0; i < 4; i++)
+                (sentAt[i], timeAt[i]) = (counters.ProbesSent, time.GetTimestamp());
+            var said = false;
+            while (!stop.WaitHandle.WaitOne(interval))
+            {
+                var now = time.GetTimestamp();
+                var sent = counters.ProbesSent;
+                var seconds = (double)(now - timeAt[next]) / time.TimestampFrequency;
+                var rate = seconds > 0 ? (sent - sentAt[next]) / seconds : 0;
+                (sentAt[next], timeAt[next]) = (sent, now);
+                next = (next + 1) % 4;
+                var before = pacing.Limit;
+                if (!pacing.Observe(listener.Backlog, rate, now, time.TimestampFrequency))
+                    continue;
+                limited.LimitRate(pacing.Limit);
+                if (pacing.Limit < before && !said)
+                {
+                    said = true;
+                    _log.Warning(
+                        "The listener fell behind ({Why}): sending slowed from {From:F0} to {To:F0} pps, and climbs back towards {Rate} pps as it catches up (WidescanOptions.Rate is a ceiling; the summary counts the slowdowns)",
+                        pacing.LastReason, Math.Min(before, rate), pacing.Limit, _session.Options.Rate);
+                }
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>The host took the first event and asked for more: its output works, so sending may start.</summary>
@@ -347,7 +402,10 @@ internal sealed class DiscoveryRun : IDisposable
             RateRequested = _session.Options.ListenOnly ? 0 : _session.Options.Rate,
             RateAchieved = achieved,
             RateShortfall = _session.Options.ListenOnly || cancelled ? null
-                : RunEnding.Shortfall(_session.Options.Rate, c.ProbesSent, _sendDuration, (_sender as ProbeSender)?.Retries ?? 0, (_sender as ProbeSender)?.Lanes ?? 1),
+                : RunEnding.Shortfall(_session.Options.Rate, c.ProbesSent, _sendDuration, (_sender as ProbeSender)?.Retries ?? 0, (_sender as ProbeSender)?.Lanes ?? 1, _pacing?.Reductions ?? 0),
+            RepliesDropped = (ulong)c.RepliesDropped,
+            RateReductions = (ulong)(_pacing?.Reductions ?? 0),
+            RateLowest = _pacing is { Reductions: > 0 } p ? (long)p.Lowest : 0,
         };
     }
 

@@ -7,12 +7,23 @@ using Widescan.Plugin.Transport;
 namespace Widescan.Plugin.Discovery;
 
 /// <summary>
-/// A running listener: one capture thread classifies every echo packet, reports each responder once
+/// A running listener: one receiving thread classifies every echo packet, reports each responder once
 /// per run (memory grows with responders, never with targets), and answers scanners through the
-/// <see cref="AnnounceResponder"/>. Nothing is allocated per packet except an event per new responder.
+/// <see cref="AnnounceResponder"/>. It reads a raw ICMPv6 socket (the "raw" listener, the default)
+/// or libpcap (the "capture" listener, which falls back to the socket). Nothing is allocated per
+/// packet except an event per new responder.
 /// </summary>
 internal sealed class ListenerRun : IListenerRun
 {
+    /// <summary>
+    /// The raw socket's receive queue asked for (a test makes it tiny to make the kernel drop):
+    /// see <see cref="RawIcmpv6ReceiverOptions.ReceiveBufferBytes"/>.
+    /// </summary>
+    internal static int ReceiveBufferBytes { get; set; } = new RawIcmpv6ReceiverOptions().ReceiveBufferBytes;
+
+    /// <summary>A pause before each read of the raw socket (tests only: a listener slowed on purpose).</summary>
+    internal static TimeSpan ReceiveStall { get; set; }
+
     /// <summary>
     /// How long libpcap may hold captured frames to hand them over a block at a time: short next to
     /// any cooldown, long enough that a busy scan wakes the capture thread per block, not per reply.
@@ -55,8 +66,6 @@ internal sealed class ListenerRun : IListenerRun
     // The capture time (UTC ticks) of the last frame whose events are written: answers that arrived
     // before it are in the channel. Written once per frame, read by the module's checkpoints.
     private long _handledArrival;
-    private long _lastReceived = -1;
-    private long _idleSince;
 
     private ListenerRun(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own)
     {
@@ -99,18 +108,32 @@ internal sealed class ListenerRun : IListenerRun
             }
         }
 
-        // The raw socket tells no backlog: a receiver that handled nothing for 200 ms is idle, so
-        // caught up to the start of that quiet time.
-        var received = _receiver?.Received ?? 0;
-        if (received != _lastReceived)
-        {
-            _lastReceived = received;
-            _idleSince = now.UtcTicks;
-            return handled;
-        }
+        // The socket's kernel queue read first, then the reader's batch: empty and idle means every
+        // packet that arrived before now has been handed over (one arriving meanwhile came after now).
+        if (_receiver is { } receiver)
+            return receiver.Backlog is { BufferBytes: > 0, QueuedBytes: 0 } && !receiver.Busy ? now : handled;
+        return handled;
+    }
 
-        var idle = new DateTimeOffset(_idleSince, TimeSpan.Zero);
-        return now - idle >= TimeSpan.FromMilliseconds(200) && idle > handled ? idle : handled;
+    /// <summary>
+    /// The kernel's queue for this listener now and its drops so far: what the run's pacing closes
+    /// on. The socket tells both; libpcap tells only its drops.
+    /// </summary>
+    internal ReceiveBacklog Backlog
+    {
+        get
+        {
+            if (_receiver is { } receiver)
+                return receiver.Backlog;
+            try
+            {
+                return _capture is { } capture ? new ReceiveBacklog(0, 0, capture.KernelDropped) : ReceiveBacklog.Unknown;
+            }
+            catch (Exception e) when (e is SharpPcap.PcapException or InvalidOperationException)
+            {
+                return ReceiveBacklog.Unknown;
+            }
+        }
     }
 
     /// <summary>
@@ -121,17 +144,7 @@ internal sealed class ListenerRun : IListenerRun
     /// </summary>
     internal void CountDrops()
     {
-        if (_capture is not { } capture)
-            return;
-        long total;
-        try
-        {
-            total = capture.KernelDropped;
-        }
-        catch (Exception e) when (e is SharpPcap.PcapException or InvalidOperationException)
-        {
-            return;
-        }
+        var total = Backlog.Dropped;
 
         lock (_lossGate)
         {
@@ -141,6 +154,7 @@ internal sealed class ListenerRun : IListenerRun
             if (fresh <= 0)
                 return;
             _dropsCounted = total;
+            _session.Counters.AddRepliesDropped(fresh);
             if (consumer)
                 _session.Counters.AddLostToConsumer(fresh);
             else
@@ -148,8 +162,11 @@ internal sealed class ListenerRun : IListenerRun
         }
     }
 
-    /// <summary>Opens the responder socket and the capture on the calling thread, and starts capturing.</summary>
-    public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events)
+    /// <summary>
+    /// Opens the responder socket and the receiver on the calling thread, and starts receiving:
+    /// libpcap when <paramref name="capture"/> (falling back to the socket), else the raw socket.
+    /// </summary>
+    public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, bool capture)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(events);
@@ -172,7 +189,7 @@ internal sealed class ListenerRun : IListenerRun
         var run = new ListenerRun(session, events, responder, own);
         try
         {
-            run.Open(CaptureInterface(options));
+            run.Open(CaptureInterface(options), capture);
             return run;
         }
         catch
@@ -192,9 +209,9 @@ internal sealed class ListenerRun : IListenerRun
         return RouteTable.InterfaceFor(first.Network);
     }
 
-    private void Open(string? interfaceName)
+    private void Open(string? interfaceName, bool capture)
     {
-        if (interfaceName is not null)
+        if (capture && interfaceName is not null)
         {
             try
             {
@@ -211,13 +228,26 @@ internal sealed class ListenerRun : IListenerRun
             }
         }
 
+        var asked = ReceiveBufferBytes;
         _receiver = Privileges.Translate(() => new RawIcmpv6Receiver(new RawIcmpv6ReceiverOptions
         {
             InterfaceName = interfaceName,
             TimeProvider = _session.Time,
+            ReceiveBufferBytes = asked,
+            Stall = ReceiveStall,
         }));
         NamespaceInode = _receiver.NamespaceInode;
-        Path = interfaceName is null ? "raw ICMPv6 socket (every interface)" : $"raw ICMPv6 socket on {interfaceName}";
+        Path = (interfaceName is null ? "raw ICMPv6 socket (every interface)" : $"raw ICMPv6 socket on {interfaceName}")
+            + $", {_receiver.BufferBytes >> 10} KB receive queue";
+        if (!_receiver.BufferForced && _receiver.BufferBytes < asked)
+        {
+            // Without CAP_NET_ADMIN the kernel caps the queue at net.core.rmem_max: a burst it cannot
+            // hold is dropped (counted, and the pacing backs off), so say how to give it room.
+            DiscoveryLog.For(_session).Warning(
+                "The receive queue is {Got} KB, not the {Asked} KB asked for (net.core.rmem_max caps it without CAP_NET_ADMIN): raise net.core.rmem_max or grant CAP_NET_ADMIN, or expect a lower rate",
+                _receiver.BufferBytes >> 10, asked >> 10);
+        }
+
         var receiver = _receiver;
         _receiverThread = new Thread(() => RunReceiver(receiver)) { IsBackground = true, Name = "widescan-listener" };
         _receiverThread.Start();
@@ -358,12 +388,14 @@ internal sealed class ListenerRun : IListenerRun
         var still = 0;
         while (Environment.TickCount64 < until)
         {
+            if (_receiver is { } receiver && receiver.Backlog.QueuedBytes == 0 && !receiver.Busy)
+                break; // the socket's queue is empty and its reader idle: everything is handed over
             var handled = _capture?.Received ?? _receiver?.Received ?? 0;
             still = handled == last ? still + 1 : 0;
-            if ((still >= 1 && (_capture?.Pending ?? 0) == 0) || still >= 40)
+            if ((still >= 1 && _capture is not null && _capture.Pending == 0) || still >= 40)
                 break;
             last = handled;
-            Thread.Sleep(50);
+            Thread.Sleep(_receiver is null ? 50 : 5);
         }
 
         long left;
@@ -390,6 +422,33 @@ internal sealed class ListenerRun : IListenerRun
         }
     }
 
+    /// <summary>
+    /// What the socket still held once its reader stopped (the catch-up gave up: the host read too
+    /// slowly, or the reader could not keep up): read and counted as lost, never dropped unsaid.
+    /// </summary>
+    private void CountLeftInQueue(RawIcmpv6Receiver receiver)
+    {
+        long left;
+        try
+        {
+            left = receiver.Discard();
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        if (left == 0)
+            return;
+        var consumer = _blockedEver;
+        if (consumer)
+            _session.Counters.AddLostToConsumer(left);
+        else
+            _session.Counters.AddLostInCapture(left);
+        DiscoveryLog.For(_session).Warning("The receive queue still held {Messages} messages when the run ended: their answers are missing ({Why})",
+            left, consumer ? "the host read results too slowly" : "the listener could not keep up: lower WidescanOptions.Rate, or send ProbesPerTarget 2");
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -403,15 +462,17 @@ internal sealed class ListenerRun : IListenerRun
                 _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.Burst, UnsolicitedBudget.PerSecond);
         if (_classifier.Ignored[IgnoreReason.NotForUs] is > 0 and var notForUs)
             DiscoveryLog.For(_session).Debug("{Count} probes and announces to addresses that are not this node's were ignored (captured in transit)", notForUs);
-        if (_capture is { } capture && _dropsCounted > 0)
+        if (_dropsCounted > 0)
         {
             // The module's summary reports the counts with the fix that applies to each.
-            DiscoveryLog.For(_session).Warning("The capture on {Interface} lost {Dropped} frames in the kernel (the ring was full): {Consumer} while the host was not reading results, {Kernel} while the capture itself fell behind",
-                capture.InterfaceName, _dropsCounted, _session.Counters.LostToConsumer, _session.Counters.LostInKernel);
+            DiscoveryLog.For(_session).Warning("The listener ({Path}) lost {Dropped} replies in the kernel (its queue was full): {Consumer} while the host was not reading results, {Kernel} while the listener itself fell behind",
+                Path, _dropsCounted, _session.Counters.LostToConsumer, _session.Counters.LostInKernel);
         }
 
         _capture?.Dispose();
         _receiverThread?.Join(TimeSpan.FromSeconds(5));
+        if (_receiver is { } socket && !(_receiverThread?.IsAlive ?? false))
+            CountLeftInQueue(socket);
         _receiver?.Dispose();
         _responder?.Dispose();
         _stopping.Dispose();

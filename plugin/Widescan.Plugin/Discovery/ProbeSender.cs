@@ -22,7 +22,7 @@ namespace Widescan.Plugin.Discovery;
 /// Memory: a FIFO holds the batches of rate x interval x (rounds - 1) probes at most, all from the
 /// module's fixed pool. Nothing is allocated per probe.
 /// </remarks>
-internal sealed class ProbeSender : IProbeSender
+internal sealed class ProbeSender : IProbeSender, IRateLimited
 {
     private readonly DiscoverySession _session;
     private readonly RawIcmpv6Sender[] _lanes;
@@ -31,6 +31,9 @@ internal sealed class ProbeSender : IProbeSender
     private readonly object _pacerGate = new();
     private long _budget;
     private int _lastErrno;
+    private TokenBucket? _pacer;
+    private int _grant = 1;
+    private double _limit;
 
     /// <summary>Sends ICMPv6 messages on raw sockets, or, with <paramref name="link"/>, whole frames on packet sockets.</summary>
     public ProbeSender(DiscoverySession session, RawIcmpv6Sender[] lanes, ProbeWriter writer, LinkAddressing? link = null)
@@ -70,9 +73,14 @@ internal sealed class ProbeSender : IProbeSender
         ArgumentNullException.ThrowIfNull(completed);
         var options = _session.Options;
         var grant = Math.Clamp(options.Rate / 100, 1, _lanes[0].BatchSize);
-        // The bank holds 50 ms of the rate (at least two grants a lane): a sender that wakes up late
-        // on a busy machine catches up instead of losing the time, so the long-run rate holds.
-        var pacer = new TokenBucket(options.Rate, Math.Max(2 * grant * _lanes.Length, options.Rate / 20), _session.Time);
+        TokenBucket pacer;
+        lock (_pacerGate)
+        {
+            _grant = grant;
+            var rate = _limit > 0 ? Math.Min(_limit, options.Rate) : options.Rate;
+            pacer = _pacer = new TokenBucket(rate, Bank(rate), _session.Time);
+        }
+
         var ends = new BroadcastEnd[_lanes.Length];
         var failures = new Exception?[_lanes.Length];
         var threads = new Thread[_lanes.Length - 1];
@@ -191,6 +199,23 @@ internal sealed class ProbeSender : IProbeSender
 
         return null;
     }
+
+    /// <inheritdoc />
+    public void LimitRate(double probesPerSecond)
+    {
+        lock (_pacerGate)
+        {
+            _limit = probesPerSecond;
+            _pacer?.SetRate(probesPerSecond, Bank(probesPerSecond));
+        }
+    }
+
+    /// <summary>
+    /// The bank holds 50 ms of the rate (at least two grants a lane): a sender that wakes up late on
+    /// a busy machine catches up instead of losing the time, so the long-run rate holds. It shrinks
+    /// with the rate, so a slowed sender cannot burst the old rate's worth.
+    /// </summary>
+    private int Bank(double rate) => (int)Math.Max(2 * _grant * _lanes.Length, Math.Min(rate / 20, int.MaxValue));
 
     /// <summary>Takes up to <paramref name="wanted"/> probes from the budget every lane shares; what may be sent.</summary>
     private int Reserve(int wanted)

@@ -8,21 +8,23 @@ namespace Widescan.Plugin.Transport;
 /// <param name="message">The ICMPv6 message from its type byte on (a raw socket strips the IPv6 header).</param>
 /// <param name="source">The sender's address.</param>
 /// <param name="destination">The address it was sent to (IPV6_PKTINFO), zero when the kernel did not say.</param>
-/// <param name="timestamp">When the batch holding the message was read (wall clock of the receiver's TimeProvider).</param>
+/// <param name="timestamp">When the kernel received it (SO_TIMESTAMPNS), else when the batch holding it was read (the receiver's TimeProvider).</param>
 internal delegate void Icmpv6MessageHandler(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp);
 
 /// <summary>
-/// Listens on a raw ICMPv6 socket that the kernel filters (ICMP6_FILTER) down to echo requests and
-/// replies, reading up to <see cref="RawIcmpv6ReceiverOptions.BatchSize"/> messages per recvmmsg
-/// into native slot buffers allocated once. The fallback when libpcap or the interface is missing,
-/// and lossless at ~120k pps here (FACTS) with its 8 MB buffer.
+/// Listens on a raw ICMPv6 socket that the kernel filters (ICMP6_FILTER) down to the probe module's
+/// types, reading up to <see cref="RawIcmpv6ReceiverOptions.BatchSize"/> messages per recvmmsg into
+/// native slot buffers allocated once, each with the address it was sent to (IPV6_PKTINFO) and the
+/// kernel's arrival time (SO_TIMESTAMPNS). The receive queue is as large as the kernel allows
+/// (SO_RCVBUFFORCE as root) and its fill and drops are readable at any time (<see cref="Backlog"/>),
+/// which is what the run's pacing closes on.
 /// </summary>
 internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 {
     private const int AddressStride = 32;
 
-    // One cmsghdr (16 bytes) + in6_pktinfo (16 + 4), padded to 8: CMSG_SPACE(20) = 40; 64 leaves room.
-    private const int ControlStride = 64;
+    // CMSG_SPACE(in6_pktinfo: 20) = 40 + CMSG_SPACE(timespec: 16) = 32; 128 leaves room.
+    private const int ControlStride = 128;
     private const int CmsgHeaderLength = 16;
 
     private readonly RawIcmpv6ReceiverOptions _options;
@@ -39,6 +41,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
     private bool _disposed;
     private long _received;
     private long _truncated;
+    private volatile bool _busy;
 
     /// <summary>Opens the socket in the current thread's network namespace.</summary>
     /// <exception cref="MissingCapabilityException">No CAP_NET_RAW.</exception>
@@ -55,7 +58,9 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         {
             RawIcmpv6Socket.SetFilter(_fd, [Icmpv6Types.EchoRequest, Icmpv6Types.EchoReply]);
             RawIcmpv6Socket.EnablePacketInfo(_fd);
-            RawIcmpv6Socket.SetBufferSize(_fd, receive: true, _options.ReceiveBufferBytes);
+            RawIcmpv6Socket.EnableTimestamps(_fd);
+            BufferForced = RawIcmpv6Socket.SetBufferSize(_fd, receive: true, _options.ReceiveBufferBytes);
+            BufferBytes = RawIcmpv6Socket.ReceiveBufferSize(_fd);
             if (_options.InterfaceName is { } name)
                 RawIcmpv6Socket.BindToDevice(_fd, name);
         }
@@ -82,6 +87,42 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 
     /// <summary>Inode of the network namespace the socket lives in (0 when unknown).</summary>
     public ulong NamespaceInode { get; }
+
+    /// <summary>The receive buffer the kernel gave, in its own accounting (SO_RCVBUF read back).</summary>
+    public int BufferBytes { get; }
+
+    /// <summary>True when the buffer was set past net.core.rmem_max (SO_RCVBUFFORCE, CAP_NET_ADMIN).</summary>
+    public bool BufferForced { get; }
+
+    /// <summary>
+    /// The kernel queue now and its drops so far; <see cref="ReceiveBacklog.Unknown"/> once closed.
+    /// One getsockopt: cheap enough to poll every few milliseconds from another thread.
+    /// </summary>
+    public ReceiveBacklog Backlog
+    {
+        get
+        {
+            lock (_gate)
+            {
+                if (_disposed || _fd < 0)
+                    return ReceiveBacklog.Unknown;
+                try
+                {
+                    return RawIcmpv6Socket.ReadBacklog(_fd);
+                }
+                catch (IOException)
+                {
+                    return ReceiveBacklog.Unknown;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// True while the reading thread holds messages it has taken from the kernel but not yet handed
+    /// over: with an empty kernel queue and this false, everything that arrived has been handled.
+    /// </summary>
+    public bool Busy => _busy;
 
     /// <summary>Messages handed to the handler.</summary>
     public long Received => Interlocked.Read(ref _received);
@@ -150,36 +191,104 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
                 _messages[i].Header.Flags = 0;
             }
 
-            var n = LibC.recvmmsg(_fd, _messages, (uint)_batch, LibC.MSG_DONTWAIT, null);
-            if (n < 0)
+            if (_options.Stall > TimeSpan.Zero)
+                Thread.Sleep(_options.Stall); // a test's slow reader: the kernel queue grows meanwhile
+
+            // Busy before the read, cleared after the handler: a reader of Busy that then sees the
+            // kernel queue empty knows every message that arrived has been handed over.
+            _busy = true;
+            int n;
+            try
             {
-                var errno = LibC.LastErrno;
-                if (errno is LibC.EAGAIN or LibC.EINTR)
-                    return;
-                throw new IOException($"recvmmsg on the ICMPv6 socket failed: {LibC.Describe(errno)}");
+                n = LibC.recvmmsg(_fd, _messages, (uint)_batch, LibC.MSG_DONTWAIT, null);
+                if (n < 0)
+                {
+                    var errno = LibC.LastErrno;
+                    if (errno is LibC.EAGAIN or LibC.EINTR)
+                        return;
+                    throw new IOException($"recvmmsg on the ICMPv6 socket failed: {LibC.Describe(errno)}");
+                }
+
+                // Kernel timestamps are the system's wall clock: only comparable to a system TimeProvider.
+                var kernelTime = ReferenceEquals(_options.TimeProvider, TimeProvider.System);
+                var now = _options.TimeProvider.GetUtcNow();
+                for (var i = 0; i < n; i++)
+                {
+                    var length = (int)Math.Min(_messages[i].Length, (uint)_slotLength);
+                    if ((_messages[i].Header.Flags & LibC.MSG_TRUNC) != 0)
+                        Interlocked.Increment(ref _truncated);
+                    var address = (SockaddrIn6*)(_addresses + i * AddressStride);
+                    var source = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(address->Address, 16));
+                    var control = new ReadOnlySpan<byte>(_controls + (i * ControlStride), (int)Math.Min(_messages[i].Header.ControlLength, ControlStride));
+                    var destination = ReadControl(control, out var arrivalTicks);
+                    var arrival = kernelTime && arrivalTicks > 0 ? new DateTimeOffset(arrivalTicks, TimeSpan.Zero) : now;
+                    handler(new ReadOnlySpan<byte>(_iovecs[i].Base, length), source, destination, arrival);
+                }
+
+                Interlocked.Add(ref _received, n);
+            }
+            finally
+            {
+                _busy = false;
             }
 
-            var now = _options.TimeProvider.GetUtcNow();
-            for (var i = 0; i < n; i++)
-            {
-                var length = (int)Math.Min(_messages[i].Length, (uint)_slotLength);
-                if ((_messages[i].Header.Flags & LibC.MSG_TRUNC) != 0)
-                    Interlocked.Increment(ref _truncated);
-                var address = (SockaddrIn6*)(_addresses + i * AddressStride);
-                var source = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(address->Address, 16));
-                var destination = PacketInfoDestination(new ReadOnlySpan<byte>(_controls + (i * ControlStride), (int)Math.Min(_messages[i].Header.ControlLength, ControlStride)));
-                handler(new ReadOnlySpan<byte>(_iovecs[i].Base, length), source, destination, now);
-            }
-
-            Interlocked.Add(ref _received, n);
             if (n < _batch)
                 return;
         }
     }
 
-    /// <summary>The destination in an IPV6_PKTINFO control message (cmsghdr: len, level, type, then in6_pktinfo), zero when absent.</summary>
-    internal static UInt128 PacketInfoDestination(ReadOnlySpan<byte> control)
+    /// <summary>
+    /// Reads and counts, without handing over, every message still queued (call once <see cref="Run"/>
+    /// has returned): what a stopping listener could not take, so it can say how many.
+    /// </summary>
+    /// <exception cref="IOException">The socket failed.</exception>
+    public long Discard()
     {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_running)
+                throw new InvalidOperationException("the receiver is still running");
+        }
+
+        var discarded = 0L;
+        while (true)
+        {
+            for (var i = 0; i < _batch; i++)
+            {
+                _messages[i].Header.NameLength = (uint)sizeof(SockaddrIn6);
+                _messages[i].Header.ControlLength = 0;
+                _messages[i].Header.Control = null;
+            }
+
+            var n = LibC.recvmmsg(_fd, _messages, (uint)_batch, LibC.MSG_DONTWAIT, null);
+            if (n < 0)
+            {
+                var errno = LibC.LastErrno;
+                if (errno == LibC.EINTR)
+                    continue;
+                if (errno == LibC.EAGAIN)
+                    return discarded;
+                throw new IOException($"recvmmsg on the ICMPv6 socket failed: {LibC.Describe(errno)}");
+            }
+
+            discarded += n;
+            if (n < _batch)
+                return discarded;
+        }
+    }
+
+    /// <summary>The destination in an IPV6_PKTINFO control message (cmsghdr: len, level, type, then in6_pktinfo), zero when absent.</summary>
+    internal static UInt128 PacketInfoDestination(ReadOnlySpan<byte> control) => ReadControl(control, out _);
+
+    /// <summary>
+    /// Walks the control messages: the destination of IPV6_PKTINFO (zero when absent) and the arrival
+    /// of SCM_TIMESTAMPNS as UTC ticks (0 when absent).
+    /// </summary>
+    internal static UInt128 ReadControl(ReadOnlySpan<byte> control, out long arrivalTicks)
+    {
+        arrivalTicks = 0;
+        var destination = UInt128.Zero;
         var offset = 0;
         while (offset + CmsgHeaderLength <= control.Length)
         {
@@ -189,11 +298,19 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
             var level = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 8)..]);
             var type = BinaryPrimitives.ReadInt32LittleEndian(control[(offset + 12)..]);
             if (level == LibC.IPPROTO_IPV6 && type == LibC.IPV6_PKTINFO && length >= CmsgHeaderLength + 16)
-                return BinaryPrimitives.ReadUInt128BigEndian(control[(offset + CmsgHeaderLength)..]);
+                destination = BinaryPrimitives.ReadUInt128BigEndian(control[(offset + CmsgHeaderLength)..]);
+            else if (level == LibC.SOL_SOCKET && type == LibC.SO_TIMESTAMPNS && length >= CmsgHeaderLength + 16)
+            {
+                var seconds = BinaryPrimitives.ReadInt64LittleEndian(control[(offset + CmsgHeaderLength)..]);
+                var nanoseconds = BinaryPrimitives.ReadInt64LittleEndian(control[(offset + CmsgHeaderLength + 8)..]);
+                if (seconds is > 0 and < 253_402_300_799 && nanoseconds is >= 0 and < 1_000_000_000)
+                    arrivalTicks = DateTimeOffset.UnixEpoch.UtcTicks + (seconds * TimeSpan.TicksPerSecond) + (nanoseconds / 100);
+            }
+
             offset += (length + 7) & ~7;
         }
 
-        return UInt128.Zero;
+        return destination;
     }
 
     /// <summary>Closes the socket; when <see cref="Run"/> is active it returns within one poll interval.</summary>

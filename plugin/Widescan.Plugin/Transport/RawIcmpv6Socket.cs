@@ -33,6 +33,38 @@ internal static unsafe class RawIcmpv6Socket
         Check(LibC.setsockopt(fd, LibC.IPPROTO_IPV6, LibC.IPV6_RECVPKTINFO, &on, sizeof(int)), "set IPV6_RECVPKTINFO");
     }
 
+    /// <summary>Asks for each received message's kernel arrival time (SO_TIMESTAMPNS ancillary data).</summary>
+    public static void EnableTimestamps(int fd)
+    {
+        var on = 1;
+        Check(LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_TIMESTAMPNS, &on, sizeof(int)), "set SO_TIMESTAMPNS");
+    }
+
+    /// <summary>The receive buffer the kernel actually gave (SO_RCVBUF reads back twice the bytes asked, for its bookkeeping).</summary>
+    public static int ReceiveBufferSize(int fd)
+    {
+        var value = 0;
+        var length = (uint)sizeof(int);
+        Check(LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVBUF, &value, &length), "read SO_RCVBUF");
+        return value;
+    }
+
+    /// <summary>
+    /// The socket's receive queue and drop counter (SO_MEMINFO): bytes queued (SK_MEMINFO_RMEM_ALLOC,
+    /// counted as the kernel charges them, so including its per-packet overhead), the buffer they are
+    /// charged against (SK_MEMINFO_RCVBUF) and the packets dropped because it was full
+    /// (SK_MEMINFO_DROPS). Safe from any thread while the socket is open.
+    /// </summary>
+    public static ReceiveBacklog ReadBacklog(int fd)
+    {
+        // u32[SK_MEMINFO_VARS]: RMEM_ALLOC, RCVBUF, WMEM_ALLOC, SNDBUF, FWD_ALLOC, WMEM_QUEUED, OPTMEM, BACKLOG, DROPS.
+        const int Vars = 9;
+        var info = stackalloc uint[Vars];
+        var length = (uint)(Vars * sizeof(uint));
+        Check(LibC.getsockopt(fd, LibC.SOL_SOCKET, LibC.SO_MEMINFO, info, &length), "read SO_MEMINFO");
+        return new ReceiveBacklog(info[0], info[1], length >= Vars * sizeof(uint) ? info[8] : 0);
+    }
+
     /// <summary>Lets only the given ICMPv6 types reach this socket's receive queue.</summary>
     public static void SetFilter(int fd, ReadOnlySpan<byte> passTypes)
     {
@@ -47,14 +79,16 @@ internal static unsafe class RawIcmpv6Socket
     /// Sets a socket buffer size, first with the *FORCE option (root may exceed net.core.*mem_max),
     /// then with the plain one, which the kernel caps silently.
     /// </summary>
-    public static void SetBufferSize(int fd, bool receive, int bytes)
+    /// <returns>True when the forced size took (CAP_NET_ADMIN); false when the plain option, capped by net.core.*mem_max, was used.</returns>
+    public static bool SetBufferSize(int fd, bool receive, int bytes)
     {
         var value = bytes;
         var force = receive ? LibC.SO_RCVBUFFORCE : LibC.SO_SNDBUFFORCE;
         if (LibC.setsockopt(fd, LibC.SOL_SOCKET, force, &value, sizeof(int)) == 0)
-            return;
+            return true;
         var plain = receive ? LibC.SO_RCVBUF : LibC.SO_SNDBUF;
         Check(LibC.setsockopt(fd, LibC.SOL_SOCKET, plain, &value, sizeof(int)), "set the socket buffer size");
+        return false;
     }
 
     /// <summary>Binds the socket to one interface (SO_BINDTODEVICE) so it sends and hears only there.</summary>

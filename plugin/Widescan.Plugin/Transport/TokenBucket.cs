@@ -18,7 +18,7 @@ internal sealed class TokenBucket
 
     private readonly TimeProvider _time;
     private readonly Action<TimeSpan, CancellationToken> _wait;
-    private readonly double _ticksPerToken;
+    private double _ticksPerToken;
     private double _tokens;
     private long _last;
 
@@ -45,10 +45,27 @@ internal sealed class TokenBucket
     }
 
     /// <summary>Packets per second.</summary>
-    public double Rate { get; }
+    public double Rate { get; private set; }
 
     /// <summary>Most tokens banked.</summary>
-    public int Capacity { get; }
+    public int Capacity { get; private set; }
+
+    /// <summary>
+    /// Changes the rate (and the bank) from now on: tokens earned so far at the old rate are kept, up
+    /// to the new capacity, so a slowdown takes effect at once and a speed-up loses nothing.
+    /// </summary>
+    public void SetRate(double rate, int capacity)
+    {
+        if (!double.IsFinite(rate) || rate <= 0)
+            throw new ArgumentOutOfRangeException(nameof(rate), rate, "the rate must be a positive number of packets per second");
+        if (capacity < 1)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "the capacity must be at least one token");
+        Refill();
+        Rate = rate;
+        Capacity = capacity;
+        _ticksPerToken = _time.TimestampFrequency / rate;
+        _tokens = Math.Min(_tokens, capacity);
+    }
 
     /// <summary>Tokens available now (fractional).</summary>
     public double Available

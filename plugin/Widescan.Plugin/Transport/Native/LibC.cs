@@ -21,6 +21,9 @@ internal static unsafe partial class LibC
     internal static partial int setsockopt(int fd, int level, int option, void* value, uint length);
 
     [LibraryImport(Library, SetLastError = true)]
+    internal static partial int getsockopt(int fd, int level, int option, void* value, uint* length);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int bind(int fd, SockaddrIn6* address, uint length);
 
     [LibraryImport(Library, EntryPoint = "bind", SetLastError = true)]
@@ -76,6 +79,12 @@ internal static unsafe partial class LibC
     internal const int SO_SNDBUFFORCE = 32;
     internal const int SO_RCVBUFFORCE = 33;
     internal const int SO_BINDTODEVICE = 25;
+
+    /// <summary>SO_TIMESTAMPNS: a struct timespec (CLOCK_REALTIME) of each packet's arrival, as SCM_TIMESTAMPNS (same number).</summary>
+    internal const int SO_TIMESTAMPNS = 35;
+
+    /// <summary>SO_MEMINFO: the socket's memory counters, u32[SK_MEMINFO_VARS] (linux/sock_diag.h).</summary>
+    internal const int SO_MEMINFO = 55;
 
     /// <summary>ICMP6_FILTER at level IPPROTO_ICMPV6 (linux/icmpv6.h).</summary>
     internal const int ICMP6_FILTER = 1;
