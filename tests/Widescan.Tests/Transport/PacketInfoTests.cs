@@ -19,6 +19,30 @@ public sealed class PacketInfoTests
     }
 
     [Test]
+    public void The_kernel_arrival_time_is_read_from_the_timestampns_message_to_the_tick()
+    {
+        var arrival = new DateTimeOffset(2026, 12, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(1_234_567);
+        var since = arrival - DateTimeOffset.UnixEpoch;
+        var control = new byte[128];
+        Cmsg(control, 0, level: 41, type: 50, dataLength: 20); // IPV6_PKTINFO, then SCM_TIMESTAMPNS
+        var destination = Ipv6Address.Parse("2001:db8:100::1");
+        BinaryPrimitives.WriteUInt128BigEndian(control.AsSpan(16), destination);
+        Cmsg(control, 40, level: 1, type: 35, dataLength: 16);
+        BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(56), since.Ticks / TimeSpan.TicksPerSecond);
+        BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(64), since.Ticks % TimeSpan.TicksPerSecond * 100 + 42); // ns below a tick are dropped
+        Assert.Multiple(() =>
+        {
+            Assert.That(RawIcmpv6Receiver.ReadControl(control, out var ticks), Is.EqualTo(destination));
+            Assert.That(ticks, Is.EqualTo(arrival.UtcTicks));
+        });
+
+        // A nonsense time (nanoseconds past a second) is no time at all, not a wrong one.
+        BinaryPrimitives.WriteInt64LittleEndian(control.AsSpan(64), 1_000_000_000);
+        RawIcmpv6Receiver.ReadControl(control, out var none);
+        Assert.That(none, Is.Zero);
+    }
+
+    [Test]
     public void No_or_damaged_control_data_gives_zero()
     {
         var damaged = new byte[64];

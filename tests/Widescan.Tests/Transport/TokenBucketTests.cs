@@ -30,6 +30,31 @@ public sealed class TokenBucketTests
     }
 
     [Test]
+    public void A_new_rate_takes_effect_at_once_and_shrinks_the_bank()
+    {
+        var clock = new FakeClock();
+        var bucket = new TokenBucket(100_000, 5_000, clock, (gap, _) => clock.Advance(gap));
+        bucket.TryTake(5_000);
+        bucket.SetRate(1_000, 50);
+        clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.That(bucket.TryTake(1_000_000), Is.EqualTo(50), "a slowed bucket banks the new capacity, not the old");
+
+        var start = clock.Now;
+        long granted = 0;
+        while (clock.Now - start < TimeSpan.FromSeconds(5))
+            granted += bucket.Take(10, CancellationToken.None);
+        Assert.That(granted / (clock.Now - start).TotalSeconds, Is.EqualTo(1_000).Within(1).Percent);
+
+        bucket.SetRate(20_000, 1_000);
+        start = clock.Now;
+        granted = 0;
+        while (clock.Now - start < TimeSpan.FromSeconds(5))
+            granted += bucket.Take(100, CancellationToken.None);
+        Assert.That(granted / (clock.Now - start).TotalSeconds, Is.EqualTo(20_000).Within(1).Percent);
+        Assert.That(() => bucket.SetRate(0, 1), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
     public void Idle_time_banks_no_more_than_the_capacity()
     {
         var clock = new FakeClock();
