@@ -2,6 +2,7 @@
 # The issue-11 race: widescan's senders against masscan, fping and a C baseline, in one lab.
 #
 #   sudo tests/Widescan.Benchmarks/lab/race.sh [--runs N] [--quick]
+#   (ICMP6BLAST_SRC=FILE: the C baseline's source, default ../shared/baselines/icmp6blast.c)
 #
 # Two network namespaces joined by a veth (lab.sh). The target blackholes a sparse prefix (nothing
 # answers: the Internet case) and answers every address of a dense one (`local` route on lo). Per run,
