@@ -10,7 +10,8 @@
 #   sparse /108: widescan --broadcaster auto, raw and l2, masscan --ping, icmp6blast (the C baseline,
 #                ../shared/baselines/icmp6blast.c, compiled into the temporary work folder): probes/s
 #                as counted at the target's veth (rx_packets) over the whole process's wall time;
-#   dense /108:  widescan auto, fping (65,535-target slices), masscan and icmp6blast: wall time, found.
+#   dense /108:  widescan auto, widescan auto --listener capture (libpcap, the receive path the raw
+#                socket replaced), fping (65,535-target slices), masscan and icmp6blast: wall, found.
 # Every run also reports CPU seconds (user+sys of the whole process tree, GNU time) and CPU seconds per
 # million probes. Markdown on stdout (per-run rows, medians, ratios, machine, versions), progress on
 # stderr; exits non-zero naming the tool that failed. --quick: /116 prefixes and 1 run, to check the
@@ -146,13 +147,13 @@ timed() { # timed LIMIT_S STDERR_FILE COMMAND...
 
 # One run of a tool over a prefix; each prints "wall probes found cpu note" (probes: the target
 # veth's rx_packets delta; found: distinct responders, or - where the tool reports none).
-run_widescan() { # run_widescan PREFIX BROADCASTER COOLDOWN
-  local p="$1" b="$2" cool="$3" start end rx0 rx1 found path
+run_widescan() { # run_widescan PREFIX BROADCASTER COOLDOWN [LISTENER]
+  local p="$1" b="$2" cool="$3" listener="${4:-raw}" start end rx0 rx1 found path
   rm -f "$work/ws.jsonl"
   cpu=0 rx0="$(rx_packets)" start="$(now)"
   # No --quiet: the info line saying which path auto took is wanted; the log stays in the file.
   timed 300 "$work/ws.err" "${widescan[@]}" scan --prefix "$p" --allow-reserved --rate "$rate" \
-    --broadcaster "$b" --cooldown "$cool" --stats-interval 60 --output "$work/ws.jsonl"
+    --broadcaster "$b" --listener "$listener" --cooldown "$cool" --stats-interval 60 --output "$work/ws.jsonl"
   end="$(now)" rx1="$(rx_packets)"
   # 3: it finished but lost answers (the log says how many): a figure to report, not a failure.
   ((rc == 0 || rc == 3)) || die "widescan scan --broadcaster $b failed ($rc): $(tail -3 "$work/ws.err")"
@@ -226,6 +227,7 @@ run_one() {
     widescan-raw:sparse) run_widescan "$p" raw 0 ;;
     widescan-l2:sparse) run_widescan "$p" l2 0 ;;
     widescan-auto:dense) run_widescan "$p" auto 1 ;;
+    widescan-capture:dense) run_widescan "$p" auto 1 capture ;;
     masscan:sparse) run_masscan "$p" 0 ;;
     masscan:dense) run_masscan "$p" 1 ;;
     icmp6blast:sparse) run_blast "$p" 0 ;;
@@ -241,7 +243,8 @@ run_one() {
 }
 
 sparse_tools=(widescan-auto widescan-raw widescan-l2 masscan icmp6blast)
-dense_tools=(widescan-auto fping masscan icmp6blast)
+# widescan-capture: the same scan with the libpcap listener, the receive path it replaced.
+dense_tools=(widescan-auto widescan-capture fping masscan icmp6blast)
 targets_of "$dense" >"$work/dense.txt"
 n_sparse="$(size_of "$sparse")"
 n_dense="$(size_of "$dense")"
