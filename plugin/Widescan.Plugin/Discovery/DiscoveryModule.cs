@@ -51,7 +51,10 @@ internal sealed class DiscoveryModule : IDiscoveryModule
 
         // Everything that opens a socket or a capture runs here, before the first await: on the
         // caller's thread, and so in its network namespace.
-        var generator = options.ListenOnly ? null : Generator(options);
+        // The generator is chosen on the pool while the sockets open (a GPU probe takes most of a
+        // second); an unknown name is still refused before anything is opened.
+        var chosen = options.ListenOnly ? null : GeneratorPart(options);
+        var generator = chosen is null ? null : Task.Run(() => Available(chosen, options));
         using var metrics = new DiscoveryMetrics(session.Counters);
         using var run = DiscoveryRun.Open(session, log, Listener(options), options.ListenOnly ? null : Broadcaster(options), generator);
 
@@ -117,11 +120,14 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         }
     }
 
-    private IAddressGenerator Generator(WidescanOptions options)
+    private Lazy<IAddressGenerator, PartMetadata> GeneratorPart(WidescanOptions options) =>
+        _generators.FirstOrDefault(g => string.Equals(g.Metadata.Name, options.Generator, StringComparison.OrdinalIgnoreCase))
+        ?? throw new WidescanOptionsException([
+            $"no generator named '{options.Generator}'; the plugins offer: {string.Join(", ", _generators.Select(g => g.Metadata.Name).Order())}"]);
+
+    private static IAddressGenerator Available(Lazy<IAddressGenerator, PartMetadata> part, WidescanOptions options)
     {
-        var generator = _generators.FirstOrDefault(g => string.Equals(g.Metadata.Name, options.Generator, StringComparison.OrdinalIgnoreCase))?.Value
-            ?? throw new WidescanOptionsException([
-                $"no generator named '{options.Generator}'; the plugins offer: {string.Join(", ", _generators.Select(g => g.Metadata.Name).Order())}"]);
+        var generator = part.Value;
         if (options.GpuDevice is { } device && generator is GpuAddressGenerator gpu)
             gpu.Device = device;
         var availability = generator.Availability;

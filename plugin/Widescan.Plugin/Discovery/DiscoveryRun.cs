@@ -72,9 +72,11 @@ internal sealed class DiscoveryRun : IDisposable
 
     /// <summary>
     /// Opens everything that can fail on the calling thread (its network namespace): the listener,
-    /// the generator's stream and the broadcaster's socket. Nothing is sent yet.
+    /// the broadcaster's socket and the generator's stream. Nothing is sent yet. The generator comes
+    /// last, as a task: choosing one may probe for a GPU (most of a second when there is none), which
+    /// then overlaps the opening of the sockets instead of adding to it.
     /// </summary>
-    public static DiscoveryRun Open(DiscoverySession session, ILogger log, IDiscoveryListener listener, IProbeBroadcaster? broadcaster, IAddressGenerator? generator)
+    public static DiscoveryRun Open(DiscoverySession session, ILogger log, IDiscoveryListener listener, IProbeBroadcaster? broadcaster, Task<IAddressGenerator>? choosing)
     {
         var options = session.Options;
         IListenerRun? listening = null;
@@ -87,10 +89,12 @@ internal sealed class DiscoveryRun : IDisposable
             var heard = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(HeardCapacity) { SingleReader = true });
             listening = listener.Start(session, heard.Writer);
             log.Information("Listening with {Listener}: {Path}", listener.Name, listening.Path);
+            IAddressGenerator? generator = null;
             if (!options.ListenOnly)
             {
-                stream = generator!.Open(options.Targets!);
                 sender = broadcaster!.Open(session);
+                generator = choosing!.GetAwaiter().GetResult();
+                stream = generator.Open(options.Targets!);
                 log.Information(
                     "Scanning {Prefixes} with {Generator} ({Description}), seed 0x{Seed:x16}, shard {Shard}, from cursor {Cursor} of {Positions}; {Rate} pps, {Probes} probe(s) per target, cap {Cap}",
                     string.Join(' ', options.Targets!.Include), generator.Name, generator.Description,
@@ -104,6 +108,7 @@ internal sealed class DiscoveryRun : IDisposable
             sender?.Dispose();
             stream?.Dispose();
             listening?.Dispose();
+            choosing?.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default); // its own failure, if any, is not this one
             throw;
         }
     }

@@ -42,6 +42,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
     private long _received;
     private long _truncated;
     private volatile bool _busy;
+    private readonly uint _interfaceIndex;
 
     /// <summary>Opens the socket in the current thread's network namespace.</summary>
     /// <exception cref="MissingCapabilityException">No CAP_NET_RAW.</exception>
@@ -62,7 +63,10 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
             BufferForced = RawIcmpv6Socket.SetBufferSize(_fd, receive: true, _options.ReceiveBufferBytes);
             BufferBytes = RawIcmpv6Socket.ReceiveBufferSize(_fd);
             if (_options.InterfaceName is { } name)
+            {
                 RawIcmpv6Socket.BindToDevice(_fd, name);
+                _interfaceIndex = InterfaceIndex(name);
+            }
         }
         catch
         {
@@ -135,7 +139,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
     /// <paramref name="cancellationToken"/> is cancelled; returns within one poll interval of that.
     /// </summary>
     /// <exception cref="InvalidOperationException">Run is already active, or the handler threw (inner).</exception>
-    /// <exception cref="IOException">The socket failed; the message has the errno.</exception>
+    /// <exception cref="IOException">The socket failed, or its interface disappeared; the message says which.</exception>
     public void Run(Icmpv6MessageHandler handler, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -151,6 +155,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         {
             var pollMs = (int)_options.PollInterval.TotalMilliseconds;
             var poll = new PollFd { Fd = _fd, Events = LibC.POLLIN };
+            var lastCheck = Environment.TickCount64;
             while (!cancellationToken.IsCancellationRequested && !Volatile.Read(ref _disposed))
             {
                 poll.Revents = 0;
@@ -165,6 +170,15 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 
                 if (ready > 0)
                     Drain(handler, cancellationToken);
+                var now = Environment.TickCount64;
+                if (_interfaceIndex != 0 && now - lastCheck >= pollMs)
+                {
+                    // A socket bound to a deleted interface just goes quiet: a deaf listener must
+                    // not look like a quiet network, so look for the interface every poll interval.
+                    lastCheck = now;
+                    if (InterfaceIndex(_options.InterfaceName!) != _interfaceIndex)
+                        throw new IOException($"the interface {_options.InterfaceName} is gone (deleted, or replaced by another of the same name)");
+                }
             }
         }
         finally
@@ -235,6 +249,16 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
             if (n < _batch)
                 return;
         }
+    }
+
+    /// <summary>The interface's index in this thread's namespace, 0 when there is none of that name.</summary>
+    private static uint InterfaceIndex(string name)
+    {
+        Span<byte> text = stackalloc byte[16];
+        text.Clear();
+        System.Text.Encoding.ASCII.GetBytes(name.AsSpan(0, Math.Min(name.Length, 15)), text);
+        fixed (byte* p = text)
+            return LibC.if_nametoindex(p);
     }
 
     /// <summary>

@@ -26,8 +26,11 @@ internal sealed record RawIcmpv6ReceiverOptions
     /// <summary>Bytes kept of each message: probes and announces are ~100 bytes; longer ones are cut.</summary>
     public int SlotLength { get; init; } = 2048;
 
-    /// <summary>Longest wait in poll, and so the longest a cancelled <see cref="RawIcmpv6Receiver.Run"/> takes to return.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// Longest wait in poll, and so the longest a cancelled <see cref="RawIcmpv6Receiver.Run"/> takes
+    /// to return (every stopping run waits for it) and how soon a deleted interface is noticed.
+    /// </summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Interface to listen on (SO_BINDTODEVICE); null hears every interface of the namespace.</summary>
     public string? InterfaceName { get; init; }
