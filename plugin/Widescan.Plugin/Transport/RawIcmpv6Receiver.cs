@@ -12,8 +12,8 @@ namespace Widescan.Plugin.Transport;
 internal delegate void Icmpv6MessageHandler(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination, DateTimeOffset timestamp);
 
 /// <summary>
-/// Listens on a raw ICMPv6 socket that the kernel filters (ICMP6_FILTER) down to echo requests and
-/// replies, reading up to <see cref="RawIcmpv6ReceiverOptions.BatchSize"/> messages per recvmmsg
+/// Listens on a raw ICMPv6 socket that the kernel filters (ICMP6_FILTER) down to the probe module's
+/// types (<see cref="RawIcmpv6ReceiverOptions.KernelTypes"/>), reading up to <see cref="RawIcmpv6ReceiverOptions.BatchSize"/> messages per recvmmsg
 /// into native slot buffers allocated once. The fallback when libpcap or the interface is missing,
 /// and lossless at ~120k pps here (FACTS) with its 8 MB buffer.
 /// </summary>
@@ -42,9 +42,10 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 
     /// <summary>Opens the socket in the current thread's network namespace.</summary>
     /// <exception cref="MissingCapabilityException">No CAP_NET_RAW.</exception>
-    public RawIcmpv6Receiver(RawIcmpv6ReceiverOptions? options = null)
+    public RawIcmpv6Receiver(RawIcmpv6ReceiverOptions options)
     {
-        _options = options ?? new RawIcmpv6ReceiverOptions();
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
         _options.Validate();
         _batch = _options.BatchSize;
         _slotLength = _options.SlotLength;
@@ -53,7 +54,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         _fd = RawIcmpv6Socket.Open(nonBlocking: true);
         try
         {
-            RawIcmpv6Socket.SetFilter(_fd, [Icmpv6Types.EchoRequest, Icmpv6Types.EchoReply]);
+            RawIcmpv6Socket.SetFilter(_fd, _options.KernelTypes.Span);
             RawIcmpv6Socket.EnablePacketInfo(_fd);
             RawIcmpv6Socket.SetBufferSize(_fd, receive: true, _options.ReceiveBufferBytes);
             if (_options.InterfaceName is { } name)
@@ -82,6 +83,22 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 
     /// <summary>Inode of the network namespace the socket lives in (0 when unknown).</summary>
     public ulong NamespaceInode { get; }
+
+    /// <summary>Bytes kept of each message.</summary>
+    public int SlotLength => _slotLength;
+
+    /// <summary>The ICMPv6 types the kernel passes to this socket, read back from its ICMP6_FILTER.</summary>
+    public byte[] KernelTypes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return RawIcmpv6Socket.PassedTypes(_fd);
+            }
+        }
+    }
 
     /// <summary>Messages handed to the handler.</summary>
     public long Received => Interlocked.Read(ref _received);

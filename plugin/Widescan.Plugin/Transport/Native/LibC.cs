@@ -21,6 +21,9 @@ internal static unsafe partial class LibC
     internal static partial int setsockopt(int fd, int level, int option, void* value, uint length);
 
     [LibraryImport(Library, SetLastError = true)]
+    internal static partial int getsockopt(int fd, int level, int option, void* value, uint* length);
+
+    [LibraryImport(Library, SetLastError = true)]
     internal static partial int bind(int fd, SockaddrIn6* address, uint length);
 
     [LibraryImport(Library, EntryPoint = "bind", SetLastError = true)]
