@@ -88,6 +88,18 @@ public sealed record WidescanOptions
     /// <summary>Where to save the cursor (and the spec) for a later resume; null saves nothing.</summary>
     public string? StatePath { get; init; }
 
+    /// <summary>
+    /// A dry run (zmap's): the scan writes every probe to this pcap file (LINKTYPE_RAW, each record
+    /// the IPv6 packet it would send, its checksum computed) instead of sending it, paced, capped,
+    /// checkpointed and resumable exactly as a real run. Nothing is sent and nothing listens (the run
+    /// reports 0 replies and no cooldown is waited), so CAP_NET_RAW is not needed; <see cref="Broadcaster"/>
+    /// is not used. The source is <see cref="SourceAddress"/>, else the kernel's preferred source
+    /// towards the first target. The file is written under a temporary name beside it and renamed
+    /// into place when the sending ends, so a run that fails, or never sends, leaves the path as it
+    /// was. Null (the default) sends for real.
+    /// </summary>
+    public string? DryRunPath { get; init; }
+
     /// <summary>Logging of the plugin (Serilog, plain text).</summary>
     public LogOptions Log { get; init; } = new();
 
@@ -125,7 +137,27 @@ public sealed record WidescanOptions
             errors.Add($"network key is {NetworkKey.Length} bytes; use at least 16 random bytes");
         if (ListenDuration is { } d && d <= TimeSpan.Zero)
             errors.Add("listen duration must be positive");
+        if (DryRunPath is { } dryRun)
+            errors.AddRange(DryRunProblems(dryRun));
         return errors;
+    }
+
+    private IEnumerable<string> DryRunProblems(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            yield return "DryRunPath is empty: give the file the probes are written to, or null to send them";
+            yield break;
+        }
+
+        if (ListenOnly)
+            yield return "DryRunPath writes a scan's probes to a file, and a ListenOnly run sends none: set one or the other";
+        var full = Path.GetFullPath(path);
+        foreach (var (name, other) in new[] { (nameof(StatePath), StatePath), ("Log.FilePath", Log.FilePath) })
+        {
+            if (other is not null && !string.IsNullOrWhiteSpace(other) && Path.GetFullPath(other) == full)
+                yield return $"DryRunPath and {name} name the same file, {full}: writing one would destroy the other; give each its own file";
+        }
     }
 
     /// <summary>Throws when <see cref="Validate"/> finds anything, listing every problem at once.</summary>

@@ -152,6 +152,8 @@ internal sealed class DiscoveryDriver
         }
 
         stderr.WriteLine(SummaryLine.Format(command, summary, options.ListenOnly, options.StatePath));
+        if (options.DryRunPath is { } dryRun && !options.ListenOnly)
+            stderr.WriteLine($"{command}: dry run: {summary.ProbesSent} probes written to {dryRun}, none sent, nothing listened");
         foreach (var line in Warnings(summary))
             stderr.WriteLine($"{command}: {line}");
         return Status(summary, interrupted()) switch

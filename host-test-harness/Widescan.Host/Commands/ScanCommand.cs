@@ -18,7 +18,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         : base("scan", "Probe the targets (prefixes minus exclusions and the blocklist) and report live hosts and Widescan peers, one result per line")
     {
         Targets.AddTo(this);
-        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State })
+        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State, DryRun })
             Options.Add(option);
         Discovery.AddTo(this);
         SetAction(Run);
@@ -80,6 +80,12 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         HelpName = "FILE",
     };
 
+    public Option<FileInfo?> DryRun { get; } = new("--dryrun")
+    {
+        Description = "Write the probes to this pcap file (raw IPv6 packets) instead of sending them: paced, capped and resumable as a real scan, with no listener (0 replies) and no CAP_NET_RAW needed",
+        HelpName = "FILE",
+    };
+
     /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
     public static ScanCommand Create() => new();
 
@@ -102,12 +108,16 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         }
 
         var stateFile = parseResult.GetValue(State);
+        var dryRun = parseResult.GetValue(DryRun);
         DistinctFiles.Check(errors,
         [
             new("--state", stateFile, Writes: true),
+            new("--dryrun", dryRun, Writes: true),
             .. Discovery.FileRoles(parseResult),
             .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
         ]);
+        if (dryRun?.Directory is { Exists: false } dryRunDirectory)
+            errors.Add($"--dryrun {dryRun.FullName}: the directory {dryRunDirectory.FullName} does not exist");
         ScanState? resumed = null;
         if (stateFile is not null)
         {
@@ -133,6 +143,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
             MaxProbes = parseResult.GetValue(MaxProbes),
             RespondToPeers = !parseResult.GetValue(NoRespond),
             StatePath = stateFile?.FullName,
+            DryRunPath = dryRun?.FullName,
         };
 
         // Without a spec (its errors are listed already) check the rest as a listen would, so that

@@ -229,6 +229,8 @@ internal sealed class ResultWriter : IDisposable
             json.WriteString("seed", string.Create(CultureInfo.InvariantCulture, $"0x{spec.Seed:x16}"));
             json.WriteNumber("startCursor", spec.StartCursor);
             json.WriteNumber("rateRequested", options.Rate);
+            if (options.DryRunPath is { } dryRun)
+                json.WriteString("dryRun", dryRun);
         }
 
         json.WriteString("nodeId", options.NodeId.Value.ToString("x32", CultureInfo.InvariantCulture));

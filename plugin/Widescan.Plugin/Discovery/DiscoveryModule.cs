@@ -41,12 +41,23 @@ internal sealed class DiscoveryModule : IDiscoveryModule
     public string Name => "discovery";
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<DiscoveryEvent> RunAsync(WidescanOptions options, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<DiscoveryEvent> RunAsync(WidescanOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(options, scanSecret: null, cancellationToken);
+
+    /// <summary>A run with a given scan secret (tests check the validation tags of a dry run's probes); a random one when null.</summary>
+    internal async IAsyncEnumerable<DiscoveryEvent> RunAsync(WidescanOptions options, byte[]? scanSecret, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.EnsureValid();
-        Privileges.EnsureNetRaw();
-        var session = new DiscoverySession(options);
+
+        // A dry run writes its probes to a file and listens to nothing: no privilege, no socket, and
+        // no cooldown (nothing can answer).
+        var dryRun = options.DryRunPath is not null && !options.ListenOnly;
+        if (dryRun)
+            options = options with { Cooldown = TimeSpan.Zero };
+        else
+            Privileges.EnsureNetRaw();
+        var session = scanSecret is null ? new DiscoverySession(options) : new DiscoverySession(options, scanSecret);
         using var log = DiscoveryLog.Create(options.Log, session);
 
         // Everything that opens a socket or a capture runs here, before the first await: on the
@@ -56,7 +67,9 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         var chosen = options.ListenOnly ? null : GeneratorPart(options);
         var generator = chosen is null ? null : Task.Run(() => Available(chosen, options));
         using var metrics = new DiscoveryMetrics(session.Counters);
-        using var run = DiscoveryRun.Open(session, log, Listener(options), options.ListenOnly ? null : Broadcaster(options), generator);
+        IDiscoveryListener listener = dryRun ? new DryRunListener() : Listener(options);
+        IProbeBroadcaster? broadcaster = options.ListenOnly ? null : dryRun ? new DryRunBroadcaster() : Broadcaster(options);
+        using var run = DiscoveryRun.Open(session, log, listener, broadcaster, generator);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var running = Task.Run(async () =>

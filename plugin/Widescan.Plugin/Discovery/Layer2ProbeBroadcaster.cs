@@ -58,7 +58,7 @@ internal sealed class Layer2ProbeBroadcaster : IProbeBroadcaster
     internal static IProbeSender OpenFrames(DiscoverySession session, SendPathChoice.Layer2 path, UInt128 source, ulong gatewayMac)
     {
         var options = session.Options;
-        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), source);
+        var writer = ProbeModules.For(options).Prepare(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), source);
         ulong mac = 0;
         var sockets = RawProbeBroadcaster.OpenLanes(options, () =>
             RawIcmpv6Sender.ForFrames(PacketSocket.Open(path.Interface, out mac), new RawIcmpv6SenderOptions { MaxMessageLength = writer.FrameLength }));

@@ -32,9 +32,14 @@ internal sealed class ListenerRun : IListenerRun
     internal static readonly TimeSpan CaptureBatchTimeout = TimeSpan.FromMilliseconds(20);
 
     /// <summary>
-    /// The capture ring (a test makes it small to make a slow host lose answers): 32 MB holds ~100k frames of the 256-byte snap, about half a second of replies
-    /// at 200k pps, so a capture thread that loses its core to the send lanes for a moment catches up
-    /// instead of losing answers (8 MB lost up to 5% of a /108 at 230k pps on two cores).
+    /// The capture ring (a test makes it small to make a slow host lose answers). The capture hands
+    /// frames over a block at a time (TPACKET_V3), which packs each frame at its captured length, so
+    /// the snap length (the probe module's 1,280 + link room) only caps a frame: an echo reply frame
+    /// (~130 bytes, ~200 with the ring's per-frame header; computed, not measured) takes what it did
+    /// under the old 256-byte snap, and 32 MB still holds ~150k of them, about half a second of
+    /// replies at 200k pps, so a capture thread that loses its core to the send lanes for a moment
+    /// catches up instead of losing answers (8 MB lost up to 5% of a /108 at 230k pps on two cores).
+    /// Only long packets (ICMPv6 errors quoting up to 1,232 bytes) take more: ~24k of them fit.
     /// </summary>
     internal static int CaptureBufferBytes { get; set; } = 32 << 20;
 
@@ -42,6 +47,7 @@ internal sealed class ListenerRun : IListenerRun
     internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
 
     private readonly DiscoverySession _session;
+    private readonly IProbeModule _probe;
     private readonly ChannelWriter<DiscoveryEvent> _events;
     private readonly PacketClassifier _classifier;
     private readonly AnnounceResponder? _responder;
@@ -67,14 +73,15 @@ internal sealed class ListenerRun : IListenerRun
     // before it are in the channel. Written once per frame, read by the module's checkpoints.
     private long _handledArrival;
 
-    private ListenerRun(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own)
+    private ListenerRun(DiscoverySession session, IProbeModule probe, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own)
     {
         _session = session;
+        _probe = probe;
         _events = events;
         _responder = responder;
         _unsolicited = new UnsolicitedBudget(session.Time);
         var identity = WireIdentity.FromOptions(session.Options);
-        _classifier = new PacketClassifier(identity, new ValidationTag(session.ScanSecret), session.Time, isOwn: own.Contains);
+        _classifier = probe.Classifier(identity, new ValidationTag(session.ScanSecret), session.Time, own.Contains);
     }
 
     /// <inheritdoc />
@@ -162,13 +169,24 @@ internal sealed class ListenerRun : IListenerRun
         }
     }
 
+    /// <summary>The libpcap capture, when that is the path (tests check it took the probe module's filter and length).</summary>
+    internal PcapCapture? Capture => _capture;
+
+    /// <summary>The raw receiver, when that is the path (tests check it took the probe module's types and length).</summary>
+    internal RawIcmpv6Receiver? Receiver => _receiver;
+
     /// <summary>
     /// Opens the responder socket and the receiver on the calling thread, and starts receiving:
     /// libpcap when <paramref name="capture"/> (falling back to the socket), else the raw socket.
     /// </summary>
-    public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, bool capture)
+    /// <param name="session">The run.</param>
+    /// <param name="events">Where the events go.</param>
+    /// <param name="capture">True: libpcap (the "capture" listener); false: the raw socket (the "raw" listener).</param>
+    /// <param name="probe">The probe module (its filter, kernel types, lengths and classifier); the run's (<see cref="ProbeModules.For"/>) when null.</param>
+    public static ListenerRun Start(DiscoverySession session, ChannelWriter<DiscoveryEvent> events, bool capture, IProbeModule? probe = null)
     {
         ArgumentNullException.ThrowIfNull(session);
+        probe ??= ProbeModules.For(session.Options);
         ArgumentNullException.ThrowIfNull(events);
         var options = session.Options;
         var own = OwnAddresses.Read(options.SourceAddress);
@@ -180,13 +198,13 @@ internal sealed class ListenerRun : IListenerRun
             var socketOptions = new RawIcmpv6SenderOptions
             {
                 BatchSize = 1,
-                MaxMessageLength = WireFormat.MaxProbeLength,
+                MaxMessageLength = probe.MaxProbeLength,
                 InterfaceName = options.Interface,
             };
             responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socketOptions, own);
         }
 
-        var run = new ListenerRun(session, events, responder, own);
+        var run = new ListenerRun(session, probe, events, responder, own);
         try
         {
             run.Open(CaptureInterface(options), capture);
@@ -215,7 +233,7 @@ internal sealed class ListenerRun : IListenerRun
         {
             try
             {
-                _capture = Privileges.Translate(() => PcapCapture.Open(interfaceName, OnFrame, CaptureBufferBytes, batchTimeout: CaptureBatchTimeout));
+                _capture = Privileges.Translate(() => PcapCapture.Open(interfaceName, _probe.CaptureFilter, _probe.ReceiveLength, OnFrame, CaptureBufferBytes, CaptureBatchTimeout));
                 _capture.Failed = reason => Fail(new IOException($"the capture on {interfaceName} stopped: {reason} (was the interface deleted or taken down?)"));
                 NamespaceInode = NetworkNamespace.CurrentThreadInode();
                 Path = $"pcap on {interfaceName}";
@@ -231,6 +249,8 @@ internal sealed class ListenerRun : IListenerRun
         var asked = ReceiveBufferBytes;
         _receiver = Privileges.Translate(() => new RawIcmpv6Receiver(new RawIcmpv6ReceiverOptions
         {
+            KernelTypes = _probe.KernelTypes,
+            SlotLength = _probe.ReceiveLength,
             InterfaceName = interfaceName,
             TimeProvider = _session.Time,
             ReceiveBufferBytes = asked,

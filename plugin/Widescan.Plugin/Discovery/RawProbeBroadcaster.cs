@@ -28,7 +28,7 @@ internal sealed class RawProbeBroadcaster : IProbeBroadcaster
         var options = session.Options;
         // Bound to its source, so the address a keyed probe's MAC covers is the one the kernel sends from.
         var source = SourceSelection.ForRun(options);
-        var writer = new ProbeWriter(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), source ?? UInt128.Zero);
+        var writer = ProbeModules.For(options).Prepare(WireIdentity.FromOptions(options), new ValidationTag(session.ScanSecret), source ?? UInt128.Zero);
         var sockets = OpenLanes(options, () => new RawIcmpv6Sender(new RawIcmpv6SenderOptions
         {
             MaxMessageLength = writer.MessageLength,

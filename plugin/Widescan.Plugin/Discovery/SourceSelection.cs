@@ -56,4 +56,20 @@ internal static class SourceSelection
                 $"no source address towards {first}: a keyed probe's MAC covers its source, so the kernel must have a route and an address for it; set {nameof(WidescanOptions.SourceAddress)}");
         return preferred;
     }
+
+    /// <summary>
+    /// The source of a dry run's packets: the options' source address, else the kernel's preferred
+    /// source for the first target (asked as for a real run: nothing is sent).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Neither: the message names the option to set.</exception>
+    public static UInt128 ForDryRun(WidescanOptions options)
+    {
+        if (options.SourceAddress is { } given)
+            return given;
+        if (options.Targets?.Include is not [var first, ..])
+            throw new InvalidOperationException("a dry run needs targets");
+        return Preferred(first.Network, options.Interface)
+            ?? throw new InvalidOperationException(
+                $"no source address for the dry run: the kernel has no route or no address towards {first}, and a dry run writes whole IPv6 packets, source included; set {nameof(WidescanOptions.SourceAddress)}");
+    }
 }

@@ -13,8 +13,8 @@ namespace Widescan.Plugin.Transport;
 internal delegate void CapturedFrameHandler(ReadOnlySpan<byte> frame, DateTimeOffset timestamp, LinkLayers linkType);
 
 /// <summary>
-/// Captures ICMPv6 echo requests and replies on one interface with libpcap (SharpPcap), in immediate
-/// mode with a BPF filter, so the kernel hands over only the frames the classifier wants.
+/// Captures on one interface with libpcap (SharpPcap) through the probe module's BPF filter, so the
+/// kernel hands over only the frames the classifier wants.
 /// </summary>
 /// <remarks>
 /// <see cref="Open"/> fails with <see cref="CaptureUnavailableException"/> when libpcap is not
@@ -25,39 +25,36 @@ internal delegate void CapturedFrameHandler(ReadOnlySpan<byte> frame, DateTimeOf
 internal sealed class PcapCapture : IDisposable
 {
     /// <summary>
-    /// Echo requests and replies. <c>ip6[40]</c> is the byte after a bare IPv6 header, so a packet with
-    /// extension headers does not match (the classifier checks the type again anyway).
+    /// Snap length beyond the IPv6 packet: room for any link header libpcap puts before it (Ethernet
+    /// 14, with two VLAN tags 22, Linux cooked SLL 16 or SLL2 20).
     /// </summary>
-    public const string EchoFilter = "icmp6 and (ip6[40]=128 or ip6[40]=129)";
+    public const int LinkHeaderRoom = 64;
 
     /// <summary>
-    /// The filter for an Ethernet interface: <see cref="EchoFilter"/> less the frames our own MAC sent,
-    /// so our outgoing probes (as many as the replies) stay out of the ring; with them it overflowed
-    /// at ~130k pps here. Not libpcap's <c>inbound</c>: with it libpcap 1.10 drops the first matching
-    /// frame after the capture opens (tcpdump shows "3 received by filter, 2 captured"), which would
-    /// lose the first answer of every scan.
+    /// The filter for an Ethernet interface: <paramref name="filter"/> less the frames our own MAC
+    /// sent, so our outgoing probes (as many as the replies) stay out of the ring; with them it
+    /// overflowed at ~130k pps here. Not libpcap's <c>inbound</c>: with it libpcap 1.10 drops the first
+    /// matching frame after the capture opens (tcpdump shows "3 received by filter, 2 captured"), which
+    /// would lose the first answer of every scan.
     /// </summary>
-    public static string EthernetEchoFilter(PhysicalAddress mac) =>
-        $"{EchoFilter} and not ether src {string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))}";
-
-    /// <summary>
-    /// Bytes kept per frame: Ethernet (14) + IPv6 (40) + an echo message of up to 202 bytes; probes
-    /// and announces are ~100. In immediate mode libpcap uses fixed ring slots sized from the
-    /// snap length, so a short one fits ~8x more frames into the same buffer than 2048 would.
-    /// </summary>
-    public const int DefaultSnapLength = 256;
+    public static string EthernetFilter(string filter, PhysicalAddress mac) =>
+        $"{filter} and not ether src {string.Join(':', mac.GetAddressBytes().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)))}";
 
     private readonly LibPcapLiveDevice _device;
     private readonly CapturedFrameHandler _handler;
     private readonly LinkLayers _linkType;
+    private readonly string _filter;
+    private readonly int _snapLength;
     private long _received;
     private bool _started;
     private bool _disposed;
 
-    private PcapCapture(LibPcapLiveDevice device, CapturedFrameHandler handler)
+    private PcapCapture(LibPcapLiveDevice device, CapturedFrameHandler handler, string filter, int snapLength)
     {
         _device = device;
         _handler = handler;
+        _filter = filter;
+        _snapLength = snapLength;
         _linkType = device.LinkType;
         _device.OnPacketArrival += OnPacketArrival;
         _device.OnCaptureStopped += OnCaptureStopped;
@@ -75,32 +72,42 @@ internal sealed class PcapCapture : IDisposable
     /// <summary>Link type of the frames handed to the handler.</summary>
     public LinkLayers LinkType => _linkType;
 
+    /// <summary>The BPF filter applied, the probe module's plus the capture's own part.</summary>
+    public string Filter => _filter;
+
+    /// <summary>Bytes kept per frame.</summary>
+    public int SnapLength => _snapLength;
+
     /// <summary>Frames handed to the handler.</summary>
     public long Received => Interlocked.Read(ref _received);
 
     /// <summary>
-    /// Opens <paramref name="interfaceName"/> in the current thread's namespace with the echo filter,
-    /// a <paramref name="bufferBytes"/> ring (8 MB: ~25k frames of 256 bytes, 0.1 s of replies at the
-    /// lab's 130k pps) and frames cut to <paramref name="snapLength"/> bytes.
+    /// Opens <paramref name="interfaceName"/> in the current thread's namespace with
+    /// <paramref name="filter"/>, a <paramref name="bufferBytes"/> ring and frames cut to
+    /// <paramref name="packetLength"/> + <see cref="LinkHeaderRoom"/> bytes.
     /// </summary>
     /// <param name="interfaceName">The interface, in this namespace.</param>
+    /// <param name="filter">The probe module's BPF filter (<see cref="Probing.IProbeModule.CaptureFilter"/>).</param>
+    /// <param name="packetLength">The longest IPv6 packet to keep whole (<see cref="Probing.IProbeModule.ReceiveLength"/>).</param>
     /// <param name="handler">Called on the capture thread for each frame.</param>
     /// <param name="bufferBytes">The kernel ring's size.</param>
-    /// <param name="snapLength">Bytes kept per frame.</param>
-    /// <param name="batchTimeout">Null: immediate mode, each frame handed over as it comes (one wake-up
-    /// per frame). A time: frames are handed over a ring block at a time, at the latest after this
-    /// long; at 100k+ frames/s this saves the wake-up of the capture thread, inside the sender's own
-    /// syscall on a veth, for nearly every frame.</param>
+    /// <param name="batchTimeout">Null: immediate mode (TPACKET_V2: fixed ring slots sized from the
+    /// snap length), each frame handed over as it comes (one wake-up per frame). A time: frames are
+    /// handed over a ring block at a time (TPACKET_V3: frames packed at their captured length, so the
+    /// snap length only caps them), at the latest after this long; at 100k+ frames/s this saves the
+    /// wake-up of the capture thread, inside the sender's own syscall on a veth, for nearly every frame.</param>
     /// <exception cref="CaptureUnavailableException">libpcap is missing, the interface does not
     /// exist, or libpcap refused to open it; the message says which.</exception>
     /// <exception cref="MissingCapabilityException">libpcap was refused for lack of CAP_NET_RAW.</exception>
     public static PcapCapture Open(
-        string interfaceName, CapturedFrameHandler handler, int bufferBytes = 8 << 20, int snapLength = DefaultSnapLength, TimeSpan? batchTimeout = null)
+        string interfaceName, string filter, int packetLength, CapturedFrameHandler handler, int bufferBytes = 8 << 20, TimeSpan? batchTimeout = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(interfaceName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filter);
         ArgumentNullException.ThrowIfNull(handler);
+        ArgumentOutOfRangeException.ThrowIfLessThan(packetLength, 64);
+        var snapLength = packetLength + LinkHeaderRoom;
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferBytes, 64 << 10);
-        ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 64);
 
         LibPcapLiveDevice? device;
         try
@@ -135,10 +142,11 @@ internal sealed class PcapCapture : IDisposable
                 Snaplen = snapLength,
                 ReadTimeout = batchTimeout is { } timeout ? Math.Max(1, (int)timeout.TotalMilliseconds) : 100,
             });
-            device.Filter = device.LinkType == LinkLayers.Ethernet && device.MacAddress is { } mac && mac.GetAddressBytes().Length == 6
-                ? EthernetEchoFilter(mac)
-                : EchoFilter;
-            return new PcapCapture(device, handler);
+            var applied = device.LinkType == LinkLayers.Ethernet && device.MacAddress is { } mac && mac.GetAddressBytes().Length == 6
+                ? EthernetFilter(filter, mac)
+                : filter;
+            device.Filter = applied;
+            return new PcapCapture(device, handler, applied, snapLength);
         }
         catch (PcapException e) when (e.Message.Contains("permitted", StringComparison.OrdinalIgnoreCase))
         {

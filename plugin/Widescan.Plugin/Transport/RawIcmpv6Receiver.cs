@@ -13,11 +13,11 @@ internal delegate void Icmpv6MessageHandler(ReadOnlySpan<byte> message, UInt128 
 
 /// <summary>
 /// Listens on a raw ICMPv6 socket that the kernel filters (ICMP6_FILTER) down to the probe module's
-/// types, reading up to <see cref="RawIcmpv6ReceiverOptions.BatchSize"/> messages per recvmmsg into
-/// native slot buffers allocated once, each with the address it was sent to (IPV6_PKTINFO) and the
-/// kernel's arrival time (SO_TIMESTAMPNS). The receive queue is as large as the kernel allows
-/// (SO_RCVBUFFORCE as root) and its fill and drops are readable at any time (<see cref="Backlog"/>),
-/// which is what the run's pacing closes on.
+/// types (<see cref="RawIcmpv6ReceiverOptions.KernelTypes"/>), reading up to <see cref="RawIcmpv6ReceiverOptions.BatchSize"/>
+/// messages per recvmmsg into native slot buffers allocated once, each with the address it was sent
+/// to (IPV6_PKTINFO) and the kernel's arrival time (SO_TIMESTAMPNS). The receive queue is as large
+/// as the kernel allows (SO_RCVBUFFORCE as root) and its fill and drops are readable at any time
+/// (<see cref="Backlog"/>), which is what the run's pacing closes on.
 /// </summary>
 internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 {
@@ -46,9 +46,10 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 
     /// <summary>Opens the socket in the current thread's network namespace.</summary>
     /// <exception cref="MissingCapabilityException">No CAP_NET_RAW.</exception>
-    public RawIcmpv6Receiver(RawIcmpv6ReceiverOptions? options = null)
+    public RawIcmpv6Receiver(RawIcmpv6ReceiverOptions options)
     {
-        _options = options ?? new RawIcmpv6ReceiverOptions();
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
         _options.Validate();
         _batch = _options.BatchSize;
         _slotLength = _options.SlotLength;
@@ -57,7 +58,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         _fd = RawIcmpv6Socket.Open(nonBlocking: true);
         try
         {
-            RawIcmpv6Socket.SetFilter(_fd, [Icmpv6Types.EchoRequest, Icmpv6Types.EchoReply]);
+            RawIcmpv6Socket.SetFilter(_fd, _options.KernelTypes.Span);
             RawIcmpv6Socket.EnablePacketInfo(_fd);
             RawIcmpv6Socket.EnableTimestamps(_fd);
             BufferForced = RawIcmpv6Socket.SetBufferSize(_fd, receive: true, _options.ReceiveBufferBytes);
@@ -91,6 +92,22 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
 
     /// <summary>Inode of the network namespace the socket lives in (0 when unknown).</summary>
     public ulong NamespaceInode { get; }
+
+    /// <summary>Bytes kept of each message.</summary>
+    public int SlotLength => _slotLength;
+
+    /// <summary>The ICMPv6 types the kernel passes to this socket, read back from its ICMP6_FILTER.</summary>
+    public byte[] KernelTypes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                return RawIcmpv6Socket.PassedTypes(_fd);
+            }
+        }
+    }
 
     /// <summary>The receive buffer the kernel gave, in its own accounting (SO_RCVBUF read back).</summary>
     public int BufferBytes { get; }

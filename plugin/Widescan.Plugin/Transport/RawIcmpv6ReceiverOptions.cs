@@ -23,7 +23,17 @@ internal sealed record RawIcmpv6ReceiverOptions
     /// <summary>A pause before each read (tests only: a slow reader whose queue grows); zero in production.</summary>
     public TimeSpan Stall { get; init; }
 
-    /// <summary>Bytes kept of each message: probes and announces are ~100 bytes; longer ones are cut.</summary>
+    /// <summary>
+    /// The ICMPv6 types the kernel lets through to this socket (ICMP6_FILTER); every other type is
+    /// blocked. The probe module's (<see cref="Probing.IProbeModule.KernelTypes"/>); none is an error.
+    /// </summary>
+    public ReadOnlyMemory<byte> KernelTypes { get; init; }
+
+    /// <summary>
+    /// Bytes kept of each message; longer ones are cut (and counted). The probe module's
+    /// <see cref="Probing.IProbeModule.ReceiveLength"/>: at least 1,280, so an ICMPv6 error and the
+    /// packet it quotes fit whole.
+    /// </summary>
     public int SlotLength { get; init; } = 2048;
 
     /// <summary>
@@ -47,6 +57,8 @@ internal sealed record RawIcmpv6ReceiverOptions
             throw new ArgumentException($"stall {Stall} out of range (0 - 1 s)");
         if (BatchSize is < 1 or > 1024)
             throw new ArgumentException($"batch size {BatchSize} out of range (1-1024)");
+        if (KernelTypes.IsEmpty)
+            throw new ArgumentException("no ICMPv6 type passes the kernel filter: set KernelTypes (the probe module's)");
         if (SlotLength is < 8 or > 65_535)
             throw new ArgumentException($"slot length {SlotLength} out of range (8-65535)");
         if (PollInterval < TimeSpan.FromMilliseconds(1) || PollInterval > TimeSpan.FromSeconds(10))

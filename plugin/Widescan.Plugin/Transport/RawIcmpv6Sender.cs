@@ -45,7 +45,7 @@ internal sealed unsafe class RawIcmpv6Sender : IDisposable
     {
     }
 
-    /// <summary>For tests: no socket, the given call stands in for sendmmsg.</summary>
+    /// <summary>No socket: the given call stands in for sendmmsg (tests; the dry run's <see cref="PcapFileSink.Send"/>).</summary>
     internal RawIcmpv6Sender(RawIcmpv6SenderOptions options, SendMessages send)
         : this(options, send, openSocket: false)
     {

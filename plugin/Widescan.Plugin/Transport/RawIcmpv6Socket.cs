@@ -75,6 +75,22 @@ internal static unsafe class RawIcmpv6Socket
             "set ICMP6_FILTER");
     }
 
+    /// <summary>The ICMPv6 types this socket's ICMP6_FILTER passes, read back from the kernel.</summary>
+    public static byte[] PassedTypes(int fd)
+    {
+        var filter = default(Icmp6Filter);
+        var length = (uint)sizeof(Icmp6Filter);
+        Check(LibC.getsockopt(fd, LibC.IPPROTO_ICMPV6, LibC.ICMP6_FILTER, &filter, &length), "read ICMP6_FILTER");
+        var passed = new List<byte>();
+        for (var type = 0; type < 256; type++)
+        {
+            if (!filter.Blocks((byte)type))
+                passed.Add((byte)type);
+        }
+
+        return [.. passed];
+    }
+
     /// <summary>
     /// Sets a socket buffer size, first with the *FORCE option (root may exceed net.core.*mem_max),
     /// then with the plain one, which the kernel caps silently.

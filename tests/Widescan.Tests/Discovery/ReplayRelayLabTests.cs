@@ -285,7 +285,7 @@ public sealed class ReplayRelayLabTests
         }
 
         public static ProbeTap StartIn(NetnsLab lab, Action<byte[], UInt128, UInt128> onMessage) =>
-            new(lab.InTarget(() => new RawIcmpv6Receiver(new RawIcmpv6ReceiverOptions())), onMessage);
+            new(lab.InTarget(() => new RawIcmpv6Receiver(new RawIcmpv6ReceiverOptions { KernelTypes = EchoProbeModule.Instance.KernelTypes })), onMessage);
 
         public void Dispose()
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using PacketDotNet;
+using Widescan.Plugin.Probing;
 using Widescan.Plugin.Transport;
 using Widescan.Tests.Lab;
 
@@ -19,7 +20,7 @@ internal sealed class TargetCapture : IDisposable
     {
         // A block at a time, not a wake-up per frame: the capture must not slow the run it watches
         // (the kernel's timestamps stay per frame). 32 MB holds every frame of a test's run.
-        _capture = lab.InTarget(() => PcapCapture.Open(NetnsLab.TargetInterface, OnFrame, 32 << 20, batchTimeout: TimeSpan.FromMilliseconds(20)));
+        _capture = lab.InTarget(() => PcapCapture.Open(NetnsLab.TargetInterface, EchoProbeModule.Instance.CaptureFilter, EchoProbeModule.Instance.ReceiveLength, OnFrame, 32 << 20, TimeSpan.FromMilliseconds(20)));
         _capture.Start();
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Widescan.Contracts;
+using Widescan.Plugin.Probing;
 using Widescan.Plugin.Transport;
 using Widescan.Tests.Lab;
 
@@ -34,7 +35,7 @@ public sealed class LabSweepTests
         var destinations = AllAddresses(Swept);
 
         using var sender = lab.InScanner(() => new RawIcmpv6Sender(new RawIcmpv6SenderOptions()));
-        using var receiver = lab.InScanner(() => new RawIcmpv6Receiver());
+        using var receiver = lab.InScanner(() => new RawIcmpv6Receiver(new RawIcmpv6ReceiverOptions { KernelTypes = EchoProbeModule.Instance.KernelTypes }));
         lab.AssertInScanner(sender.NamespaceInode);
         lab.AssertInScanner(receiver.NamespaceInode);
 
@@ -77,7 +78,7 @@ public sealed class LabSweepTests
         var tally = new ReplyTally(Ipv6Prefix.Parse(Swept));
         var nonEthernet = 0;
         var requests = 0;
-        using var capture = lab.InScanner(() => PcapCapture.Open(NetnsLab.ScannerInterface, (frame, _, link) =>
+        using var capture = lab.InScanner(() => PcapCapture.Open(NetnsLab.ScannerInterface, EchoProbeModule.Instance.CaptureFilter, EchoProbeModule.Instance.ReceiveLength, (frame, _, link) =>
         {
             // veth: Ethernet (14 bytes) + IPv6 (40) + ICMPv6. The filter keeps only incoming frames,
             // so our own requests must not show up.
@@ -130,7 +131,7 @@ public sealed class LabSweepTests
         Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
         using var lab = NetnsLab.Create();
         var error = Assert.Throws<CaptureUnavailableException>(
-            () => lab.InScanner(() => PcapCapture.Open("nosuch0", (_, _, _) => { })));
+            () => lab.InScanner(() => PcapCapture.Open("nosuch0", EchoProbeModule.Instance.CaptureFilter, EchoProbeModule.Instance.ReceiveLength, (_, _, _) => { })));
         Assert.That(error!.Message, Does.Contain("'nosuch0' does not exist"));
     }
 
