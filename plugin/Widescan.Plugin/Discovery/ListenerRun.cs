@@ -482,6 +482,14 @@ internal sealed class ListenerRun : IListenerRun
                 _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.Burst, UnsolicitedBudget.PerSecond);
         if (_classifier.Ignored[IgnoreReason.NotForUs] is > 0 and var notForUs)
             DiscoveryLog.For(_session).Debug("{Count} probes and announces to addresses that are not this node's were ignored (captured in transit)", notForUs);
+        _capture?.Dispose();
+        _receiverThread?.Join(TimeSpan.FromSeconds(5));
+        if (_receiver is { } socket && !(_receiverThread?.IsAlive ?? false))
+        {
+            CountLeftInQueue(socket);
+            CountDrops(); // what the kernel dropped while the reader stopped and its queue was read out
+        }
+
         if (_dropsCounted > 0)
         {
             // The module's summary reports the counts with the fix that applies to each.
@@ -489,10 +497,6 @@ internal sealed class ListenerRun : IListenerRun
                 Path, _dropsCounted, _session.Counters.LostToConsumer, _session.Counters.LostInKernel);
         }
 
-        _capture?.Dispose();
-        _receiverThread?.Join(TimeSpan.FromSeconds(5));
-        if (_receiver is { } socket && !(_receiverThread?.IsAlive ?? false))
-            CountLeftInQueue(socket);
         _receiver?.Dispose();
         _responder?.Dispose();
         _stopping.Dispose();

@@ -135,13 +135,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b == 0) p
 # user+sys seconds to cpu. time(1) writes "Command exited with non-zero status N" before its figures
 # when N != 0, so only its last line is read. ip netns exec execs the command, so the tree is its.
 cpu=0
-timed() { # timed LIMIT_S STDERR_FILE COMMAND...
+timed() { # timed LIMIT_S STDERR_FILE COMMAND...   (timed_out=1 lets a run killed at its bound through)
   local limit="$1" err="$2"
   shift 2
   rc=0
   # timeout inside time: a tool killed at its bound is still waited for, and counted.
   /usr/bin/time -f '%U %S' -o "$work/time" timeout -k 5 "$limit" ip netns exec "$ns_scanner" "$@" 2>"$err" || rc=$?
-  ((rc != 124 && rc != 137)) || die "$1 ran past its ${limit} s bound: $(tail -3 "$err")"
+  # Progress lines end in \r: the last 200 characters of the last lines say enough.
+  ((rc != 124 && rc != 137)) || ((${timed_out:-0})) || die "$1 ran past its ${limit} s bound: $(tr '\r' '\n' <"$err" | tail -3 | cut -c1-200)"
   cpu="$(tail -1 "$work/time" | awk -v c="$cpu" '{ printf "%.2f", c + $1 + $2 }')"
 }
 
@@ -162,6 +163,10 @@ run_widescan() { # run_widescan PREFIX BROADCASTER COOLDOWN [LISTENER]
   path="$(grep -oE 'Broadcaster auto: [^(]*' "$work/ws.err" | head -1 | sed 's/^Broadcaster auto: //; s/ *$//' | tr -d '|' || true)"
   # The summary line: "N probes sent in S s (R pps), run ..."; its rate is the sending phase's.
   send="$(grep -E ' probes sent in ' "$work/ws.err" | tail -1 | grep -oE '\(([0-9]+) pps\)' | head -1 | tr -dc '0-9' || true)"
+  # The pacing's cuts, from the JSONL summary record: why a run sent slower than the last.
+  local cuts
+  cuts="$(grep -oE '"rateReductions":[0-9]+' "$work/ws.jsonl" | tail -1 | tr -dc '0-9' || true)"
+  if [[ -n "$cuts" && "$cuts" != 0 ]]; then path="${path:+$path; }slowed $cuts times for the listener"; fi
   if ((rc == 3)); then
     path="${path:+$path; }exit 3: $(grep -E 'WRN|lost' "$work/ws.err" | head -1 | cut -c1-100 | tr '|' ' ' || true)"
     cp "$work/ws.err" "${TMPDIR:-/tmp}/race-widescan-$b-$(date +%s).log" 2>/dev/null || true
@@ -177,13 +182,20 @@ run_masscan() { # run_masscan PREFIX WAIT_S
   # IPv6 needs the adapter, its source address and the next hop's MAC (else it tries NDP for a router);
   # cwd is $work so that a paused.conf it might write stays there.
   cd "$work"
-  timed 300 "$work/masscan.err" masscan --ping "$p" --rate "$rate" --wait "$wait" \
+  # masscan 1.3.2 sometimes never exits after "100.00% done" (its wait counts down past zero, seen
+  # for minutes): bounded at 120 s and reported as killed there, a figure rather than a failure.
+  timed_out=1 timed 120 "$work/masscan.err" masscan --ping "$p" --rate "$rate" --wait "$wait" \
     --adapter wsr0 --adapter-ip 2001:db8:1::1 --router-mac-ipv6 "$target_mac" -oL "$work/masscan.txt"
   cd "$root"
   end="$(now)" rx1="$(rx_packets)"
-  ((rc == 0)) || die "masscan failed ($rc): $(tr '\r' '\n' <"$work/masscan.err" | grep -v '^rate:' | tail -3)"
-  found="$(awk '$1 == "open" && $2 == "icmp" { print $4 }' "$work/masscan.txt" | sort -u | wc -l)"
-  echo "$start $end $((rx1 - rx0)) $found $cpu - -"
+  local note=-
+  if ((rc == 124 || rc == 137)); then
+    note="killed at its 120 s bound (it did not exit after 100% done)"
+    say "masscan: $note"
+  fi
+  ((rc == 0 || rc == 124 || rc == 137)) || die "masscan failed ($rc): $(tr '\r' '\n' <"$work/masscan.err" | grep -v '^rate:' | tail -3 | cut -c1-200)"
+  found="$(awk '$1 == "open" && $2 == "icmp" { print $4 }' "$work/masscan.txt" 2>/dev/null | sort -u | wc -l)"
+  echo "$start $end $((rx1 - rx0)) $found $cpu - $note"
 }
 
 run_blast() { # run_blast PREFIX WAIT_MS
