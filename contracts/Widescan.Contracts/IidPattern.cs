@@ -19,14 +19,22 @@ public enum IidPatternKind
 
     /// <summary>Every IPv4 address of an IPv4 prefix in the low 32 bits.</summary>
     Ipv4Embedded,
+
+    /// <summary>
+    /// The rendezvous addresses of a network (docs/rendezvous.md): slots 0 to S-1 of each /64, keyed
+    /// by the network's secret, where its members claim an address so that one probe per /64 and slot finds them.
+    /// </summary>
+    Rendezvous,
 }
 
 /// <summary>
 /// The interface-identifier pattern of a window scan (see <see cref="TargetSpec.SubnetBits"/>).
 /// Parse the command-line forms with <see cref="Parse"/>: <c>::1</c>, <c>low:1-ff</c>, <c>random</c>,
-/// <c>eui64:00:50:56[,00:0c:29]</c>, <c>ipv4:192.0.2.0/24</c>.
+/// <c>eui64:00:50:56[,00:0c:29]</c>, <c>ipv4:192.0.2.0/24</c>; a rendezvous pattern holds a secret its
+/// text does not show, so it is built with <see cref="Rendezvous(ReadOnlySpan{byte}, int)"/> or parsed
+/// back with <see cref="ParseRendezvous"/>.
 /// </summary>
-public sealed record IidPattern
+public sealed partial record IidPattern
 {
     private IidPattern(IidPatternKind kind) => Kind = kind;
 
@@ -90,6 +98,7 @@ public sealed record IidPattern
         IidPatternKind.LowRange => Last - First + 1,
         IidPatternKind.Eui64 => (UInt128)(uint)Ouis.Count << 24,
         IidPatternKind.Ipv4Embedded => UInt128.One << (32 - Ipv4Length),
+        IidPatternKind.Rendezvous => (UInt128)(uint)(RendezvousSlots * (RendezvousNextSecret.IsEmpty ? 1 : 2)),
         _ => UInt128.One,
     };
 
@@ -97,7 +106,7 @@ public sealed record IidPattern
     public int RequiredBits => Kind switch
     {
         IidPatternKind.Fixed or IidPatternKind.LowRange => 128 - (int)UInt128.LeadingZeroCount(Last),
-        IidPatternKind.Eui64 => 64,
+        IidPatternKind.Eui64 or IidPatternKind.Rendezvous => 64,
         IidPatternKind.Ipv4Embedded => 32,
         _ => 0,
     };
@@ -119,6 +128,8 @@ public sealed record IidPattern
 
     private static IidPattern ParseCore(string text)
     {
+        if (IsRendezvousText(text))
+            throw new FormatException(RendezvousTextHasNoSecret);
         if (text.Equals("random", StringComparison.OrdinalIgnoreCase))
             return Random();
         if (text.StartsWith("low:", StringComparison.OrdinalIgnoreCase))
@@ -162,7 +173,7 @@ public sealed record IidPattern
         if (Ipv6Address.TryParse(text, out var iid))
             return Fixed(iid);
         throw new FormatException(
-            $"IID pattern '{text}' is not one of ::1, low:1-ff, random, eui64:00:50:56, ipv4:192.0.2.0/24");
+            $"IID pattern '{text}' is not one of ::1, low:1-ff, random, eui64:00:50:56, ipv4:192.0.2.0/24, rendezvous");
     }
 
     private static bool TryHex(string text, out UInt128 value) =>
@@ -175,6 +186,7 @@ public sealed record IidPattern
         IidPatternKind.Fixed => Ipv6Address.Format(First),
         IidPatternKind.LowRange => $"low:{First:x}-{Last:x}",
         IidPatternKind.Random => "random",
+        IidPatternKind.Rendezvous => RendezvousText(),
         IidPatternKind.Eui64 => "eui64:" + string.Join(',', Ouis.Select(o =>
             $"{o >> 16:x2}:{(o >> 8) & 0xff:x2}:{o & 0xff:x2}")),
         _ => $"ipv4:{Ipv4Network >> 24}.{(Ipv4Network >> 16) & 0xff}.{(Ipv4Network >> 8) & 0xff}.{Ipv4Network & 0xff}/{Ipv4Length}",
@@ -183,8 +195,10 @@ public sealed record IidPattern
     /// <inheritdoc />
     public bool Equals(IidPattern? other) => other is not null && Kind == other.Kind && First == other.First
         && Last == other.Last && Ouis.SequenceEqual(other.Ouis) && Ipv4Network == other.Ipv4Network
-        && Ipv4Length == other.Ipv4Length;
+        && Ipv4Length == other.Ipv4Length && RendezvousSlots == other.RendezvousSlots
+        && RendezvousSecret.Span.SequenceEqual(other.RendezvousSecret.Span)
+        && RendezvousNextSecret.Span.SequenceEqual(other.RendezvousNextSecret.Span);
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Kind, First, Last, Ouis.Count, Ipv4Network, Ipv4Length);
+    public override int GetHashCode() => HashCode.Combine(Kind, First, Last, Ouis.Count, Ipv4Network, Ipv4Length, KeyId);
 }

@@ -74,6 +74,8 @@ public sealed record ScanState
             return $"the prefixes differ (saved: {string.Join(' ', Include)})";
         if (!Exclude.SequenceEqual(other.Exclude))
             return $"the exclusions differ (saved: {string.Join(' ', Exclude)})";
+        if (RendezvousKeyIdOf(Iid) is { } savedKey && RendezvousKeyIdOf(other.Iid) is { } key && savedKey != key)
+            return $"the rendezvous key differs (saved: key id {savedKey}, given: key id {key}): resume with the network key or name the scan was started with";
         if (SubnetBits != other.SubnetBits || Iid != other.Iid)
             return $"the window differs (saved: /{SubnetBits?.ToString() ?? "none"} {Iid})";
         if (Seed != other.Seed)
@@ -83,6 +85,14 @@ public sealed record ScanState
         if (AllowReserved != other.AllowReserved)
             return "--allow-reserved differs";
         return null;
+    }
+
+    // The key id of a rendezvous pattern's text form (rendezvous:slots=N,key=ID), or null.
+    private static string? RendezvousKeyIdOf(string? iid)
+    {
+        const string Key = ",key=";
+        var at = iid is not null && iid.StartsWith("rendezvous:", StringComparison.Ordinal) ? iid.IndexOf(Key, StringComparison.Ordinal) : -1;
+        return at < 0 ? null : iid![(at + Key.Length)..];
     }
 
     /// <summary>The spec set to continue at the saved cursor.</summary>

@@ -124,6 +124,16 @@ public sealed record TargetSpec
                     errors.Add($"prefix {prefix} is longer than the subnet window /{window}: shorten the window or the prefix");
             }
 
+            if (Iid?.Kind == IidPatternKind.Rendezvous)
+            {
+                // Members claim one address per /64 and slot: any other window would probe addresses no member holds.
+                foreach (var prefix in Include ?? [])
+                {
+                    if (WindowOf(prefix) is { } window && window != 64)
+                        errors.Add($"IID pattern {Iid} lives in /64s, and prefix {prefix} has the window /{window}: set SubnetBits to 64 (and no other window in PrefixWindows)");
+                }
+            }
+
             var windows = (Include ?? []).Select(WindowOf).OfType<int>().Where(w => w is >= 1 and <= 128).Distinct();
             foreach (var window in windows)
             {

@@ -73,6 +73,14 @@ public sealed record WidescanOptions
     /// </summary>
     public ReadOnlyMemory<byte> NetworkKey { get; init; }
 
+    /// <summary>
+    /// The network's next key during a key rollover (docs/rendezvous.md), or empty: a listener claims
+    /// and answers at the rendezvous addresses of both <see cref="NetworkKey"/> and this one, so that
+    /// members and scanners that moved to the next key and those that have not yet still meet. Needs
+    /// <see cref="NetworkKey"/>; at least 16 bytes, and not the same key.
+    /// </summary>
+    public ReadOnlyMemory<byte> NextNetworkKey { get; init; }
+
     /// <summary>Short application data carried in announces (at most 24 bytes).</summary>
     public ReadOnlyMemory<byte> ApplicationData { get; init; }
 
@@ -135,6 +143,16 @@ public sealed record WidescanOptions
             errors.Add($"application data is {ApplicationData.Length} bytes; at most {MaxApplicationData} fit an announce");
         if (!NetworkKey.IsEmpty && NetworkKey.Length < 16)
             errors.Add($"network key is {NetworkKey.Length} bytes; use at least 16 random bytes");
+        if (!NextNetworkKey.IsEmpty)
+        {
+            if (NetworkKey.IsEmpty)
+                errors.Add("NextNetworkKey is set without NetworkKey: a rollover's next key needs the current one");
+            if (NextNetworkKey.Length < 16)
+                errors.Add($"next network key is {NextNetworkKey.Length} bytes; use at least 16 random bytes");
+            if (NextNetworkKey.Span.SequenceEqual(NetworkKey.Span))
+                errors.Add("NextNetworkKey is the same key as NetworkKey: give the new key, or leave NextNetworkKey empty");
+        }
+
         if (ListenDuration is { } d && d <= TimeSpan.Zero)
             errors.Add("listen duration must be positive");
         if (DryRunPath is { } dryRun)

@@ -11,6 +11,12 @@ internal enum IidFill
 
     /// <summary>A modified EUI-64 of OUI[index / 2^24] and the 24 low bits of the index.</summary>
     Eui64 = 2,
+
+    /// <summary>
+    /// The rendezvous identifier (<see cref="RendezvousIid"/>) of the /64, slot = index, under the first
+    /// key; with a second key, indexes from the slot count on are its slots (index - slots).
+    /// </summary>
+    Rendezvous = 3,
 }
 
 /// <summary>
@@ -53,6 +59,12 @@ internal struct TargetLayout
 
     /// <summary>The keys of random identifiers, derived from the seed.</summary>
     public ulong RandomKey0, RandomKey1;
+
+    /// <summary>Rendezvous: SipHash key words of the secret (and of the next secret, when probing both).</summary>
+    public ulong RendezvousK0, RendezvousK1, NextK0, NextK1;
+
+    /// <summary>Rendezvous: the slots per key; identifier indexes at or above it belong to the next key.</summary>
+    public ulong RendezvousSlots;
 
     /// <summary>How many segments the table holds (at least 1 when N &gt; 0).</summary>
     public int SegmentCount;

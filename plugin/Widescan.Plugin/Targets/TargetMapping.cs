@@ -54,6 +54,15 @@ internal static class TargetMapping
             iidHi = b & segment.IidMaskHi;
             iidLo = a & segment.IidMaskLo;
         }
+        else if (layout.Fill == IidFill.Rendezvous)
+        {
+            // The window is /64, so hi is the /64 itself and lo is zero before the identifier is added.
+            var next = iid >= layout.RendezvousSlots;
+            iidHi = 0;
+            iidLo = next
+                ? RendezvousIid.Iid(layout.NextK0, layout.NextK1, hi, iid - layout.RendezvousSlots)
+                : RendezvousIid.Iid(layout.RendezvousK0, layout.RendezvousK1, hi, iid);
+        }
         else if (layout.Fill == IidFill.Eui64)
         {
             iidHi = 0;

@@ -179,6 +179,13 @@ internal sealed class TargetSpace
             case IidPatternKind.Eui64:
                 layout.Fill = IidFill.Eui64;
                 break;
+            case IidPatternKind.Rendezvous:
+                layout.Fill = IidFill.Rendezvous;
+                layout.RendezvousSlots = (ulong)iid.RendezvousSlots;
+                (layout.RendezvousK0, layout.RendezvousK1) = RendezvousIid.Keys(iid.RendezvousSecret.Span);
+                if (!iid.RendezvousNextSecret.IsEmpty)
+                    (layout.NextK0, layout.NextK1) = RendezvousIid.Keys(iid.RendezvousNextSecret.Span);
+                break;
             case IidPatternKind.Random:
                 layout.Fill = IidFill.Random;
                 var state = spec.Seed ^ 0x5753_434E_5241_4E44UL; // "WSCNRAND": independent of the order's keys

@@ -24,6 +24,9 @@ public class GpuEmulatorTests
         yield return new TestCaseData(Streams.Spec("2001:db8::/110", 3, "2001:db8::1:0/112", "2001:db8::77/128") with { Shard = new ShardSpec(2, 3) }).SetName("ShardedWithExclusions");
         yield return new TestCaseData(Streams.Spec("2001:db8::/112", 12) with { Shard = new ShardSpec(1, 2), StartCursor = 12_345 }).SetName("Resumed");
         yield return new TestCaseData(Targets.PrefixWindowTests.MixedWindows(IidPattern.Parse("random"))).SetName("PerPrefixWindowsRandom");
+        yield return new TestCaseData(RendezvousGenerationTests.Window("2001:db8:40::/54", IidPattern.Rendezvous(
+            Convert.FromHexString(Targets.RendezvousVectors.KeySecret), Convert.FromHexString(Targets.RendezvousVectors.NameSecret), 2))
+            with { Shard = new ShardSpec(1, 2) }).SetName("WindowRendezvousBothKeysSharded");
     }
 
     [TestCaseSource(nameof(Specs))]
