@@ -94,6 +94,24 @@ public sealed partial record IidPattern
     }
 
     /// <summary>
+    /// The rendezvous address of <paramref name="slot"/> in the /64 that holds <paramref name="address"/>
+    /// under this pattern's secret, or under its next secret with <paramref name="next"/>: what a member
+    /// claims and a scan probes (docs/rendezvous.md).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The pattern is not a rendezvous pattern, or has no next secret.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The slot is not below <see cref="RendezvousSlots"/>.</exception>
+    public UInt128 RendezvousAddress(UInt128 address, int slot, bool next = false)
+    {
+        if (Kind != IidPatternKind.Rendezvous)
+            throw new InvalidOperationException($"IID pattern {this} is not a rendezvous pattern");
+        if (next && RendezvousNextSecret.IsEmpty)
+            throw new InvalidOperationException("this rendezvous pattern has no next secret");
+        ArgumentOutOfRangeException.ThrowIfNegative(slot);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(slot, RendezvousSlots);
+        return RendezvousDerivation.Address((next ? RendezvousNextSecret : RendezvousSecret).Span, address, slot);
+    }
+
+    /// <summary>
     /// Reads back the text form of a rendezvous pattern (<c>rendezvous</c>, <c>rendezvous:slots=N</c>,
     /// optionally <c>,key=ID</c> or <c>,key=ID+ID</c>) with the secrets its text cannot hold. A key id in
     /// the text must be that of the secrets given: a state saved under one key is not resumed under another.

@@ -12,6 +12,9 @@ namespace Widescan.Contracts;
 /// </remarks>
 public sealed record TargetSpec
 {
+    // The fix a window error names; the CLI puts its flags in its place.
+    private const string RendezvousWindowFix = "set SubnetBits to 64 (and no other window in PrefixWindows)";
+
     /// <summary>The most targets one scan may hold.</summary>
     public static readonly UInt128 MaxTargets = UInt128.One << 64;
 
@@ -130,7 +133,7 @@ public sealed record TargetSpec
                 foreach (var prefix in Include ?? [])
                 {
                     if (WindowOf(prefix) is { } window && window != 64)
-                        errors.Add($"IID pattern {Iid} lives in /64s, and prefix {prefix} has the window /{window}: set SubnetBits to 64 (and no other window in PrefixWindows)");
+                        errors.Add($"rendezvous addresses live in /64s, and prefix {prefix} has the window /{window}: {RendezvousWindowFix}");
                 }
             }
 

@@ -17,6 +17,8 @@ internal sealed class ScanCommand : Command, ICollectsErrors
     private ScanCommand()
         : base("scan", "Probe the targets (prefixes minus exclusions and the blocklist) and report live hosts and Widescan peers, one result per line")
     {
+        // The key file is the announce key's (DiscoveryOptions reads and reports it); rendezvous derives from it too.
+        Targets = new TargetOptions(Discovery.NetworkKeyFile);
         Targets.AddTo(this);
         foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State, DryRun })
             Options.Add(option);
@@ -24,7 +26,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         SetAction(Run);
     }
 
-    public TargetOptions Targets { get; } = new();
+    public TargetOptions Targets { get; }
 
     public DiscoveryOptions Discovery { get; } = new();
 

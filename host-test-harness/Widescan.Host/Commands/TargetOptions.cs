@@ -13,6 +13,18 @@ namespace Widescan.Host.Commands;
 /// </summary>
 internal sealed class TargetOptions
 {
+    /// <summary>The target flags; <paramref name="keyFile"/> is a key file flag the command has already (scan's), or null for one of their own.</summary>
+    public TargetOptions(Option<FileInfo?>? keyFile = null)
+    {
+        OwnsKeyFile = keyFile is null;
+        Rendezvous = new RendezvousOptions(keyFile ?? RendezvousOptions.NewKeyFileOption(), reportsKeyFileErrors: OwnsKeyFile);
+    }
+
+    /// <summary>The flags of <c>--iid rendezvous</c>.</summary>
+    public RendezvousOptions Rendezvous { get; }
+
+    private bool OwnsKeyFile { get; }
+
     public Option<string[]> Prefix { get; } = new("--prefix")
     {
         Description = "An IPv6 prefix to scan (repeatable), e.g. 2001:db8::/112",
@@ -36,7 +48,7 @@ internal sealed class TargetOptions
 
     public Option<string?> Iid { get; } = new("--iid")
     {
-        Description = "Interface identifier of a window scan: ::1 | low:1-ff | random | eui64:00:50:56[,OUI...] | ipv4:192.0.2.0/24 (default ::1)",
+        Description = "Interface identifier of a window scan: ::1 | low:1-ff | random | eui64:00:50:56[,OUI...] | ipv4:192.0.2.0/24 | rendezvous (a network's rendezvous addresses in each /64: with --subnet-bits 64 and --network-key-file or --network-name) (default ::1)",
         HelpName = "PATTERN",
     };
 
@@ -73,6 +85,7 @@ internal sealed class TargetOptions
     {
         foreach (Option option in new Option[] { Prefix, PrefixFile, Exclude, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
             command.Options.Add(option);
+        Rendezvous.AddTo(command, withKeyFile: OwnsKeyFile);
     }
 
     /// <summary>
@@ -101,7 +114,21 @@ internal sealed class TargetOptions
         var windowed = subnetBits is not null || windows.Count > 0;
 
         IidPattern? iid = windowed ? IidPattern.Fixed(1) : null;
-        if (parseResult.GetValue(Iid) is { } iidText)
+        var iidText = parseResult.GetValue(Iid)?.Trim();
+        var rendezvousFailed = false;
+        if (iidText is not null && iidText.Equals("rendezvous", StringComparison.OrdinalIgnoreCase))
+        {
+            // A failed pattern leaves a stand-in, so that the /64 window is still checked in this pass.
+            var built = Rendezvous.Build(parseResult, errors, out var standIn);
+            iid = built ?? standIn;
+            rendezvousFailed = built is null;
+        }
+        else if (iidText is not null && iidText.StartsWith("rendezvous:", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"--iid {iidText}: give --iid rendezvous alone, the slots with {Rendezvous.Slots.Name} and the key with {Rendezvous.KeyFile.Name} or {Rendezvous.NetworkName.Name}");
+            rendezvousFailed = true;
+        }
+        else if (iidText is not null)
         {
             try
             {
@@ -113,6 +140,9 @@ internal sealed class TargetOptions
                 errors.Add(e.Message);
             }
         }
+
+        if (iid?.Kind != IidPatternKind.Rendezvous && !rendezvousFailed)
+            Rendezvous.RefuseWithout(parseResult, iidText ?? (windowed ? "::1" : "not given"), errors);
 
         var shard = ShardSpec.Whole;
         if (parseResult.GetValue(Shard) is { } shardText)
@@ -142,11 +172,12 @@ internal sealed class TargetOptions
         };
         foreach (var error in spec.Validate())
         {
+            // The contracts name their properties; a command line names its flags.
             if (!(includeFailed && include.Count == 0 && error.StartsWith("no target prefix", StringComparison.Ordinal)))
-                errors.Add(error);
+                errors.Add(error.Replace("set SubnetBits to 64 (and no other window in PrefixWindows)", "give --subnet-bits 64 (and no window= in a --prefix-file)", StringComparison.Ordinal));
         }
 
-        if (errors.Count > before)
+        if (errors.Count > before || rendezvousFailed)
             return null;
         WarnAboutReserved(spec);
         return spec;

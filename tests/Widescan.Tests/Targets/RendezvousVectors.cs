@@ -69,6 +69,8 @@ public class RendezvousVectors
             var (k0, k1) = RendezvousIid.Keys(secret);
             Assert.That(Ipv6Address.Format(RendezvousIid.Address(k0, k1, prefix.Network, slot)), Is.EqualTo(Ipv6Address.Format(address)),
                 $"{prefix} slot {slot}");
+            Assert.That(Ipv6Address.Format(IidPattern.Rendezvous(secret, 16).RendezvousAddress(prefix.Network, slot)), Is.EqualTo(Ipv6Address.Format(address)),
+                $"the contracts' copy for hosts: {prefix} slot {slot}");
         }
     }
 
