@@ -43,6 +43,9 @@ internal sealed class ListenerRun : IListenerRun
     /// </summary>
     internal static int CaptureBufferBytes { get; set; } = 32 << 20;
 
+    /// <summary>The longest a stopped listener spends reading out what its socket still holds (a flood must not hold the stop).</summary>
+    internal static readonly TimeSpan LeftoverBudget = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The longest a stopping listener waits for its capture to hand over what it holds.</summary>
     internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
 
@@ -100,7 +103,10 @@ internal sealed class ListenerRun : IListenerRun
     /// </summary>
     internal DateTimeOffset CaughtUpTo(DateTimeOffset now)
     {
-        var handled = new DateTimeOffset(Interlocked.Read(ref _handledArrival), TimeSpan.Zero);
+        // Kernel arrival times are the wall clock: after a step back they may lie ahead of now, and a
+        // time ahead of now would let a checkpoint cover answers not yet written.
+        var handledTicks = Interlocked.Read(ref _handledArrival);
+        var handled = new DateTimeOffset(Math.Min(handledTicks, now.UtcTicks), TimeSpan.Zero);
         if (_blocked)
             return handled;
         if (_capture is { } capture)
@@ -195,8 +201,11 @@ internal sealed class ListenerRun : IListenerRun
         AnnounceResponder? responder = null;
         if (options.RespondToPeers)
         {
+            // One attempt, no back-off: the responder sends on the reader's thread, and a full send
+            // queue must cost one counted announce, never a reader that stalls while replies pile up.
             var socketOptions = new RawIcmpv6SenderOptions
             {
+                MaxAttemptsWithoutProgress = 1,
                 BatchSize = 1,
                 MaxMessageLength = probe.MaxProbeLength,
                 InterfaceName = options.Interface,
@@ -448,10 +457,18 @@ internal sealed class ListenerRun : IListenerRun
     /// </summary>
     private void CountLeftInQueue(RawIcmpv6Receiver receiver)
     {
-        long left;
+        // Only what would have been a result counts as lost (a ping to this host or junk left in the
+        // queue is not an answer); the read-out is bounded, so a flood cannot hold the stop.
+        long left = 0;
         try
         {
-            left = receiver.Discard();
+            receiver.Discard((message, source, destination, arrival) =>
+            {
+                var c = _classifier.ClassifyIcmp(message, source, destination, arrival);
+                if ((c.Kind == PacketKind.HostAlive && !_alive.Contains(c.Source))
+                    || (c.Kind == PacketKind.PeerDiscovered && !_peers.ContainsKey(c.Source)))
+                    left++;
+            }, LeftoverBudget);
         }
         catch (IOException)
         {
@@ -498,7 +515,11 @@ internal sealed class ListenerRun : IListenerRun
         }
 
         _receiver?.Dispose();
-        _responder?.Dispose();
+
+        // A reader that did not stop in time may still be inside the responder's send: its native
+        // buffers and socket are left to the process rather than freed under it.
+        if (!(_receiverThread?.IsAlive ?? false))
+            _responder?.Dispose();
         _stopping.Dispose();
     }
 }

@@ -38,6 +38,7 @@ internal sealed class ReceivePacing
     private long _lastDropped;
     private long _lastCut = long.MinValue;
     private double _fillAtCut = -1;
+    private double _lastFill;
     private double _cutFrom;
 
     /// <summary>Starts at the ceiling.</summary>
@@ -76,12 +77,19 @@ internal sealed class ReceivePacing
         var fill = backlog.Fill;
         if (fill < High)
             _fillAtCut = -1; // drained below the mark: the next crossing is a new overload
-        var behind = fill >= High || dropped > 0;
+
+        // The kernel also counts as dropped a packet whose checksum fails when it is read, so a
+        // trickle of forged packets would pin the rate if every drop cut it: with a queue whose fill
+        // is known, drops mean overload only when the queue was in use (a tenth full) in this sample
+        // or the last. libpcap tells no fill: there its drops are the only signal.
+        var overflow = dropped > 0 && (backlog.BufferBytes == 0 || fill >= Low || _lastFill >= Low);
+        _lastFill = fill;
+        var behind = fill >= High || overflow;
         if (behind)
         {
             if (_lastCut != long.MinValue && now - _lastCut < DecreaseSpacing.TotalSeconds * frequency)
                 return false;
-            if (dropped <= 0 && _fillAtCut >= 0 && fill < _fillAtCut + GrowthToCutAgain)
+            if (!overflow && _fillAtCut >= 0 && fill < _fillAtCut + GrowthToCutAgain)
                 return false; // draining from the last cut: give it time
 
             // Cut from what was really sent: a CPU-bound sender under a 10M ceiling sends far less.
@@ -92,7 +100,7 @@ internal sealed class ReceivePacing
             Reductions++;
             _lastCut = now;
             _fillAtCut = fill;
-            LastReason = dropped > 0
+            LastReason = overflow
                 ? $"the kernel dropped {dropped} replies"
                 : $"its receive queue was {backlog.Fill:P0} full";
             return true;

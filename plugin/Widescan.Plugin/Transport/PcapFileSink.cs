@@ -60,8 +60,11 @@ internal sealed unsafe partial class PcapFileSink : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         ArgumentNullException.ThrowIfNull(time);
         var target = new FileInfo(System.IO.Path.GetFullPath(path));
-        if (target.LinkTarget is not null && target.ResolveLinkTarget(returnFinalTarget: true) is FileInfo resolved)
-            target = resolved;
+        // The finished file is renamed into place, which would replace a link's target without the
+        // kernel's checks on following links (fs.protected_symlinks): a link planted at the path in
+        // a shared directory would let a privileged run write anywhere. A link is refused.
+        if (target.LinkTarget is not null)
+            throw new IOException($"{target.FullName} is a symbolic link (to {target.LinkTarget}): give the path of the file itself");
         if (FileType(target.FullName) is { } type && type != RegularFile)
         {
             throw new IOException(

@@ -42,6 +42,8 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
     private long _received;
     private long _truncated;
     private volatile bool _busy;
+    private uint _droppedRaw;
+    private long _droppedTotal;
     private readonly uint _interfaceIndex;
 
     /// <summary>Opens the socket in the current thread's network namespace.</summary>
@@ -129,7 +131,12 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
                     return ReceiveBacklog.Unknown;
                 try
                 {
-                    return RawIcmpv6Socket.ReadBacklog(_fd);
+                    // SK_MEMINFO_DROPS is a u32 that wraps: the total is kept from its deltas.
+                    var now = RawIcmpv6Socket.ReadBacklog(_fd);
+                    var raw = (uint)now.Dropped;
+                    _droppedTotal += (uint)(raw - _droppedRaw);
+                    _droppedRaw = raw;
+                    return now with { Dropped = _droppedTotal };
                 }
                 catch (IOException)
                 {
@@ -209,7 +216,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
         }
     }
 
-    private void Drain(Icmpv6MessageHandler handler, CancellationToken cancellationToken)
+    private void Drain(Icmpv6MessageHandler handler, CancellationToken cancellationToken, bool once = false)
     {
         // Read until the queue is empty so a burst costs one poll, not one per batch.
         while (!cancellationToken.IsCancellationRequested)
@@ -222,7 +229,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
                 _messages[i].Header.Flags = 0;
             }
 
-            if (_options.Stall > TimeSpan.Zero)
+            if (_options.Stall > TimeSpan.Zero && !once)
                 Thread.Sleep(_options.Stall); // a test's slow reader: the kernel queue grows meanwhile
 
             // Busy before the read, cleared after the handler: a reader of Busy that then sees the
@@ -263,7 +270,7 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
                 _busy = false;
             }
 
-            if (n < _batch)
+            if (n < _batch || once)
                 return;
         }
     }
@@ -279,12 +286,15 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
     }
 
     /// <summary>
-    /// Reads and counts, without handing over, every message still queued (call once <see cref="Run"/>
-    /// has returned): what a stopping listener could not take, so it can say how many.
+    /// Hands every message still queued to <paramref name="handler"/> once <see cref="Run"/> has
+    /// returned (what a stopping listener could not take, so it can say how many answers were
+    /// missed), for at most <paramref name="budget"/>: a flood faster than the reads must not hold the
+    /// stop. A read that fails on one message (a bad checksum) goes on with the next.
     /// </summary>
     /// <exception cref="IOException">The socket failed.</exception>
-    public long Discard()
+    public void Discard(Icmpv6MessageHandler handler, TimeSpan budget)
     {
+        ArgumentNullException.ThrowIfNull(handler);
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -292,31 +302,9 @@ internal sealed unsafe class RawIcmpv6Receiver : IDisposable
                 throw new InvalidOperationException("the receiver is still running");
         }
 
-        var discarded = 0L;
-        while (true)
-        {
-            for (var i = 0; i < _batch; i++)
-            {
-                _messages[i].Header.NameLength = (uint)sizeof(SockaddrIn6);
-                _messages[i].Header.ControlLength = 0;
-                _messages[i].Header.Control = null;
-            }
-
-            var n = LibC.recvmmsg(_fd, _messages, (uint)_batch, LibC.MSG_DONTWAIT, null);
-            if (n < 0)
-            {
-                var errno = LibC.LastErrno;
-                if (errno == LibC.EINTR)
-                    continue;
-                if (errno == LibC.EAGAIN)
-                    return discarded;
-                throw new IOException($"recvmmsg on the ICMPv6 socket failed: {LibC.Describe(errno)}");
-            }
-
-            discarded += n;
-            if (n < _batch)
-                return discarded;
-        }
+        var until = Environment.TickCount64 + (long)budget.TotalMilliseconds;
+        while (Environment.TickCount64 < until && RawIcmpv6Socket.ReadBacklog(_fd).QueuedBytes > 0)
+            Drain(handler, CancellationToken.None, once: true);
     }
 
     /// <summary>The destination in an IPV6_PKTINFO control message (cmsghdr: len, level, type, then in6_pktinfo), zero when absent.</summary>

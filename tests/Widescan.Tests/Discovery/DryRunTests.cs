@@ -103,6 +103,23 @@ public sealed class DryRunTests
     }
 
     [Test]
+    public void A_dry_run_path_that_is_a_symbolic_link_is_refused_and_its_target_left_alone()
+    {
+        // A link planted in a shared directory must not let a privileged run write where it points.
+        var victim = Path.Combine(_directory, "victim");
+        File.WriteAllText(victim, "precious");
+        var options = Options("planted.pcap");
+        File.CreateSymbolicLink(options.DryRunPath!, victim);
+        var error = Assert.CatchAsync(async () => await DiscoveryModule.WithOwnParts().RunAsync(options, Secret, CancellationToken.None).ToListAsync());
+        Assert.Multiple(() =>
+        {
+            Assert.That(error!.Message, Does.Contain("is a symbolic link"));
+            Assert.That(File.ReadAllText(victim), Is.EqualTo("precious"));
+            Assert.That(Directory.GetFiles(_directory), Has.Length.EqualTo(2), "no temporary file left beside them");
+        });
+    }
+
+    [Test]
     public void The_options_refuse_a_dry_run_path_that_is_the_state_or_log_file_or_with_listen_only()
     {
         var path = Path.Combine(_directory, "same");

@@ -51,6 +51,22 @@ public sealed class ReceivePacingTests
     }
 
     [Test]
+    public void Drops_beside_an_empty_known_queue_are_not_overload_so_forged_bad_checksums_cannot_pin_the_rate()
+    {
+        // The kernel counts a packet whose checksum fails on read as dropped: an attacker's trickle.
+        var pacing = new ReceivePacing(1_000_000);
+        for (var i = 1; i <= 20; i++)
+            pacing.Observe(new ReceiveBacklog(0, Queue, i), 500_000, i * 25L, Frequency);
+        Assert.That(pacing.Reductions, Is.Zero);
+        Assert.That(pacing.Limit, Is.EqualTo(1_000_000));
+
+        // The same drops while the queue is in use are an overflow.
+        pacing.Observe(Backlog(0.2), 500_000, 600, Frequency);
+        Assert.That(pacing.Observe(new ReceiveBacklog(0, Queue, 21), 500_000, 625, Frequency), Is.True, "the last sample was a fifth full");
+        Assert.That(pacing.Limit, Is.EqualTo(250_000));
+    }
+
+    [Test]
     public void An_emptied_queue_climbs_back_by_a_fiftieth_of_the_cut_rate_to_the_ceiling_and_no_further()
     {
         var pacing = new ReceivePacing(300_000);
