@@ -34,7 +34,7 @@ internal sealed class DiscoveryOptions
 
     public Option<FileInfo?> NetworkKeyFile { get; } = new("--network-key-file")
     {
-        Description = "The shared network key: 32+ hex digits, or at least 16 raw bytes. Announces are then authenticated",
+        Description = "The shared network key: 32+ hex digits, or at least 16 raw bytes. Announces are then authenticated. During a key rollover: two lines of hex, the current key then the next",
         HelpName = "FILE",
     };
 
@@ -108,8 +108,8 @@ internal sealed class DiscoveryOptions
             }
         }
 
-        if (parseResult.GetValue(NetworkKeyFile) is { } keyFile && Commands.NetworkKeyFile.Read(keyFile, errors) is { } key)
-            options = options with { NetworkKey = key };
+        if (parseResult.GetValue(NetworkKeyFile) is { } keyFile && Commands.NetworkKeyFile.ReadKeys(keyFile, errors) is { } keys)
+            options = options with { NetworkKey = keys.Current, NextNetworkKey = keys.Next ?? ReadOnlyMemory<byte>.Empty };
 
         if (parseResult.GetValue(AppData) is { } appText)
         {
