@@ -74,12 +74,21 @@ public sealed record WidescanOptions
     public ReadOnlyMemory<byte> NetworkKey { get; init; }
 
     /// <summary>
-    /// The network's next key during a key rollover (docs/rendezvous.md), or empty: a listener claims
-    /// and answers at the rendezvous addresses of both <see cref="NetworkKey"/> and this one, so that
-    /// members and scanners that moved to the next key and those that have not yet still meet. Needs
-    /// <see cref="NetworkKey"/>; at least 16 bytes, and not the same key.
+    /// The network's next key during a key rollover: a listener verifies probes under
+    /// <see cref="NetworkKey"/> and this one, answers each under the key it came with, and claims
+    /// rendezvous addresses under both, so a key change does not partition the network (docs/rendezvous.md). Needs
+    /// <see cref="NetworkKey"/>; at least 16 bytes, and not the same key. Empty: none.
     /// </summary>
     public ReadOnlyMemory<byte> NextNetworkKey { get; init; }
+
+    /// <summary>
+    /// A keyless network's name: its rendezvous addresses derive from the name's UTF-8 bytes in place
+    /// of a key, so anyone who knows the name can compute them (they are public). Null: none.
+    /// </summary>
+    public string? NetworkName { get; init; }
+
+    /// <summary>Claiming rendezvous addresses while listening (off by default).</summary>
+    public RendezvousOptions Rendezvous { get; init; } = new();
 
     /// <summary>Short application data carried in announces (at most 24 bytes).</summary>
     public ReadOnlyMemory<byte> ApplicationData { get; init; }
@@ -143,16 +152,18 @@ public sealed record WidescanOptions
             errors.Add($"application data is {ApplicationData.Length} bytes; at most {MaxApplicationData} fit an announce");
         if (!NetworkKey.IsEmpty && NetworkKey.Length < 16)
             errors.Add($"network key is {NetworkKey.Length} bytes; use at least 16 random bytes");
-        if (!NextNetworkKey.IsEmpty)
-        {
-            if (NetworkKey.IsEmpty)
-                errors.Add("NextNetworkKey is set without NetworkKey: a rollover's next key needs the current one");
-            if (NextNetworkKey.Length < 16)
-                errors.Add($"next network key is {NextNetworkKey.Length} bytes; use at least 16 random bytes");
-            if (NextNetworkKey.Span.SequenceEqual(NetworkKey.Span))
-                errors.Add("NextNetworkKey is the same key as NetworkKey: give the new key, or leave NextNetworkKey empty");
-        }
-
+        if (!NextNetworkKey.IsEmpty && NextNetworkKey.Length < 16)
+            errors.Add($"next network key is {NextNetworkKey.Length} bytes; use at least 16 random bytes");
+        if (!NextNetworkKey.IsEmpty && NextNetworkKey.Span.SequenceEqual(NetworkKey.Span))
+            errors.Add("NextNetworkKey is the same key as NetworkKey: give the new key, or leave NextNetworkKey empty");
+        if (!NextNetworkKey.IsEmpty && NetworkKey.IsEmpty)
+            errors.Add("NextNetworkKey is set without NetworkKey: a rollover goes from a current key to a next one; set NetworkKey too");
+        if (NetworkName is { } name && string.IsNullOrWhiteSpace(name))
+            errors.Add("NetworkName is empty: give the network's name, or null for none");
+        if (Rendezvous is null)
+            errors.Add("Rendezvous is null: leave it at its default (disabled) or set a RendezvousOptions");
+        else
+            errors.AddRange(Rendezvous.Validate(this));
         if (ListenDuration is { } d && d <= TimeSpan.Zero)
             errors.Add("listen duration must be positive");
         if (DryRunPath is { } dryRun)

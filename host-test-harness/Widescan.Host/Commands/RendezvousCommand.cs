@@ -26,7 +26,7 @@ internal sealed class RendezvousCommand : Command, ICollectsErrors
         HelpName = "PREFIX",
     };
 
-    public RendezvousOptions Rendezvous { get; } = new(RendezvousOptions.NewKeyFileOption(), reportsKeyFileErrors: true, slotsFlag: "--slots");
+    public RendezvousFlags Rendezvous { get; } = new(RendezvousFlags.NewKeyFileOption(), reportsKeyFileErrors: true, slotsFlag: "--slots");
 
     /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
     public static RendezvousCommand Create() => new();

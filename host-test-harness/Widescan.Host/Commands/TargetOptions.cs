@@ -17,11 +17,11 @@ internal sealed class TargetOptions
     public TargetOptions(Option<FileInfo?>? keyFile = null)
     {
         OwnsKeyFile = keyFile is null;
-        Rendezvous = new RendezvousOptions(keyFile ?? RendezvousOptions.NewKeyFileOption(), reportsKeyFileErrors: OwnsKeyFile);
+        Rendezvous = new RendezvousFlags(keyFile ?? RendezvousFlags.NewKeyFileOption(), reportsKeyFileErrors: OwnsKeyFile);
     }
 
     /// <summary>The flags of <c>--iid rendezvous</c>.</summary>
-    public RendezvousOptions Rendezvous { get; }
+    public RendezvousFlags Rendezvous { get; }
 
     private bool OwnsKeyFile { get; }
 

@@ -54,6 +54,7 @@ internal sealed class ListenerRun : IListenerRun
     private readonly ChannelWriter<DiscoveryEvent> _events;
     private readonly PacketClassifier _classifier;
     private readonly AnnounceResponder? _responder;
+    private readonly RendezvousClaim? _rendezvous;
     private readonly UnsolicitedBudget _unsolicited;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<UInt128> _alive = [];
@@ -76,8 +77,9 @@ internal sealed class ListenerRun : IListenerRun
     // before it are in the channel. Written once per frame, read by the module's checkpoints.
     private long _handledArrival;
 
-    private ListenerRun(DiscoverySession session, IProbeModule probe, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own)
+    private ListenerRun(DiscoverySession session, IProbeModule probe, ChannelWriter<DiscoveryEvent> events, AnnounceResponder? responder, OwnAddresses own, RendezvousClaim? rendezvous)
     {
+        _rendezvous = rendezvous;
         _session = session;
         _probe = probe;
         _events = events;
@@ -195,7 +197,21 @@ internal sealed class ListenerRun : IListenerRun
         probe ??= ProbeModules.For(session.Options);
         ArgumentNullException.ThrowIfNull(events);
         var options = session.Options;
-        var own = OwnAddresses.Read(options.SourceAddress);
+
+        // Claimed first (DAD must end before a socket can bind to the address), so the responder
+        // binds a socket to each claimed address as to any other of ours.
+        var rendezvous = RendezvousClaim.Start(session, CaptureInterface(options));
+        OwnAddresses own;
+        try
+        {
+            own = OwnAddresses.Read(options.SourceAddress, rendezvous?.Addresses);
+        }
+        catch
+        {
+            rendezvous?.Dispose();
+            throw;
+        }
+
         if (own.Beyond > 0)
             DiscoveryLog.For(session).Warning("This node has {Count} more global addresses than the {Limit} the listener answers for", own.Beyond, OwnAddresses.Limit);
         AnnounceResponder? responder = null;
@@ -210,10 +226,18 @@ internal sealed class ListenerRun : IListenerRun
                 MaxMessageLength = probe.MaxProbeLength,
                 InterfaceName = options.Interface,
             };
-            responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socketOptions, own);
+            try
+            {
+                responder = new AnnounceResponder(WireIdentity.FromOptions(options), session, socketOptions, own);
+            }
+            catch
+            {
+                rendezvous?.Dispose();
+                throw;
+            }
         }
 
-        var run = new ListenerRun(session, probe, events, responder, own);
+        var run = new ListenerRun(session, probe, events, responder, own, rendezvous);
         try
         {
             run.Open(CaptureInterface(options), capture);
@@ -520,6 +544,7 @@ internal sealed class ListenerRun : IListenerRun
         // buffers and socket are left to the process rather than freed under it.
         if (!(_receiverThread?.IsAlive ?? false))
             _responder?.Dispose();
+        _rendezvous?.Dispose(); // last: the responder's sockets are bound to its addresses
         _stopping.Dispose();
     }
 }

@@ -26,13 +26,18 @@ internal sealed class OwnAddresses
     /// <summary>How many global addresses were found beyond <see cref="Limit"/>.</summary>
     public int Beyond { get; private init; }
 
-    /// <summary>Reads them in the calling thread's network namespace.</summary>
-    public static OwnAddresses Read(UInt128? sourceAddress)
+    /// <summary>
+    /// Reads them in the calling thread's network namespace; the rendezvous addresses just
+    /// <paramref name="claimed"/> come first (they are what a rendezvous scan probes), and are ours
+    /// also beside a <paramref name="sourceAddress"/>.
+    /// </summary>
+    public static OwnAddresses Read(UInt128? sourceAddress, IReadOnlyList<UInt128>? claimed = null)
     {
+        claimed ??= [];
         if (sourceAddress is { } source)
-            return new OwnAddresses([source]);
+            return new OwnAddresses([.. claimed, source]);
         var all = LocalAddresses.Global(interfaceName: null);
-        return new OwnAddresses(all) { Beyond = Math.Max(0, all.Count - Limit) };
+        return new OwnAddresses([.. claimed, .. all]) { Beyond = Math.Max(0, claimed.Count + all.Count - Limit) };
     }
 
     /// <summary>A fixed set (tests).</summary>

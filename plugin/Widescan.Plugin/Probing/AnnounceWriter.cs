@@ -54,7 +54,9 @@ internal sealed class AnnounceWriter
         // spoofed probe into a larger answer.
         if (MessageLength > probe.MessageLength)
             throw new ArgumentException($"an announce of {MessageLength} bytes would be larger than the {probe.MessageLength}-byte probe it answers", nameof(probe));
-        return Write(message, WireFormat.EchoReply, probe.Identifier, probe.Sequence, probe.Timestamp, probe.Destination, probe.Source);
+        // Signed under the key the probe came with: during a rollover a scanner that has moved to the
+        // next key verifies only that one.
+        return Write(message, WireFormat.EchoReply, probe.Identifier, probe.Sequence, probe.Timestamp, probe.Destination, probe.Source, probe.Key);
     }
 
     /// <summary>
@@ -66,7 +68,8 @@ internal sealed class AnnounceWriter
     public int WriteUnsolicited(Span<byte> message, UInt128 source, UInt128 destination, ushort identifier = 0, ushort sequence = 0) =>
         Write(message, WireFormat.EchoRequest, identifier, sequence, WireFormat.Now(_time), source, destination);
 
-    private int Write(Span<byte> message, byte icmpType, ushort identifier, ushort sequence, ulong timestamp, UInt128 source, UInt128 destination)
+    private int Write(Span<byte> message, byte icmpType, ushort identifier, ushort sequence, ulong timestamp, UInt128 source, UInt128 destination,
+        byte key = WireIdentity.CurrentKey)
     {
         int length = MessageLength;
         if (message.Length < length)
@@ -79,7 +82,7 @@ internal sealed class AnnounceWriter
         BinaryPrimitives.WriteUInt16BigEndian(message[WireFormat.SequenceOffset..], sequence);
         var data = _identity.ApplicationData;
         PayloadWriter.Write(message, _identity, MessageType.Announce, data, data.Length, timestamp, _nextNonce++);
-        PayloadWriter.Sign(message, _identity, source, destination);
+        PayloadWriter.Sign(message, _identity, source, destination, key);
         return length;
     }
 }

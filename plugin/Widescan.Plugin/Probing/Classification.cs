@@ -109,6 +109,12 @@ internal readonly struct Classification
     /// <summary>For a peer: its announce came in an echo reply whose tag is one of our probes'.</summary>
     public bool AnsweredProbe { get; init; }
 
+    /// <summary>
+    /// The key an authenticated message verified under (<see cref="WireIdentity.CurrentKey"/>, or
+    /// <see cref="WireIdentity.NextKey"/> during a rollover); the announce answering a probe is signed with it.
+    /// </summary>
+    public byte Key { get; init; }
+
     /// <summary>From our probe's timestamp to now (HostAlive, and a peer that answered our probe).</summary>
     public TimeSpan RoundTrip { get; init; }
 

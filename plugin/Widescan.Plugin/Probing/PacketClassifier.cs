@@ -168,7 +168,7 @@ internal sealed class PacketClassifier
                 return ours ? ClassifyEcho(message, header) : Count(IgnoreReason.ForeignProbe);
             if (ours)
                 return Count(IgnoreReason.OwnPacket);
-            var probeAuth = Authenticate(message, hasMac, dataLength, source, destination, icmpType);
+            var probeAuth = Authenticate(message, hasMac, dataLength, source, destination, icmpType, out var probeKey);
             if (probeAuth != IgnoreReason.None)
                 return Count(probeAuth);
 
@@ -181,12 +181,12 @@ internal sealed class PacketClassifier
                     return Count(freshness == Freshness.Stale ? IgnoreReason.Stale : IgnoreReason.Replay);
             }
 
-            return header with { Kind = PacketKind.ProbeReceived, Authenticated = _identity.Authenticated, DataLength = 0 };
+            return header with { Kind = PacketKind.ProbeReceived, Authenticated = _identity.Authenticated, DataLength = 0, Key = probeKey };
         }
 
         if (ours)
             return Count(IgnoreReason.OwnPacket);
-        var auth = Authenticate(message, hasMac, dataLength, source, destination, icmpType);
+        var auth = Authenticate(message, hasMac, dataLength, source, destination, icmpType, out var key);
         if (auth != IgnoreReason.None)
             return Count(auth);
 
@@ -209,6 +209,7 @@ internal sealed class PacketClassifier
             Kind = PacketKind.PeerDiscovered,
             Authenticated = _identity.Authenticated,
             AnsweredProbe = answered,
+            Key = key,
             RoundTrip = answered ? RoundTripFrom(header.Timestamp) : TimeSpan.Zero,
         };
     }
@@ -225,24 +226,26 @@ internal sealed class PacketClassifier
             return Count(IgnoreReason.WrongTag);
 
         // Our probe left from this echo's destination to its source, as a request: its MAC is checked
-        // with the addresses swapped and the request's type.
+        // with the addresses swapped and the request's type, under the key we sign with (the current one).
         if (_identity.Authenticated
-            && Authenticate(message, true, WireFormat.ProbePaddingLength, header.Destination, header.Source, WireFormat.EchoRequest) != IgnoreReason.None)
+            && (Authenticate(message, true, WireFormat.ProbePaddingLength, header.Destination, header.Source, WireFormat.EchoRequest, out var probeKey) != IgnoreReason.None
+                || probeKey != WireIdentity.CurrentKey))
             return Count(IgnoreReason.BadMac);
 
         return header with { Kind = PacketKind.HostAlive, RoundTrip = RoundTripFrom(header.Timestamp), DataLength = 0 };
     }
 
-    private IgnoreReason Authenticate(ReadOnlySpan<byte> message, bool hasMac, int dataLength, UInt128 source, UInt128 destination, byte icmpType)
+    /// <summary>Checks the MAC under the current key, then (during a rollover) the next; <paramref name="key"/> is the one it verified under.</summary>
+    private IgnoreReason Authenticate(ReadOnlySpan<byte> message, bool hasMac, int dataLength, UInt128 source, UInt128 destination, byte icmpType, out byte key)
     {
+        key = WireIdentity.CurrentKey;
         if (!_identity.Authenticated)
             return IgnoreReason.None; // no key: accepted, marked unauthenticated; a MAC is not checkable
         if (!hasMac)
             return IgnoreReason.Unauthenticated;
         int macOffset = WireFormat.DataOffset + dataLength;
-        return _identity.VerifyMac(source, destination, icmpType, message[..macOffset], message.Slice(macOffset, WireFormat.MacLength))
-            ? IgnoreReason.None
-            : IgnoreReason.BadMac;
+        key = _identity.MatchMac(source, destination, icmpType, message[..macOffset], message.Slice(macOffset, WireFormat.MacLength));
+        return key == WireIdentity.NoKey ? IgnoreReason.BadMac : IgnoreReason.None;
     }
 
     private bool TagMatches(in Classification header) =>

@@ -34,11 +34,16 @@ internal static class PayloadWriter
     /// With a network key, writes the MAC at the end of a complete message whose identifier and
     /// sequence are set, for the given addresses; without one, does nothing.
     /// </summary>
-    public static void Sign(Span<byte> message, WireIdentity identity, UInt128 source, UInt128 destination)
+    /// <param name="message">The message.</param>
+    /// <param name="identity">Our identity and keys.</param>
+    /// <param name="source">The message's IPv6 source.</param>
+    /// <param name="destination">The message's IPv6 destination.</param>
+    /// <param name="key">Which key signs (<see cref="WireIdentity.CurrentKey"/>, or the next one to answer a probe signed with it).</param>
+    public static void Sign(Span<byte> message, WireIdentity identity, UInt128 source, UInt128 destination, byte key = WireIdentity.CurrentKey)
     {
         if (!identity.Authenticated)
             return;
         int macOffset = message.Length - WireFormat.MacLength;
-        identity.ComputeMac(source, destination, message[WireFormat.TypeOffset], message[..macOffset], message[macOffset..]);
+        identity.ComputeMac(source, destination, message[WireFormat.TypeOffset], message[..macOffset], message[macOffset..], key);
     }
 }

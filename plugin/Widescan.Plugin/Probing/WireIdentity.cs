@@ -19,10 +19,18 @@ internal sealed class WireIdentity
     private readonly ulong _macKey0;
     private readonly ulong _macKey1;
 
-    /// <summary>Creates the identity; the key and data are copied.</summary>
-    /// <exception cref="ArgumentException">Application data over 24 bytes, or a key shorter than 16 bytes.</exception>
-    public WireIdentity(NodeId nodeId, ushort servicePort, ReadOnlySpan<byte> networkKey = default, ReadOnlySpan<byte> applicationData = default)
+    // The next key's MAC key during a rollover (docs/rendezvous.md, "Key rotation"): probes are
+    // verified under both and answered under the one they came with.
+    private readonly ulong _nextMacKey0;
+    private readonly ulong _nextMacKey1;
+
+    /// <summary>Creates the identity; the keys and data are copied.</summary>
+    /// <exception cref="ArgumentException">Application data over 24 bytes, a key shorter than 16 bytes, or a next key without a key.</exception>
+    public WireIdentity(NodeId nodeId, ushort servicePort, ReadOnlySpan<byte> networkKey = default, ReadOnlySpan<byte> applicationData = default,
+        ReadOnlySpan<byte> nextNetworkKey = default)
     {
+        if (!nextNetworkKey.IsEmpty && (networkKey.IsEmpty || nextNetworkKey.Length < 16))
+            throw new ArgumentException("a next network key needs a current key and at least 16 random bytes", nameof(nextNetworkKey));
         if (applicationData.Length > WireFormat.MaxDataLength)
             throw new ArgumentException($"application data is {applicationData.Length} bytes; at most {WireFormat.MaxDataLength} fit an announce", nameof(applicationData));
         if (!networkKey.IsEmpty && networkKey.Length < 16)
@@ -32,13 +40,24 @@ internal sealed class WireIdentity
         _networkKey = networkKey.ToArray();
         _applicationData = applicationData.ToArray();
         if (_networkKey.Length != 0)
+            (_macKey0, _macKey1) = DeriveMacKey(_networkKey);
+        if (!nextNetworkKey.IsEmpty)
         {
-            Span<byte> macKey = stackalloc byte[16];
-            HKDF.DeriveKey(HashAlgorithmName.SHA256, _networkKey, macKey, salt: [], info: MacKeyInfo);
-            _macKey0 = BinaryPrimitives.ReadUInt64LittleEndian(macKey);
-            _macKey1 = BinaryPrimitives.ReadUInt64LittleEndian(macKey[8..]);
-            CryptographicOperations.ZeroMemory(macKey);
+            (_nextMacKey0, _nextMacKey1) = DeriveMacKey(nextNetworkKey);
+            HasNextKey = true;
         }
+    }
+
+    /// <summary>Whether a next key is set (a rollover): MACs are verified under both keys.</summary>
+    public bool HasNextKey { get; }
+
+    private static (ulong, ulong) DeriveMacKey(ReadOnlySpan<byte> networkKey)
+    {
+        Span<byte> macKey = stackalloc byte[16];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, networkKey, macKey, salt: [], info: MacKeyInfo);
+        var key = (BinaryPrimitives.ReadUInt64LittleEndian(macKey), BinaryPrimitives.ReadUInt64LittleEndian(macKey[8..]));
+        CryptographicOperations.ZeroMemory(macKey);
+        return key;
     }
 
     /// <summary>The HKDF info of the MAC key (docs/wire-format.md, "Network key").</summary>
@@ -48,7 +67,7 @@ internal sealed class WireIdentity
     public static WireIdentity FromOptions(WidescanOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new WireIdentity(options.NodeId, options.ServicePort, options.NetworkKey.Span, options.ApplicationData.Span);
+        return new WireIdentity(options.NodeId, options.ServicePort, options.NetworkKey.Span, options.ApplicationData.Span, options.NextNetworkKey.Span);
     }
 
     /// <summary>This node's identity.</summary>
@@ -78,8 +97,11 @@ internal sealed class WireIdentity
     /// <param name="type">The ICMPv6 type the sender wrote (128 or 129).</param>
     /// <param name="unsigned">The ICMPv6 message up to the MAC (the header and payload).</param>
     /// <param name="mac">Receives the 16-byte MAC.</param>
-    public void ComputeMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, Span<byte> mac)
+    /// <param name="key">Which key: <see cref="CurrentKey"/>, or <see cref="NextKey"/> during a rollover.</param>
+    public void ComputeMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, Span<byte> mac, byte key = CurrentKey)
     {
+        if (key == NextKey && !HasNextKey)
+            throw new ArgumentException("no next network key is set", nameof(key));
         // 32 address bytes + type, code, identifier, sequence (6) + the longest payload before a MAC (66).
         Span<byte> covered = stackalloc byte[MaxCoveredLength];
         int length = CoveredLength(unsigned);
@@ -90,14 +112,40 @@ internal sealed class WireIdentity
         covered[33] = unsigned[WireFormat.CodeOffset];
         unsigned.Slice(WireFormat.IdentifierOffset, 4).CopyTo(covered[34..]);
         unsigned[WireFormat.MagicOffset..].CopyTo(covered[38..]);
-        SipHash.Hash128(_macKey0, _macKey1, covered, mac);
+        if (key == NextKey)
+            SipHash.Hash128(_nextMacKey0, _nextMacKey1, covered, mac);
+        else
+            SipHash.Hash128(_macKey0, _macKey1, covered, mac);
     }
 
-    /// <summary>Whether <paramref name="mac"/> is the MAC of the message, compared in constant time.</summary>
-    public bool VerifyMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, ReadOnlySpan<byte> mac)
+    /// <summary>The current network key's index (<see cref="ComputeMac"/>, <see cref="MatchMac"/>).</summary>
+    public const byte CurrentKey = 0;
+
+    /// <summary>The next network key's index, during a rollover.</summary>
+    public const byte NextKey = 1;
+
+    /// <summary>No key's MAC matched.</summary>
+    public const byte NoKey = 0xFF;
+
+    /// <summary>Whether <paramref name="mac"/> is the MAC of the message under the current key, compared in constant time.</summary>
+    public bool VerifyMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, ReadOnlySpan<byte> mac) =>
+        Matches(source, destination, type, unsigned, mac, CurrentKey);
+
+    /// <summary>
+    /// Which key <paramref name="mac"/> verifies under: <see cref="CurrentKey"/>, else (during a
+    /// rollover) <see cref="NextKey"/>, else <see cref="NoKey"/>. Compared in constant time.
+    /// </summary>
+    public byte MatchMac(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, ReadOnlySpan<byte> mac)
+    {
+        if (Matches(source, destination, type, unsigned, mac, CurrentKey))
+            return CurrentKey;
+        return HasNextKey && Matches(source, destination, type, unsigned, mac, NextKey) ? NextKey : NoKey;
+    }
+
+    private bool Matches(UInt128 source, UInt128 destination, byte type, ReadOnlySpan<byte> unsigned, ReadOnlySpan<byte> mac, byte key)
     {
         Span<byte> expected = stackalloc byte[WireFormat.MacLength];
-        ComputeMac(source, destination, type, unsigned, expected);
+        ComputeMac(source, destination, type, unsigned, expected, key);
         return CryptographicOperations.FixedTimeEquals(expected, mac);
     }
 

@@ -20,7 +20,7 @@ namespace Widescan.Tests.Discovery;
 [TestFixture]
 [NonParallelizable]
 [CancelAfter(170_000)]
-public sealed class RendezvousLabTests
+public sealed class RendezvousSweepLabTests
 {
     private const int Slots = 2;
     private static readonly Ipv6Prefix Customers = Ipv6Prefix.Parse("2001:db8:a0::/44");

@@ -28,7 +28,17 @@ internal sealed partial class NetnsLab : IDisposable
     private const string Prefix = "wsl-";
     private static int s_counter;
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(15);
+    private readonly List<string> _members = [];
     private bool _disposed;
+
+    /// <summary>The bridge in the target's namespace that <see cref="AddBridgedMember"/> attaches members to, on 2001:db8:2::/64.</summary>
+    public const string BridgeInterface = "wsbr0";
+
+    /// <summary>The link every bridged member shares.</summary>
+    public const string BridgedPrefix = "2001:db8:2::/64";
+
+    /// <summary>A bridged member's interface (each member is its own namespace).</summary>
+    public const string MemberInterface = "wsm0";
 
     private NetnsLab(string scanner, string target)
     {
@@ -147,6 +157,50 @@ internal sealed partial class NetnsLab : IDisposable
         Run("ip", ["netns", "exec", Target, "nft", rules]);
     }
 
+    /// <summary>
+    /// Turns duplicate address detection on for <paramref name="device"/> in namespace
+    /// <paramref name="ns"/> (the lab turns it off everywhere: its fixed addresses never collide).
+    /// </summary>
+    public static void EnableDad(string ns, string device) =>
+        Run("ip", ["netns", "exec", ns, "sysctl", "-qw", $"net.ipv6.conf.{device}.accept_dad=1"]);
+
+    /// <summary>
+    /// A new namespace on one shared link with every other member: a veth from it to the bridge
+    /// <see cref="BridgeInterface"/> in the target's namespace (made with the first member), address
+    /// 2001:db8:2::N/64, DAD on (so members see each other's claims), the target as its router.
+    /// Deleted with the lab. Returns the member's namespace.
+    /// </summary>
+    public string AddBridgedMember(int number)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(number);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(number, 99);
+        if (_members.Count == 0)
+        {
+            Ip("-n", Target, "link", "add", BridgeInterface, "type", "bridge");
+            Ip("-n", Target, "-6", "addr", "add", "2001:db8:2::ffff/64", "dev", BridgeInterface, "nodad");
+            Ip("-n", Target, "link", "set", BridgeInterface, "up");
+            Run("ip", ["netns", "exec", Target, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"]);
+        }
+
+        var ns = Target[..^1] + "m" + number;
+        Ip("netns", "add", ns);
+        _members.Add(ns);
+        Run("ip", ["netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"]);
+        var hub = $"wsh{number}";
+        Ip("-n", ns, "link", "add", MemberInterface, "type", "veth", "peer", "name", hub, "netns", Target);
+        EnableDad(ns, MemberInterface);
+        Ip("-n", ns, "link", "set", "lo", "up");
+        Ip("-n", ns, "-6", "addr", "add", CheckLabPrefix($"2001:db8:2::{number}/128")[..^4] + "/64", "dev", MemberInterface, "nodad");
+        Ip("-n", ns, "link", "set", MemberInterface, "up");
+        Ip("-n", ns, "-6", "route", "add", "2001:db8::/32", "via", "2001:db8:2::ffff", "dev", MemberInterface);
+        Ip("-n", Target, "link", "set", hub, "master", BridgeInterface);
+        Ip("-n", Target, "link", "set", hub, "up");
+        return ns;
+    }
+
+    /// <summary>The IPv6 addresses of <paramref name="device"/> in <paramref name="ns"/> as `ip -6 addr show` prints them.</summary>
+    public static string Addresses(string ns, string device) => Run("ip", ["-n", ns, "-6", "addr", "show", "dev", device]);
+
     /// <summary>Runs <paramref name="action"/> on a thread inside the scanner's namespace.</summary>
     public T InScanner<T>(Func<T> action) => NetworkNamespace.Run(Scanner, action);
 
@@ -207,6 +261,8 @@ internal sealed partial class NetnsLab : IDisposable
             return;
         _disposed = true;
         // Deleting a namespace deletes its veth end, and with it the peer.
+        foreach (var member in _members)
+            TryRun("ip", ["netns", "del", member]);
         TryRun("ip", ["netns", "del", Scanner]);
         TryRun("ip", ["netns", "del", Target]);
     }
@@ -227,6 +283,6 @@ internal sealed partial class NetnsLab : IDisposable
     private static string Run(string file, string[] args, TimeSpan? timeout = null) =>
         LabCommands.Run(file, args, CancellationToken.None, timeout ?? CommandTimeout);
 
-    [GeneratedRegex(@"^wsl-(\d+)-\d+[ab]\b")]
+    [GeneratedRegex(@"^wsl-(\d+)-\d+(?:[ab]|m\d+)\b")]
     private static partial Regex LabName();
 }

@@ -22,13 +22,13 @@ internal enum RendezvousKeyChoice
 /// keyless network's name, the slots, and, for a rollover, which key. Shared by <c>generate</c>,
 /// <c>scan</c> and <c>rendezvous</c>; every problem is collected.
 /// </summary>
-internal sealed class RendezvousOptions
+internal sealed class RendezvousFlags
 {
     /// <summary>The flags; <paramref name="keyFile"/> is the command's own <c>--network-key-file</c>.</summary>
     /// <param name="keyFile">The key file flag (scan shares the announce key's).</param>
     /// <param name="reportsKeyFileErrors">False where another part of the command reads the key file and reports its problems.</param>
     /// <param name="slotsFlag">The name of the slots flag.</param>
-    public RendezvousOptions(Option<FileInfo?> keyFile, bool reportsKeyFileErrors, string slotsFlag = "--rendezvous-slots")
+    public RendezvousFlags(Option<FileInfo?> keyFile, bool reportsKeyFileErrors, string slotsFlag = "--rendezvous-slots")
     {
         KeyFile = keyFile;
         ReportsKeyFileErrors = reportsKeyFileErrors;
