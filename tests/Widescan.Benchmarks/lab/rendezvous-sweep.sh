@@ -52,7 +52,7 @@ rc=0
 /usr/bin/time -f '%e %M %U %S' -o "$work/time" timeout -k 5 "$limit" ip netns exec "$ns_scanner" \
   dotnet "$root/artifacts/host/widescan.dll" --plugins "$root/artifacts/plugins" scan --prefix "$prefix" \
   --subnet-bits 64 --iid rendezvous --rendezvous-slots "$slots" --network-name bench --allow-reserved \
-  --rate "$rate" --cooldown 0 --stats-interval 60 --output "$work/out.jsonl" 2>"$work/err" || rc=$?
+  --rate "$rate" --max-probes "$expected" --cooldown 0 --stats-interval 60 --output "$work/out.jsonl" 2>"$work/err" || rc=$?
 end="$(date +%s.%N)"
 rx1="$(rx_packets)"
 ((rc == 0)) || die "widescan scan failed ($rc): $(tail -3 "$work/err")"
@@ -64,7 +64,7 @@ echo "# Rendezvous sweep into a blackhole"
 echo
 echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- machine: nproc = $(nproc); $(lscpu | grep 'Model name' | sed 's/  */ /g'); avx512f $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); kernel $(uname -r)"
-echo "- \`widescan scan --prefix $prefix --subnet-bits 64 --iid rendezvous --rendezvous-slots $slots --network-name bench --rate $rate --cooldown 0\` (${path:-path not logged})"
+echo "- \`widescan scan --prefix $prefix --subnet-bits 64 --iid rendezvous --rendezvous-slots $slots --network-name bench --rate $rate --max-probes $expected --cooldown 0\` (${path:-path not logged})"
 echo
 echo "| prefix | probes expected | probes at target | wall s (whole process) | probes/s | peak RSS MB | CPU s |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
@@ -73,4 +73,4 @@ awk -v p="$prefix" -v e="$expected" -v n="$probes" -v s="$start" -v t="$end" -v 
 echo
 awk -v n="$probes" -v s="$start" -v t="$end" -v k="$slots" 'BEGIN { pps = n / (t - s); p32 = 2^32 * k;
   printf "A /32 (2^32 /64s x %d slots = %.3g probes) at %.0f probes/s: %.1f hours on one machine, %.0f minutes with 16 shards.\n", k, p32, pps, p32 / pps / 3600, p32 / pps / 60 / 16 }'
-((probes >= expected)) || say "the target saw $probes probes, fewer than the $expected expected"
+((probes >= expected)) || die "the target saw $probes probes, fewer than the $expected expected: $(grep -E "WRN|ERR" "$work/err" | head -3)"
