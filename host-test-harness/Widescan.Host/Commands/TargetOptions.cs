@@ -144,6 +144,15 @@ internal sealed class TargetOptions
         if (iid?.Kind != IidPatternKind.Rendezvous && !rendezvousFailed)
             Rendezvous.RefuseWithout(parseResult, iidText ?? (windowed ? "::1" : "not given"), errors);
 
+        if (iid?.Kind == IidPatternKind.Rendezvous)
+        {
+            // Rendezvous addresses live in every /64: the window is /64 unless the user asked for
+            // another (refused below). A prefix file's window= is the registry's assignment size:
+            // it says where the customers are, and each of their /64s is probed.
+            subnetBits ??= 64;
+            windows = windows.ToDictionary(w => w.Key, _ => 64);
+        }
+
         var shard = ShardSpec.Whole;
         if (parseResult.GetValue(Shard) is { } shardText)
         {

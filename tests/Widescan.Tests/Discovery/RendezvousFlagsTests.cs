@@ -49,6 +49,25 @@ public class RendezvousFlagsTests
     }
 
     [Test]
+    public void APrefixFileOfAssignmentWindowsIsProbedInEveryOf64AndAnExplicitOtherWindowIsRefused()
+    {
+        // widescan ripe writes each prefix with its assignment size; rendezvous probes every /64 of them.
+        var prefixes = File("ripe.txt", "2001:db8:100::/40 window=/48\n2001:db8:200::/44 window=/56\n");
+        var (request, errors) = Scan(["--prefix-file", prefixes, "--allow-reserved", "--iid", "rendezvous", "--network-key-file", key]);
+        Assert.That(errors, Is.Empty);
+        var spec = request!.Options.Targets!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(spec.SubnetBits, Is.EqualTo(64), "rendezvous implies /64 windows");
+            Assert.That(spec.PrefixWindows.Values, Is.All.EqualTo(64), "the file's assignment windows become /64s");
+            Assert.That((ulong)spec.PlannedTargets, Is.EqualTo(((1UL << 24) + (1UL << 20)) * 2), "every /64 of both prefixes, two slots each");
+        });
+
+        var (_, refused) = Scan(["--prefix", "2001:db8::/48", "--allow-reserved", "--subnet-bits", "56", "--iid", "rendezvous", "--network-key-file", key]);
+        Assert.That(refused, Has.Some.Contains("--subnet-bits 64"), "an explicit other window is the user's mistake, said in flags");
+    }
+
+    [Test]
     public void ARolloverFileProbesTheKeyItIsTold()
     {
         var nextSecret = IidPattern.DeriveRendezvousSecret(Convert.FromHexString(NextHex));
