@@ -54,13 +54,16 @@ public sealed class RendezvousCliLabTests
         using var keyFile = new KeyFile();
         var node = NodeId.Parse("50505050505050505050505050505050");
         using var listener = Listener.Start(lab.Target, ["setpriv", "--bounding-set=-net_admin", "--inh-caps=-net_admin"],
-            "--rendezvous", "--network-key-file", keyFile.Path, "--interface", NetnsLab.TargetInterface, "--node-id", node.ToString(), "--duration", "4", "-q");
-        Assert.That(Poll(TimeSpan.FromSeconds(20), () => listener.Output.Contains("Rendezvous:", StringComparison.Ordinal)), Is.True, listener.Output);
+            "--rendezvous", "--network-key-file", keyFile.Path, "--interface", NetnsLab.TargetInterface, "--node-id", node.ToString(), "--duration", "6");
+
+        // The claim comes first and fails; the scan waits until the listener says it listens (its
+        // socket is open), or its probe would reach a node that cannot answer yet.
+        Assert.That(Poll(TimeSpan.FromSeconds(20), () => listener.Output.Contains("Listening with", StringComparison.Ordinal)), Is.True, listener.Output);
 
         var scan = ModuleInLab.ScanOptions(NetnsLab.TargetAddress + "/128", 1_000) with { NetworkKey = Key };
         var events = await ModuleInLab.RunAsync(lab.Scanner, scan, cancellationToken);
         var code = listener.WaitForExit(TimeSpan.FromSeconds(20));
-        var lines = listener.Output.Split('\n').Where(l => l.Contains("Rendezvous", StringComparison.Ordinal)).ToList();
+        var lines = listener.Output.Split('\n').Where(l => l.Contains("Rendezvous:", StringComparison.Ordinal)).ToList();
         var addresses = NetnsLab.Addresses(lab.Target, NetnsLab.TargetInterface);
         Assert.Multiple(() =>
         {
