@@ -46,6 +46,9 @@ internal sealed class ListenerRun : IListenerRun
     /// <summary>The longest a stopped listener spends reading out what its socket still holds (a flood must not hold the stop).</summary>
     internal static readonly TimeSpan LeftoverBudget = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a stopping listener's catch-up may see no packet handled before it gives up (a ring block the kernel never retires).</summary>
+    internal static readonly TimeSpan CatchUpStall = TimeSpan.FromSeconds(2);
+
     /// <summary>The longest a stopping listener waits for its capture to hand over what it holds.</summary>
     internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(10);
 
@@ -438,16 +441,28 @@ internal sealed class ListenerRun : IListenerRun
     {
         var until = Environment.TickCount64 + (long)CatchUpLimit.TotalMilliseconds;
         var last = -1L;
-        var still = 0;
+        var progressAt = Environment.TickCount64;
         while (Environment.TickCount64 < until)
         {
             if (_receiver is { } receiver && receiver.Backlog.QueuedBytes == 0 && !receiver.Busy)
                 break; // the socket's queue is empty and its reader idle: everything is handed over
-            var handled = _capture?.Received ?? _receiver?.Received ?? 0;
-            still = handled == last ? still + 1 : 0;
-            if ((still >= 1 && _capture is not null && _capture.Pending == 0) || still >= 40)
+
+            // Progress is counted per packet handled (the socket's reader counts per batch, and a
+            // batch behind a slow host takes a while); two seconds without any end the wait.
+            var handled = _capture?.Received ?? _session.Counters.PacketsReceived;
+            var now = Environment.TickCount64;
+            if (handled != last)
+            {
+                last = handled;
+                progressAt = now;
+            }
+            else if (_capture is { Pending: 0 })
+            {
                 break;
-            last = handled;
+            }
+
+            if (now - progressAt >= (long)CatchUpStall.TotalMilliseconds)
+                break;
             Thread.Sleep(_receiver is null ? 50 : 5);
         }
 
