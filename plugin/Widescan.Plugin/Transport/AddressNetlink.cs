@@ -27,22 +27,18 @@ internal sealed unsafe class AddressNetlink : IDisposable
     private const ushort RtmNewAddr = 20;
     private const ushort RtmDelAddr = 21;
     private const ushort RtmGetAddr = 22;
-    private const ushort NlmsgError = 2;
-    private const ushort NlmsgDone = 3;
-    private const ushort NlmFRequest = 0x1;
     private const ushort NlmFAck = 0x4;
     private const ushort NlmFReplace = 0x100;
     private const ushort NlmFExcl = 0x200;
     private const ushort NlmFCreate = 0x400;
-    private const ushort NlmFDump = 0x300;
     private const ushort IfaAddress = 1;
     private const ushort IfaLocal = 2;
     private const ushort IfaCacheInfo = 6;
     private const ushort IfaFlags = 8;
-    private const int HeaderLength = 16; // nlmsghdr
     private const int IfaddrmsgLength = 8;
-    private const byte Inet6 = 10;
     private const byte ScopeUniverse = 0;
+    private const int HeaderLength = Netlink.HeaderLength;
+    private const ushort NlmFRequest = Netlink.FlagRequest;
 
     /// <summary>The longest request: header, ifaddrmsg, IFA_LOCAL, IFA_ADDRESS (20 each), IFA_CACHEINFO (20), IFA_FLAGS (8).</summary>
     public const int MaxRequestLength = HeaderLength + IfaddrmsgLength + 20 + 20 + 20 + 8;
@@ -56,13 +52,7 @@ internal sealed unsafe class AddressNetlink : IDisposable
     /// <exception cref="IOException">The socket cannot be opened.</exception>
     public AddressNetlink()
     {
-        _fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_ROUTE);
-        if (_fd < 0)
-            throw new IOException($"cannot open a netlink socket: {LibC.Describe(LibC.LastErrno)}");
-
-        // An answer that never comes (a broken kernel) must not hang the listener: 2 s per read.
-        var timeout = stackalloc long[2] { 2, 0 };
-        _ = LibC.setsockopt(_fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, timeout, 16);
+        _fd = Netlink.OpenRoute();
     }
 
     /// <summary>
@@ -96,12 +86,7 @@ internal sealed unsafe class AddressNetlink : IDisposable
         lock (_gate)
         {
             Span<byte> request = stackalloc byte[HeaderLength + IfaddrmsgLength];
-            request.Clear();
-            BinaryPrimitives.WriteUInt32LittleEndian(request, (uint)request.Length);
-            BinaryPrimitives.WriteUInt16LittleEndian(request[4..], RtmGetAddr);
-            BinaryPrimitives.WriteUInt16LittleEndian(request[6..], NlmFRequest | NlmFDump);
-            BinaryPrimitives.WriteUInt32LittleEndian(request[8..], Interlocked.Increment(ref _sequence));
-            request[HeaderLength] = Inet6;
+            Netlink.WriteDumpRequest(request, RtmGetAddr, Interlocked.Increment(ref _sequence), IfaddrmsgLength);
             Send(request);
             uint? found = null;
             fixed (byte* p = _buffer)
@@ -155,44 +140,29 @@ internal sealed unsafe class AddressNetlink : IDisposable
     internal static (bool Done, uint? Flags) FindFlags(ReadOnlySpan<byte> datagram, int index, UInt128 address)
     {
         uint? found = null;
-        while (datagram.Length >= HeaderLength)
+        var messages = new Netlink.Messages(datagram);
+        while (messages.Next(out var type, out var message))
         {
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(datagram);
-            if (length < HeaderLength || length > datagram.Length)
-                return (true, found);
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[4..]);
-            if (type is NlmsgDone or NlmsgError)
-                return (true, found);
-            if (type == RtmNewAddr && length >= HeaderLength + IfaddrmsgLength)
-            {
-                var message = datagram[HeaderLength..length];
-                if (message[0] == Inet6 && BinaryPrimitives.ReadInt32LittleEndian(message[4..]) == index
-                    && Attributes(message[IfaddrmsgLength..], address, message[2]) is { } flags)
-                    found = flags;
-            }
-
-            datagram = datagram[Math.Min(datagram.Length, (length + 3) & ~3)..];
+            if (type == RtmNewAddr && message.Length >= IfaddrmsgLength && message[0] == Netlink.Inet6
+                && BinaryPrimitives.ReadInt32LittleEndian(message[4..]) == index
+                && Attributes(message[IfaddrmsgLength..], address, message[2]) is { } flags)
+                found = flags;
         }
 
-        return (false, found);
+        return (messages.Ended, found);
     }
 
     private static uint? Attributes(ReadOnlySpan<byte> attributes, UInt128 address, byte headerFlags)
     {
         var matches = false;
         uint flags = headerFlags;
-        while (attributes.Length >= 4)
+        var walk = new Netlink.Attributes(attributes);
+        while (walk.Next(out var type, out var data))
         {
-            var length = BinaryPrimitives.ReadUInt16LittleEndian(attributes);
-            var type = BinaryPrimitives.ReadUInt16LittleEndian(attributes[2..]);
-            if (length < 4 || length > attributes.Length)
-                break;
-            var data = attributes[4..length];
             if (type is IfaAddress or IfaLocal && data.Length == 16 && BinaryPrimitives.ReadUInt128BigEndian(data) == address)
                 matches = true;
             else if (type == IfaFlags && data.Length == 4)
                 flags = BinaryPrimitives.ReadUInt32LittleEndian(data);
-            attributes = attributes[Math.Min(attributes.Length, (length + 3) & ~3)..];
         }
 
         return matches ? flags : null;
@@ -204,7 +174,7 @@ internal sealed unsafe class AddressNetlink : IDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(request[4..], type);
         BinaryPrimitives.WriteUInt16LittleEndian(request[6..], flags);
         BinaryPrimitives.WriteUInt32LittleEndian(request[8..], sequence);
-        request[HeaderLength] = Inet6;
+        request[HeaderLength] = Netlink.Inet6;
         request[HeaderLength + 1] = 64; // the address belongs to its /64 (no route is made for it)
         request[HeaderLength + 3] = ScopeUniverse;
         BinaryPrimitives.WriteInt32LittleEndian(request[(HeaderLength + 4)..], index);
@@ -239,7 +209,7 @@ internal sealed unsafe class AddressNetlink : IDisposable
                     if (n < 0)
                         return LibC.LastErrno;
                     var answer = _buffer.AsSpan(0, (int)n);
-                    if (n >= HeaderLength + 4 && BinaryPrimitives.ReadUInt16LittleEndian(answer[4..]) == NlmsgError
+                    if (n >= HeaderLength + 4 && BinaryPrimitives.ReadUInt16LittleEndian(answer[4..]) == Netlink.Error
                         && BinaryPrimitives.ReadUInt32LittleEndian(answer[8..]) == sequence)
                         return -BinaryPrimitives.ReadInt32LittleEndian(answer[HeaderLength..]);
                 }
