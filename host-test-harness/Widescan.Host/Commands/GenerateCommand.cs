@@ -53,6 +53,7 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
         [
             new("--output", parseResult.GetValue(Output), Writes: true),
             .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
+            .. (parseResult.GetValue(Targets.ExcludeFile) ?? []).Select(f => new DistinctFiles.Role("--exclude-file", f, Writes: false)),
         ]);
         return errors.Count > 0 ? null : spec;
     }

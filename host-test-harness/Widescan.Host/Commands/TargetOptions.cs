@@ -40,6 +40,12 @@ internal sealed class TargetOptions
 
     public Option<string[]> Exclude { get; } = new("--exclude") { Description = "A prefix never to scan (repeatable)", HelpName = "PREFIX" };
 
+    public Option<FileInfo[]> ExcludeFile { get; } = new("--exclude-file")
+    {
+        Description = "A file of prefixes or addresses never to scan (an operator's opt-out list, a published aliased-prefix list): one per line, '#' comments; repeatable",
+        HelpName = "FILE",
+    };
+
     public Option<int?> SubnetBits { get; } = new("--subnet-bits")
     {
         Description = "Window scan: vary the bits from each prefix's length up to N and fill the rest from --iid",
@@ -83,7 +89,7 @@ internal sealed class TargetOptions
     /// <summary>Adds every target flag to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Prefix, PrefixFile, Exclude, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
+        foreach (Option option in new Option[] { Prefix, PrefixFile, Exclude, ExcludeFile, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
             command.Options.Add(option);
         Rendezvous.AddTo(command, withKeyFile: OwnsKeyFile);
     }
@@ -103,11 +109,34 @@ internal sealed class TargetOptions
         foreach (var text in parseResult.GetValue(Prefix) ?? [])
             includeFailed |= !AddPrefix(text, "--prefix", include, errors);
         foreach (var file in parseResult.GetValue(PrefixFile) ?? [])
-            includeFailed |= !ReadPrefixFile(file, include, windows, errors);
+        {
+            includeFailed |= !ReadPrefixFile(file, PrefixFile.Name, errors, (entry, _) =>
+            {
+                include.Add(entry.Prefix);
+                if (entry.SubnetBits is { } bits)
+                    windows[entry.Prefix] = bits;
+                return null;
+            });
+        }
 
         var exclude = new List<Ipv6Prefix>();
         foreach (var text in parseResult.GetValue(Exclude) ?? [])
             AddPrefix(text, "--exclude", exclude, errors);
+
+        // An opt-out file is read whole or refused: a list that half loaded would scan someone who
+        // asked not to be.
+        foreach (var file in parseResult.GetValue(ExcludeFile) ?? [])
+        {
+            var listed = new List<Ipv6Prefix>();
+            if (ReadPrefixFile(file, ExcludeFile.Name, errors, (entry, _) =>
+                {
+                    if (entry.SubnetBits is not null)
+                        return "window= has no meaning in an exclusion list (a listed prefix is never scanned, whole)";
+                    listed.Add(entry.Prefix);
+                    return null;
+                }))
+                exclude.AddRange(listed);
+        }
 
         // A prefix file's windows (RIPE assignment sizes) apply to their own prefixes; --subnet-bits to the rest.
         var subnetBits = parseResult.GetValue(SubnetBits);
@@ -225,9 +254,9 @@ internal sealed class TargetOptions
     /// NUL byte, an overlong line) gives one error and none of its entries, and at most
     /// <see cref="TextInputLimits.ListedLineErrors"/> bad lines are listed, the rest counted.
     /// </summary>
-    private static bool ReadPrefixFile(FileInfo file, List<Ipv6Prefix> include, Dictionary<Ipv6Prefix, int> windows, List<string> errors)
+    private static bool ReadPrefixFile(FileInfo file, string flag, List<string> errors, Func<PrefixListEntry, int, string?> take)
     {
-        var entries = new List<PrefixListEntry>();
+        var entries = new List<(PrefixListEntry Entry, int Line)>();
         var lineErrors = new List<string>();
         var bad = 0;
         try
@@ -238,11 +267,11 @@ internal sealed class TargetOptions
                 if (!PrefixList.TryParseLine(line, out var entry, out var error))
                 {
                     if (++bad <= TextInputLimits.ListedLineErrors)
-                        lineErrors.Add($"--prefix-file {file.Name}: line {reader.LineNumber}: {error}");
+                        lineErrors.Add($"{flag} {file.Name}: line {reader.LineNumber}: {error}");
                 }
                 else if (entry is not null)
                 {
-                    entries.Add(entry);
+                    entries.Add((entry, reader.LineNumber));
                 }
             }
 
@@ -251,26 +280,26 @@ internal sealed class TargetOptions
                 // A binary file's "lines" are noise: its one error says what it is.
                 if (!reader.IsBinary)
                     errors.AddRange(lineErrors);
-                errors.Add($"--prefix-file {problem}");
+                errors.Add($"{flag} {problem}");
                 return false;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            errors.Add($"--prefix-file {file.FullName}: {e.Message}");
+            errors.Add($"{flag} {file.FullName}: {e.Message}");
             return false;
+        }
+
+        // What the caller refuses in a well-formed entry is a bad line too, named the same way.
+        foreach (var (entry, line) in entries)
+        {
+            if (take(entry, line) is { } refused && ++bad <= TextInputLimits.ListedLineErrors)
+                lineErrors.Add($"{flag} {file.Name}: line {line}: {refused}");
         }
 
         errors.AddRange(lineErrors);
         if (bad > TextInputLimits.ListedLineErrors)
-            errors.Add($"--prefix-file {file.Name}: and {bad - TextInputLimits.ListedLineErrors} more bad lines not listed");
-        foreach (var entry in entries)
-        {
-            include.Add(entry.Prefix);
-            if (entry.SubnetBits is { } bits)
-                windows[entry.Prefix] = bits;
-        }
-
+            errors.Add($"{flag} {file.Name}: and {bad - TextInputLimits.ListedLineErrors} more bad lines not listed");
         return bad == 0;
     }
 
