@@ -136,7 +136,7 @@ internal sealed class ResultPrefixReader
 
             var field = type == "aliased" ? "prefix" : "address";
             if (!root.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String)
-                return $"a{(type == "alive" || type == "aliased" ? "n" : "")} {type} record without an \"{field}\" string";
+                return $"a{(type == "alive" || type == "aliased" ? "n" : "")} {type} record without {(field == "prefix" ? "a" : "an")} \"{field}\" string";
             var text = value.GetString()!;
             Ipv6Prefix prefix;
             if (type == "aliased")
