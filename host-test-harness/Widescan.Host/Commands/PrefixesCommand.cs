@@ -130,7 +130,7 @@ internal sealed class PrefixesCommand : Command, ICollectsErrors
         }
 
         var typeList = string.Join(",", KnownTypes.Where(types.Contains));
-        stderr.WriteLine($"{Prefix}: {prefixes.Count} prefixes (/{length}) from {reader.Records} {typeList} records in {files.Length} files");
+        stderr.WriteLine($"{Prefix}: {prefixes.Count} prefixes (/{length}) from {reader.Records} {typeList} records in {files.Length} file(s)");
         if (prefixes.Count == 0)
             stderr.WriteLine($"{Prefix}: warning: no {typeList} records: the list is empty");
         return ExitCodes.Ok;

@@ -115,6 +115,15 @@ public class PrefixesCommandTests
     }
 
     [Test]
+    public void AFlagTheParserRefusesIsListedWithTheCommandsOwnErrors()
+    {
+        var run = CliRun.Run("prefixes", "--length", "abc", "--type", "bogus", "--from", Write("r.jsonl", Results));
+        Assert.That(run.Code, Is.EqualTo(2), run.ToString());
+        Assert.That(run.Error, Does.Contain("'abc'").And.Contain("--length"));
+        Assert.That(run.Error, Does.Contain("widescan prefixes: --type 'bogus' is not a result type"));
+    }
+
+    [Test]
     public void ABinaryFileOrAnOverLongLineIsRefusedByName()
     {
         var binary = Path.Combine(directory, "image.jsonl");
