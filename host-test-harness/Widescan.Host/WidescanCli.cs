@@ -28,6 +28,7 @@ internal static class WidescanCli
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(RendezvousCommand.Create());
+        root.Subcommands.Add(PrefixesCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -82,7 +82,7 @@ internal static class RipeCommand
         string? target = null;
         if (output is not null)
         {
-            target = RegularTarget(output, out var refused);
+            target = WholeFileOutput.Target(output, "widescan ripe", out var refused);
             if (refused is not null)
             {
                 Error(stderr, refused);
@@ -139,27 +139,6 @@ internal static class RipeCommand
             Error(stderr, e.Message);
             return ExitCodes.Failure;
         }
-    }
-
-    /// <summary>
-    /// The regular file the list replaces (through a temporary file and a rename): --output itself, or
-    /// the file a symbolic link names (the link stays). A device, FIFO, socket or directory is refused:
-    /// the rename would replace the node itself (/dev/full turned into a regular file).
-    /// </summary>
-    private static string RegularTarget(FileInfo output, out string? refused)
-    {
-        refused = null;
-        var path = output.FullName;
-        if (FileIdentity.Of(path, followLinks: false) is { IsSymlink: true } && output.ResolveLinkTarget(returnFinalTarget: true) is { } final)
-            path = final.FullName;
-        if (FileIdentity.Of(path) is { IsRegular: false } identity)
-        {
-            refused = $"--output {output.FullName} is {identity.Kind}, not a regular file: widescan ripe replaces its output whole " +
-                "(a temporary file, then a rename), which would replace the node itself; leave out --output and redirect stdout instead " +
-                $"(widescan ripe ... > {output.FullName})";
-        }
-
-        return path;
     }
 
     private static void Error(TextWriter stderr, string message) => stderr.WriteLine($"error: {Printable.Escape(message)}");

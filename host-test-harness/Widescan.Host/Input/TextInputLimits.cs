@@ -16,6 +16,12 @@ internal static class TextInputLimits
     /// <summary>The largest <c>--network-key-file</c>: a key is 16 to 64 bytes, or twice that in hex.</summary>
     public const int KeyFileBytes = 1024;
 
+    /// <summary>
+    /// The longest line of a result file that <c>widescan prefixes</c> reads: a record is a few hundred
+    /// bytes; a peer's <c>appData</c> (base64 of an announce's payload) keeps it under a few KiB.
+    /// </summary>
+    public const int ResultLineBytes = 65536;
+
     /// <summary>The most per-line errors reported for one file; the rest are counted.</summary>
     public const int ListedLineErrors = 20;
 }

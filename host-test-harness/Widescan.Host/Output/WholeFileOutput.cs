@@ -1,0 +1,62 @@
+using System.Text;
+
+namespace Widescan.Host.Output;
+
+/// <summary>
+/// An <c>--output</c> that is replaced whole: written to <c>FILE.tmp</c>, fsynced, then renamed over
+/// the file (keeping its mode), so a failure leaves the old file as it was and never a half-written one.
+/// Used by the commands that write a list at once (<c>widescan ripe</c>, <c>widescan prefixes</c>).
+/// </summary>
+internal static class WholeFileOutput
+{
+    /// <summary>
+    /// The regular file the list replaces: --output itself, or the file a symbolic link names (the link
+    /// stays). A device, FIFO, socket or directory is refused (<paramref name="refused"/> says why): the
+    /// rename would replace the node itself (/dev/full turned into a regular file).
+    /// </summary>
+    /// <param name="output">--output.</param>
+    /// <param name="command">The command as the message names it (<c>widescan ripe</c>).</param>
+    /// <param name="refused">Null, or the message for an output that is not a regular file.</param>
+    public static string Target(FileInfo output, string command, out string? refused)
+    {
+        refused = null;
+        var path = output.FullName;
+        if (FileIdentity.Of(path, followLinks: false) is { IsSymlink: true } && output.ResolveLinkTarget(returnFinalTarget: true) is { } final)
+            path = final.FullName;
+        if (FileIdentity.Of(path) is { IsRegular: false } identity)
+        {
+            refused = $"--output {output.FullName} is {identity.Kind}, not a regular file: {command} replaces its output whole " +
+                "(a temporary file, then a rename), which would replace the node itself; leave out --output and redirect stdout instead " +
+                $"({command} ... > {output.FullName})";
+        }
+
+        return path;
+    }
+
+    /// <summary>Writes <paramref name="write"/>'s text to <c>target.tmp</c>, fsyncs it and renames it over <paramref name="target"/>.</summary>
+    /// <exception cref="IOException">Writing or the rename failed; the temporary file is removed and the target left as it was.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to write the directory.</exception>
+    public static void Replace(string target, Action<TextWriter> write)
+    {
+        var temporary = target + ".tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+            {
+                write(writer);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            if (!OperatingSystem.IsWindows() && File.Exists(target))
+                File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
+            File.Move(temporary, target, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+}
