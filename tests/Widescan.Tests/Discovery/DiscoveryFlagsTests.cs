@@ -26,7 +26,7 @@ public class DiscoveryFlagsTests
     {
         var key = File(" \n" + Hex + "\n");
         var state = Path.Combine(temp, "new-state.json");
-        var (request, errors) = Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "7", "--shard", "1/2",
+        var (request, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "7", "--shard", "1/2",
             "--generator", "cpu", "--gpu-device", "emulator",
             "--interface", "veth0", "--source", "2001:DB8:0::2", "--rate", "5000", "--probes", "3", "--probe-interval", "0.25",
             "--cooldown", "2.5", "--max-probes", "1234", "--node-id", "00112233-44556677-8899aabb-ccddeeff", "--port", "4242",
@@ -67,8 +67,8 @@ public class DiscoveryFlagsTests
     [Test]
     public void AbsentFlagsKeepTheContractsDefaultsAndTheNodeIdIsRandom()
     {
-        var (first, errors) = Scan("--prefix", "2001:db8::/120", "--allow-reserved");
-        var (second, _) = Scan("--prefix", "2001:db8::/120", "--allow-reserved");
+        var (first, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved");
+        var (second, _) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved");
 
         Assert.That(errors, Is.Empty);
         var defaults = new WidescanOptions();
@@ -95,7 +95,7 @@ public class DiscoveryFlagsTests
     public void AKeyFileThatIsNotHexIsTakenAsRawBytes()
     {
         byte[] raw = [0x00, 0xff, .. Enumerable.Range(1, 18).Select(i => (byte)(i * 13)), (byte)'\n'];
-        var (request, errors) = Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--network-key-file", File(raw));
+        var (request, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--network-key-file", File(raw));
 
         Assert.That(errors, Is.Empty);
         Assert.That(request!.Options.NetworkKey.ToArray(), Is.EqualTo(raw), "every byte, none trimmed");
@@ -128,7 +128,7 @@ public class DiscoveryFlagsTests
     [Test]
     public void StartAndStateDoNotGoTogether()
     {
-        var (request, errors) = Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--start", "5", "--state", Path.Combine(temp, "s.json"));
+        var (request, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--start", "5", "--state", Path.Combine(temp, "s.json"));
         Assert.That(request, Is.Null);
         Assert.That(errors, Has.One.StartsWith("--start and --state do not go together"));
     }
@@ -137,11 +137,11 @@ public class DiscoveryFlagsTests
     public void AStateFileOfTheSameScanResumesAtItsCursorWithItsSeed()
     {
         string[] target = ["--prefix", "2001:db8::/120", "--allow-reserved", "--shard", "0/2"];
-        var saved = Scan([.. target, "--seed", "99"]).Request!.Options.Targets!;
+        var saved = CliParse.Scan([.. target, "--seed", "99"]).Request!.Options.Targets!;
         var path = Path.Combine(temp, "same.json");
         ScanState.Of(saved, cursor: 40, positions: 128, DateTimeOffset.UnixEpoch).Save(path);
 
-        var (request, errors) = Scan([.. target, "--state", path]);
+        var (request, errors) = CliParse.Scan([.. target, "--state", path]);
 
         Assert.That(errors, Is.Empty);
         Assert.That(request!.Resumed!.Cursor, Is.EqualTo(40UL));
@@ -153,20 +153,20 @@ public class DiscoveryFlagsTests
     [Test]
     public void AStateFileOfAnotherScanIsRefusedWithTheDifference()
     {
-        var saved = Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "1").Request!.Options.Targets!;
+        var saved = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "1").Request!.Options.Targets!;
         var path = Path.Combine(temp, "other.json");
         ScanState.Of(saved, 10, 256, DateTimeOffset.UnixEpoch).Save(path);
 
-        var (seed, seedErrors) = Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "2", "--state", path);
+        var (seed, seedErrors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "2", "--state", path);
         Assert.That(seed, Is.Null);
         Assert.That(seedErrors, Is.EqualTo(new[] { $"--state {path}: the saved state is of another scan: the seed differs (saved: 1)" }));
 
-        var (prefix, prefixErrors) = Scan("--prefix", "2001:db8::/119", "--allow-reserved", "--state", path);
+        var (prefix, prefixErrors) = CliParse.Scan("--prefix", "2001:db8::/119", "--allow-reserved", "--state", path);
         Assert.That(prefix, Is.Null);
         Assert.That(prefixErrors, Has.One.Contains("the prefixes differ (saved: 2001:db8::/120)"));
 
         System.IO.File.WriteAllText(path, "{ not json");
-        var (broken, brokenErrors) = Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--state", path);
+        var (broken, brokenErrors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--state", path);
         Assert.That(broken, Is.Null);
         Assert.That(brokenErrors, Has.One.Contains(path).And.Contains("not a Widescan state file"));
     }
@@ -174,7 +174,7 @@ public class DiscoveryFlagsTests
     [Test]
     public void EveryProblemIsReportedAtOnce()
     {
-        var (request, errors) = Scan("--prefix", "2001:db8::1/64", "--source", "fe80::1%eth0", "--rate", "0", "--probes", "17",
+        var (request, errors) = CliParse.Scan("--prefix", "2001:db8::1/64", "--source", "fe80::1%eth0", "--rate", "0", "--probes", "17",
             "--cooldown", "-1", "--node-id", "x", "--app-data", new string('a', 25), "--stats-interval", "0");
 
         Assert.That(request, Is.Null);
@@ -207,13 +207,6 @@ public class DiscoveryFlagsTests
         Assert.That(Listen("--duration", "0").Errors, Is.EqualTo(new[] { "listen duration must be positive" }));
     }
 
-    private static (DiscoveryRequest? Request, List<string> Errors) Scan(params string[] args)
-    {
-        var parse = WidescanCli.Create().Parse(["scan", .. args]);
-        Assert.That(parse.Errors, Is.Empty, string.Join("\n", parse.Errors.Select(e => e.Message)));
-        var errors = new List<string>();
-        return (((ScanCommand)parse.CommandResult.Command).Build(parse, errors), errors);
-    }
 
     private static (DiscoveryRequest? Request, List<string> Errors) Listen(params string[] args)
     {

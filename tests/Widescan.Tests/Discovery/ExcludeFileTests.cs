@@ -1,6 +1,4 @@
 using Widescan.Contracts;
-using Widescan.Host;
-using Widescan.Host.Commands;
 using Widescan.Tests.Hosting;
 using Widescan.Tests.Lab;
 
@@ -28,7 +26,7 @@ public sealed class ExcludeFileTests
     {
         var optOut = File("opt-out.txt", "# operators who asked not to be scanned\n2001:db8:100::/124   # EXAMPLE-NET\n\n2001:db8:100::80\n");
         var published = File("aliased.txt", "2001:db8:100::f0/124\n");
-        var (spec, errors) = Generate("--prefix", "2001:db8:100::/120", "--allow-reserved", "--exclude-file", optOut, "--exclude-file", published, "--exclude", "2001:db8:100::40/126");
+        var (spec, errors) = CliParse.Generate("--prefix", "2001:db8:100::/120", "--allow-reserved", "--exclude-file", optOut, "--exclude-file", published, "--exclude", "2001:db8:100::40/126");
         Assert.That(errors, Is.Empty);
         Assert.That(spec!.Exclude.Select(p => p.ToString()), Is.EquivalentTo(new[]
         {
@@ -42,7 +40,7 @@ public sealed class ExcludeFileTests
         var bad = File("bad.txt", "2001:db8::/48\nnot-a-prefix\n2001:db8:1::/48 window=/64\n");
         var binary = Path.Combine(_temp, "binary.bin");
         System.IO.File.WriteAllBytes(binary, [0x20, 0x00, 0x01, 0xff]);
-        var (spec, errors) = Generate("--prefix", "2001:db8::/32", "--allow-reserved", "--exclude-file", bad, "--exclude-file", binary, "--seed", "nope");
+        var (spec, errors) = CliParse.Generate("--prefix", "2001:db8::/32", "--allow-reserved", "--exclude-file", bad, "--exclude-file", binary, "--seed", "nope");
         Assert.Multiple(() =>
         {
             Assert.That(spec, Is.Null);
@@ -77,13 +75,6 @@ public sealed class ExcludeFileTests
         });
     }
 
-    private static (TargetSpec? Spec, List<string> Errors) Generate(params string[] args)
-    {
-        var parse = WidescanCli.Create().Parse(["generate", .. args]);
-        Assert.That(parse.Errors, Is.Empty, string.Join("\n", parse.Errors.Select(e => e.Message)));
-        var errors = new List<string>();
-        return (((GenerateCommand)parse.CommandResult.Command).Build(parse, errors), errors);
-    }
 
     private string File(string name, string text)
     {

@@ -1,6 +1,5 @@
 using Widescan.Contracts;
 using Widescan.Host;
-using Widescan.Host.Commands;
 using Widescan.Plugin.Targets;
 using Widescan.Tests.Targets;
 
@@ -35,14 +34,14 @@ public class RendezvousFlagsTests
     [Test]
     public void TheKeyFileGivesThePatternOfItsSecret()
     {
-        var (request, errors) = Scan([.. Window, "--network-key-file", key, "--rendezvous-slots", "3"]);
+        var (request, errors) = CliParse.Scan([.. Window, "--network-key-file", key, "--rendezvous-slots", "3"]);
         Assert.That(errors, Is.Empty);
         var iid = request!.Options.Targets!.Iid!;
         Assert.That(iid, Is.EqualTo(IidPattern.Rendezvous(Convert.FromHexString(RendezvousVectors.KeySecret), 3)));
         Assert.That(iid.ToString(), Is.EqualTo($"rendezvous:slots=3,key={RendezvousVectors.KeyId}"));
         Assert.That(request.Options.NetworkKey.ToArray(), Is.EqualTo(RendezvousVectors.Key), "the same file is the announce key");
 
-        var (generate, generateErrors) = Generate([.. Window, "--network-name", RendezvousVectors.Name]);
+        var (generate, generateErrors) = CliParse.Generate([.. Window, "--network-name", RendezvousVectors.Name]);
         Assert.That(generateErrors, Is.Empty);
         Assert.That(generate!.Iid!.KeyId, Is.EqualTo(RendezvousVectors.NameKeyId), "a name's secret, and the default 2 slots");
         Assert.That(generate.Iid.RendezvousSlots, Is.EqualTo(2));
@@ -53,7 +52,7 @@ public class RendezvousFlagsTests
     {
         // widescan ripe writes each prefix with its assignment size; rendezvous probes every /64 of them.
         var prefixes = File("ripe.txt", "2001:db8:100::/40 window=/48\n2001:db8:200::/44 window=/56\n");
-        var (request, errors) = Scan(["--prefix-file", prefixes, "--allow-reserved", "--iid", "rendezvous", "--network-key-file", key]);
+        var (request, errors) = CliParse.Scan(["--prefix-file", prefixes, "--allow-reserved", "--iid", "rendezvous", "--network-key-file", key]);
         Assert.That(errors, Is.Empty);
         var spec = request!.Options.Targets!;
         Assert.Multiple(() =>
@@ -63,7 +62,7 @@ public class RendezvousFlagsTests
             Assert.That((ulong)spec.PlannedTargets, Is.EqualTo(((1UL << 24) + (1UL << 20)) * 2), "every /64 of both prefixes, two slots each");
         });
 
-        var (_, refused) = Scan(["--prefix", "2001:db8::/48", "--allow-reserved", "--subnet-bits", "56", "--iid", "rendezvous", "--network-key-file", key]);
+        var (_, refused) = CliParse.Scan(["--prefix", "2001:db8::/48", "--allow-reserved", "--subnet-bits", "56", "--iid", "rendezvous", "--network-key-file", key]);
         Assert.That(refused, Has.Some.Contains("--subnet-bits 64"), "an explicit other window is the user's mistake, said in flags");
     }
 
@@ -71,12 +70,12 @@ public class RendezvousFlagsTests
     public void ARolloverFileProbesTheKeyItIsTold()
     {
         var nextSecret = IidPattern.DeriveRendezvousSecret(Convert.FromHexString(NextHex));
-        var (current, _) = Scan([.. Window, "--network-key-file", keys]);
+        var (current, _) = CliParse.Scan([.. Window, "--network-key-file", keys]);
         Assert.That(current!.Options.Targets!.Iid!.KeyId, Is.EqualTo(RendezvousVectors.KeyId));
         Assert.That(current.Options.NextNetworkKey.ToArray(), Is.EqualTo(Convert.FromHexString(NextHex)), "the listener's next key");
-        var (next, _) = Scan([.. Window, "--network-key-file", keys, "--rendezvous-key", "next"]);
+        var (next, _) = CliParse.Scan([.. Window, "--network-key-file", keys, "--rendezvous-key", "next"]);
         Assert.That(next!.Options.Targets!.Iid!.KeyId, Is.EqualTo(IidPattern.RendezvousKeyId(nextSecret)));
-        var (both, _) = Scan([.. Window, "--network-key-file", keys, "--rendezvous-key", "both"]);
+        var (both, _) = CliParse.Scan([.. Window, "--network-key-file", keys, "--rendezvous-key", "both"]);
         Assert.That(both!.Options.Targets!.Iid!.CountPerSubnet, Is.EqualTo((UInt128)4), "both keys double the probes per /64");
         Assert.That(both.Options.Targets.PlannedTargets, Is.EqualTo((UInt128)4 << 16));
     }
@@ -84,7 +83,7 @@ public class RendezvousFlagsTests
     [Test]
     public void EveryProblemOfTheCommandComesAtOnce()
     {
-        var (request, errors) = Scan("--prefix", "2001:db8::/40", "--allow-reserved", "--subnet-bits", "56", "--iid", "rendezvous",
+        var (request, errors) = CliParse.Scan("--prefix", "2001:db8::/40", "--allow-reserved", "--subnet-bits", "56", "--iid", "rendezvous",
             "--rendezvous-slots", "17", "--rate", "0");
         Assert.That(request, Is.Null);
         Assert.That(errors, Has.Count.EqualTo(4), string.Join("\n", errors));
@@ -94,15 +93,15 @@ public class RendezvousFlagsTests
         Assert.That(errors, Has.One.Contains("rate 0"));
         Assert.That(errors, Has.None.Contains("SubnetBits"), "the CLI names flags, not properties");
 
-        var (_, both) = Scan([.. Window, "--network-key-file", key, "--network-name", "x"]);
+        var (_, both) = CliParse.Scan([.. Window, "--network-key-file", key, "--network-name", "x"]);
         Assert.That(both, Is.EqualTo(new[] { "--network-key-file and --network-name are both given: a network has a key or, without one, a name; give one of them" }));
-        var (_, noNext) = Scan([.. Window, "--network-key-file", key, "--rendezvous-key", "both"]);
+        var (_, noNext) = CliParse.Scan([.. Window, "--network-key-file", key, "--rendezvous-key", "both"]);
         Assert.That(noNext, Has.One.Contains("--rendezvous-key both needs a next key").And.Contains("second line"));
-        var (_, nameNext) = Scan([.. Window, "--network-name", "x", "--rendezvous-key", "next"]);
+        var (_, nameNext) = CliParse.Scan([.. Window, "--network-name", "x", "--rendezvous-key", "next"]);
         Assert.That(nameNext, Has.One.Contains("a network name has no next key"));
-        var (_, unused) = Scan("--prefix", "2001:db8::/48", "--allow-reserved", "--subnet-bits", "64", "--network-name", "x", "--rendezvous-slots", "3");
+        var (_, unused) = CliParse.Scan("--prefix", "2001:db8::/48", "--allow-reserved", "--subnet-bits", "64", "--network-name", "x", "--rendezvous-slots", "3");
         Assert.That(unused, Has.Count.EqualTo(2).And.All.Contains("give --iid rendezvous"));
-        var (_, textForm) = Generate([.. Window[..^3], "rendezvous:slots=2,key=8237bb20", "--network-key-file", key]);
+        var (_, textForm) = CliParse.Generate([.. Window[..^3], "rendezvous:slots=2,key=8237bb20", "--network-key-file", key]);
         Assert.That(textForm, Has.One.Contains("give --iid rendezvous alone"));
     }
 
@@ -110,29 +109,29 @@ public class RendezvousFlagsTests
     public void ABadKeyFileIsReportedOnce()
     {
         var bad = File("short", "abcd\n");
-        var (_, scanErrors) = Scan([.. Window, "--network-key-file", bad]);
+        var (_, scanErrors) = CliParse.Scan([.. Window, "--network-key-file", bad]);
         Assert.That(scanErrors, Has.Count.EqualTo(1).And.One.Contains("4 hex digits"));
-        var (_, generateErrors) = Generate([.. Window, "--network-key-file", bad]);
+        var (_, generateErrors) = CliParse.Generate([.. Window, "--network-key-file", bad]);
         Assert.That(generateErrors, Has.Count.EqualTo(1).And.One.Contains("4 hex digits"));
         var three = File("three", $"{KeyHex}\n{NextHex}\n{KeyHex}\n");
-        Assert.That(Scan([.. Window, "--network-key-file", three]).Errors, Has.One.Contains("3 lines of hex"));
+        Assert.That(CliParse.Scan([.. Window, "--network-key-file", three]).Errors, Has.One.Contains("3 lines of hex"));
         var same = File("same", $"{KeyHex}\n{KeyHex}\n");
-        Assert.That(Scan([.. Window, "--network-key-file", same]).Errors, Has.One.Contains("the next key is the current key"));
+        Assert.That(CliParse.Scan([.. Window, "--network-key-file", same]).Errors, Has.One.Contains("the next key is the current key"));
     }
 
     [Test]
     public void AStateResumesUnderItsKeyAndRefusesAnother()
     {
         var path = Path.Combine(temp, "rendezvous-state.json");
-        var saved = Scan([.. Window, "--network-key-file", key]).Request!.Options.Targets!;
+        var saved = CliParse.Scan([.. Window, "--network-key-file", key]).Request!.Options.Targets!;
         ScanState.Of(saved, cursor: 1_000, positions: 131_072, DateTimeOffset.UnixEpoch).Save(path);
         Assert.That(System.IO.File.ReadAllText(path), Does.Contain($"key={RendezvousVectors.KeyId}").And.Not.Contain(RendezvousVectors.KeySecret));
 
-        var (resumed, errors) = Scan([.. Window, "--network-key-file", key, "--state", path]);
+        var (resumed, errors) = CliParse.Scan([.. Window, "--network-key-file", key, "--state", path]);
         Assert.That(errors, Is.Empty);
         Assert.That(resumed!.Options.Targets!.StartCursor, Is.EqualTo(1_000UL));
 
-        var (other, otherErrors) = Scan([.. Window, "--network-name", RendezvousVectors.Name, "--state", path]);
+        var (other, otherErrors) = CliParse.Scan([.. Window, "--network-name", RendezvousVectors.Name, "--state", path]);
         Assert.That(other, Is.Null);
         Assert.That(otherErrors, Is.EqualTo(new[]
         {
@@ -167,21 +166,7 @@ public class RendezvousFlagsTests
         Assert.That(bad.Output, Is.Empty);
     }
 
-    private static (DiscoveryRequest? Request, List<string> Errors) Scan(params string[] args)
-    {
-        var parse = WidescanCli.Create().Parse(["scan", .. args]);
-        Assert.That(parse.Errors, Is.Empty, string.Join("\n", parse.Errors.Select(e => e.Message)));
-        var errors = new List<string>();
-        return (((ScanCommand)parse.CommandResult.Command).Build(parse, errors), errors);
-    }
 
-    private static (TargetSpec? Spec, List<string> Errors) Generate(params string[] args)
-    {
-        var parse = WidescanCli.Create().Parse(["generate", .. args]);
-        Assert.That(parse.Errors, Is.Empty, string.Join("\n", parse.Errors.Select(e => e.Message)));
-        var errors = new List<string>();
-        return (((GenerateCommand)parse.CommandResult.Command).Build(parse, errors), errors);
-    }
 
     private string File(string name, string text)
     {
