@@ -54,6 +54,7 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
             new("--output", parseResult.GetValue(Output), Writes: true),
             .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
             .. (parseResult.GetValue(Targets.ExcludeFile) ?? []).Select(f => new DistinctFiles.Role("--exclude-file", f, Writes: false)),
+            .. (parseResult.GetValue(Targets.TargetsFile) ?? []).Select(f => new DistinctFiles.Role("--targets-file", f, Writes: false)),
         ]);
         return errors.Count > 0 ? null : spec;
     }
@@ -82,6 +83,12 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
         try
         {
             stream = generator.Open(spec);
+        }
+        catch (TargetSpecException e)
+        {
+            // The generator read the targets files: every bad line, in this command's flags.
+            ErrorReport.Write(stderr, Prefix, e.Errors.Select(TargetOptions.Flags).ToList());
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
