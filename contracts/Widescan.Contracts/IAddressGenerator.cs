@@ -51,6 +51,13 @@ public interface IAddressStream : IDisposable
     string? TargetsFingerprint => null;
 
     /// <summary>
+    /// What the user should know about the targets, one sentence each: addresses of the targets files
+    /// removed by exclusions or the blocklist (with their counts), an include that yields nothing. A
+    /// host that runs a stream itself shows them; empty by default.
+    /// </summary>
+    IReadOnlyList<string> Warnings => [];
+
+    /// <summary>
     /// Fills the batch with the next targets and returns how many it wrote; 0 only at the end of the
     /// shard. Allocates nothing; the batch size is the caller's choice.
     /// </summary>

@@ -174,7 +174,7 @@ public sealed record TargetSpec
                     errors.Add($"IID pattern {Iid} needs {Iid.RequiredBits} bits but /{window} leaves {128 - window}");
             }
         }
-        else if (Iid is not null)
+        else if (Iid is not null && !HasTargetFiles)
         {
             errors.Add($"IID pattern {Iid} needs a subnet window (--subnet-bits)");
         }

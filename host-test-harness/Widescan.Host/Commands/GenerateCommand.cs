@@ -98,6 +98,9 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
 
         using (stream)
         {
+            // The plugin's own log is silent here: what it removed from the targets is shown by the host.
+            foreach (var warning in stream.Warnings)
+                Log.Warning("Targets: {Warning}", TargetOptions.Flags(warning));
             var output = parseResult.GetValue(Output);
             using var destination = output is null ? Console.OpenStandardOutput() : output.Create();
             using var writer = new AddressWriter(destination, parseResult.GetValue(Format), BatchSize);

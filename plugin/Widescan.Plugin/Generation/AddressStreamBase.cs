@@ -40,6 +40,9 @@ internal abstract class AddressStreamBase : IAddressStream
     /// <inheritdoc />
     public string? TargetsFingerprint => Space.ListFingerprint;
 
+    /// <inheritdoc />
+    public IReadOnlyList<string> Warnings => Space.Warnings;
+
     /// <summary>The target space.</summary>
     protected TargetSpace Space { get; }
 

@@ -45,8 +45,10 @@ internal sealed class TargetList
     public string Summary { get; }
 
     /// <summary>Reads the spec's targets files; every problem of every file is reported at once.</summary>
+    /// <param name="spec">The spec.</param>
+    /// <param name="maxAddresses">The cap on address lines (a test lowers it rather than write 10^8 lines).</param>
     /// <exception cref="TargetSpecException">A file cannot be read, is binary, holds bad lines, or the files hold too many addresses.</exception>
-    public static TargetList Load(TargetSpec spec)
+    public static TargetList Load(TargetSpec spec, int maxAddresses = TargetSpec.MaxTargetFileAddresses)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var clock = Stopwatch.StartNew();
@@ -67,8 +69,8 @@ internal sealed class TargetList
             }
         }
 
-        if (lines > TargetSpec.MaxTargetFileAddresses)
-            errors.Add($"TargetFiles hold {lines.ToString("N0", CultureInfo.InvariantCulture)} address lines; at most {TargetSpec.MaxTargetFileAddresses.ToString("N0", CultureInfo.InvariantCulture)} are allowed: split the list into several scans");
+        if (lines > maxAddresses)
+            errors.Add($"TargetFiles hold {lines.ToString("N0", CultureInfo.InvariantCulture)} address lines; at most {maxAddresses.ToString("N0", CultureInfo.InvariantCulture)} are allowed: split the list into several scans");
         if (errors.Count > 0)
             throw new TargetSpecException(errors);
 
