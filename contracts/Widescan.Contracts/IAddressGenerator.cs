@@ -43,6 +43,21 @@ public interface IAddressStream : IDisposable
     ulong Cursor { get; }
 
     /// <summary>
+    /// The fingerprint of the address list a <see cref="TargetSpec.TargetFiles"/> stream loaded (its
+    /// count and a hash of the sorted, distinct addresses left after exclusions: equal lists, equal
+    /// fingerprints, however the files order or repeat them), saved in <see cref="ScanState.TargetsFingerprint"/>;
+    /// null for a spec of prefixes, and by default.
+    /// </summary>
+    string? TargetsFingerprint => null;
+
+    /// <summary>
+    /// What the user should know about the targets, one sentence each: addresses of the targets files
+    /// removed by exclusions or the blocklist (with their counts), an include that yields nothing. A
+    /// host that runs a stream itself shows them; empty by default.
+    /// </summary>
+    IReadOnlyList<string> Warnings => [];
+
+    /// <summary>
     /// Fills the batch with the next targets and returns how many it wrote; 0 only at the end of the
     /// shard. Allocates nothing; the batch size is the caller's choice.
     /// </summary>

@@ -19,6 +19,18 @@ public sealed record ScanState
     /// <summary>The exclude prefixes, canonical text.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
 
+    /// <summary>The paths of <see cref="TargetSpec.TargetFiles"/>, as given (for whoever reads the file; resume compares <see cref="TargetsFingerprint"/>).</summary>
+    public IReadOnlyList<string> TargetFiles { get; init; } = [];
+
+    /// <summary>
+    /// The fingerprint of the list a <see cref="TargetSpec.TargetFiles"/> scan loaded
+    /// (<see cref="IAddressStream.TargetsFingerprint"/>: the count and a SHA-256 of the sorted, distinct
+    /// addresses left after exclusions); null for a scan of prefixes. A resume hands it on in
+    /// <see cref="TargetSpec.TargetFilesFingerprint"/>, and the generator refuses a list that differs:
+    /// the positions of a cursor mean other addresses in another list.
+    /// </summary>
+    public string? TargetsFingerprint { get; init; }
+
     /// <summary>The subnet window, if any.</summary>
     public int? SubnetBits { get; init; }
 
@@ -43,14 +55,16 @@ public sealed record ScanState
     /// <summary>When the state was written.</summary>
     public DateTimeOffset SavedAt { get; init; }
 
-    /// <summary>The state of a spec at a cursor.</summary>
-    public static ScanState Of(TargetSpec spec, ulong cursor, ulong positions, DateTimeOffset savedAt)
+    /// <summary>The state of a spec at a cursor; <paramref name="targetsFingerprint"/> is its stream's <see cref="IAddressStream.TargetsFingerprint"/>.</summary>
+    public static ScanState Of(TargetSpec spec, ulong cursor, ulong positions, DateTimeOffset savedAt, string? targetsFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         return new ScanState
         {
             Include = spec.Include.Select(p => spec.PrefixWindows.TryGetValue(p, out var w) ? $"{p} window=/{w}" : p.ToString()).ToArray(),
             Exclude = spec.Exclude.Select(p => p.ToString()).ToArray(),
+            TargetFiles = spec.TargetFiles.ToArray(),
+            TargetsFingerprint = targetsFingerprint ?? spec.TargetFilesFingerprint,
             SubnetBits = spec.SubnetBits,
             Iid = spec.Iid?.ToString(),
             Seed = spec.Seed,
@@ -70,6 +84,12 @@ public sealed record ScanState
     {
         ArgumentNullException.ThrowIfNull(spec);
         var other = Of(spec, Cursor, Positions, SavedAt);
+
+        // The list's content is compared by the generator once it has read it (TargetFilesFingerprint).
+        if ((TargetsFingerprint is not null) != spec.HasTargetFiles)
+            return TargetsFingerprint is not null
+                ? $"the saved scan is of address lists (TargetFiles: {string.Join(' ', TargetFiles)}), this one of prefixes"
+                : "the saved scan is of prefixes, this one of address lists (TargetFiles)";
         if (!Include.SequenceEqual(other.Include))
             return $"the prefixes differ (saved: {string.Join(' ', Include)})";
         if (!Exclude.SequenceEqual(other.Exclude))
@@ -95,11 +115,14 @@ public sealed record ScanState
         return at < 0 ? null : iid![(at + Key.Length)..];
     }
 
-    /// <summary>The spec set to continue at the saved cursor.</summary>
+    /// <summary>
+    /// The spec set to continue at the saved cursor; for a list, with <see cref="TargetSpec.TargetFilesFingerprint"/>
+    /// set, so that the generator refuses a list that changed.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The state is of another scan; the message says what differs.</exception>
     public TargetSpec ResumeFrom(TargetSpec spec) => Difference(spec) is { } why
         ? throw new InvalidOperationException($"the saved state is of another scan: {why}")
-        : spec with { StartCursor = Cursor };
+        : spec with { StartCursor = Cursor, TargetFilesFingerprint = TargetsFingerprint };
 
     /// <summary>The largest state file read: its include list can hold a long prefix file, nothing more.</summary>
     public const int MaxFileBytes = 64 << 20;

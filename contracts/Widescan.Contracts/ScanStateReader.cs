@@ -56,6 +56,8 @@ internal static class ScanStateReader
             var subnetBits = fields.Int("subnetBits", required: false);
             if (subnetBits is < 1 or > 128)
                 throw new InvalidDataException($"{where}: field 'subnetBits' is {subnetBits}; it must be 1 to 128");
+            // A scan of address lists has no include prefix; its fingerprint says what it scanned.
+            var targetsFingerprint = fields.Text("targetsFingerprint", required: false);
             var cursor = fields.Unsigned("cursor");
             var positions = fields.Unsigned("positions");
             if (cursor > positions)
@@ -63,8 +65,10 @@ internal static class ScanStateReader
             return new ScanState
             {
                 Version = version,
-                Include = fields.Texts("include", required: true),
+                Include = fields.Texts("include", required: targetsFingerprint is null),
                 Exclude = fields.Texts("exclude", required: false),
+                TargetFiles = fields.Texts("targetFiles", required: false),
+                TargetsFingerprint = targetsFingerprint,
                 SubnetBits = subnetBits,
                 Iid = fields.Text("iid", required: false),
                 Seed = fields.Unsigned("seed"),

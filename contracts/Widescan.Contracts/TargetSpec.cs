@@ -6,7 +6,8 @@ namespace Widescan.Contracts;
 /// from a cursor. Every generator yields the same sequence for the same spec.
 /// </summary>
 /// <remarks>
-/// Without <see cref="SubnetBits"/> every address of each include prefix is a target. With it, each
+/// A scan targets either prefixes (<see cref="Include"/>) or address lists (<see cref="TargetFiles"/>),
+/// never both. Without <see cref="SubnetBits"/> every address of each include prefix is a target. With it, each
 /// subnet of that length inside the includes is a target set: bits [prefix length, SubnetBits) vary and
 /// bits [SubnetBits, 128) come from <see cref="Iid"/>. A scan holds at most 2^64 targets.
 /// </remarks>
@@ -18,8 +19,32 @@ public sealed record TargetSpec
     /// <summary>The most targets one scan may hold.</summary>
     public static readonly UInt128 MaxTargets = UInt128.One << 64;
 
+    /// <summary>The most addresses <see cref="TargetFiles"/> may list together (address lines, duplicates counted).</summary>
+    public const int MaxTargetFileAddresses = 100_000_000;
+
     /// <summary>The prefixes to scan. Overlapping includes are merged: no target is visited twice.</summary>
     public IReadOnlyList<Ipv6Prefix> Include { get; init; } = [];
+
+    /// <summary>
+    /// Address lists to scan instead of <see cref="Include"/> (a hitlist): paths of text files, one
+    /// address per line (an address may carry <c>/128</c>), <c>#</c> comments and blank lines skipped,
+    /// at most <see cref="MaxTargetFileAddresses"/> address lines in all. The generator reads them
+    /// (a host never holds the list), sorts them and drops duplicates, then removes what
+    /// <see cref="Exclude"/> and the blocklist cover (counted and logged). The targets are then permuted,
+    /// sharded and resumed like any target space. A list names whole addresses, so
+    /// <see cref="SubnetBits"/>, <see cref="PrefixWindows"/> and <see cref="Iid"/> do not go with it.
+    /// </summary>
+    public IReadOnlyList<string> TargetFiles { get; init; } = [];
+
+    /// <summary>
+    /// The fingerprint the list of <see cref="TargetFiles"/> must have (<see cref="ScanState.TargetsFingerprint"/>):
+    /// set by <see cref="ScanState.ResumeFrom"/>, so that a generator refuses to resume a list that
+    /// changed since the state was saved. Null: any list.
+    /// </summary>
+    public string? TargetFilesFingerprint { get; init; }
+
+    /// <summary>Whether this spec targets address lists (<see cref="TargetFiles"/>) rather than prefixes.</summary>
+    public bool HasTargetFiles => TargetFiles is { Count: > 0 };
 
     /// <summary>Prefixes never to scan.</summary>
     public IReadOnlyList<Ipv6Prefix> Exclude { get; init; } = [];
@@ -52,12 +77,15 @@ public sealed record TargetSpec
     /// <summary>
     /// The number of targets before exclusions and the blocklist are subtracted: an upper bound of the
     /// keyed permutation's size (generators subtract exclusions before permuting). Saturates at
-    /// <see cref="UInt128.MaxValue"/> so that an oversized spec can still be reported.
+    /// <see cref="UInt128.MaxValue"/> so that an oversized spec can still be reported. With
+    /// <see cref="TargetFiles"/> (not read here) it is <see cref="MaxTargetFileAddresses"/>.
     /// </summary>
     public UInt128 PlannedTargets
     {
         get
         {
+            if (HasTargetFiles)
+                return MaxTargetFileAddresses;
             UInt128 total = 0;
             foreach (var prefix in MergedIncludes())
             {
@@ -95,7 +123,9 @@ public sealed record TargetSpec
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Include is null || Include.Count == 0)
+        if (HasTargetFiles)
+            ValidateTargetFiles(errors);
+        else if (Include is null || Include.Count == 0)
             errors.Add("no target prefix: give at least one include prefix (--prefix or --prefix-file)");
         if (!Shard.IsValid)
             errors.Add($"shard {Shard.Index}/{Shard.Count} is invalid: the index must be 0 to N-1 and N at least 1");
@@ -144,7 +174,7 @@ public sealed record TargetSpec
                     errors.Add($"IID pattern {Iid} needs {Iid.RequiredBits} bits but /{window} leaves {128 - window}");
             }
         }
-        else if (Iid is not null)
+        else if (Iid is not null && !HasTargetFiles)
         {
             errors.Add($"IID pattern {Iid} needs a subnet window (--subnet-bits)");
         }
@@ -159,6 +189,20 @@ public sealed record TargetSpec
         }
 
         return errors;
+    }
+
+    // A list names whole addresses: the window options shape prefixes, and prefixes are the other kind of run.
+    private void ValidateTargetFiles(List<string> errors)
+    {
+        if (Include is { Count: > 0 })
+            errors.Add("Include and TargetFiles do not go together: a scan targets either prefixes or address lists");
+        if (HasWindows || Iid is not null)
+            errors.Add("TargetFiles lists whole addresses: SubnetBits, PrefixWindows and Iid have no meaning with it");
+        for (var k = 0; k < TargetFiles.Count; k++)
+        {
+            if (string.IsNullOrWhiteSpace(TargetFiles[k]))
+                errors.Add($"TargetFiles[{k}] is empty: give the path of an address list");
+        }
     }
 
     /// <summary>Throws when <see cref="Validate"/> finds anything, listing every problem at once.</summary>

@@ -121,6 +121,13 @@ internal sealed class DiscoveryDriver
             ErrorReport.Write(stderr, command, e.Errors);
             return ExitCodes.Usage;
         }
+        catch (TargetSpecException e)
+        {
+            // The generator read the targets files when the run opened: every bad line, in the CLI's flags.
+            progress?.Clear();
+            ErrorReport.Write(stderr, command, e.Errors.Select(TargetOptions.Flags).ToList());
+            return ExitCodes.Usage;
+        }
         catch (MissingPrivilegeException e)
         {
             return NoPermission(e);

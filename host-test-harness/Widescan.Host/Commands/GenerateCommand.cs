@@ -54,6 +54,7 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
             new("--output", parseResult.GetValue(Output), Writes: true),
             .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
             .. (parseResult.GetValue(Targets.ExcludeFile) ?? []).Select(f => new DistinctFiles.Role("--exclude-file", f, Writes: false)),
+            .. (parseResult.GetValue(Targets.TargetsFile) ?? []).Select(f => new DistinctFiles.Role("--targets-file", f, Writes: false)),
         ]);
         return errors.Count > 0 ? null : spec;
     }
@@ -83,6 +84,12 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
         {
             stream = generator.Open(spec);
         }
+        catch (TargetSpecException e)
+        {
+            // The generator read the targets files: every bad line, in this command's flags.
+            ErrorReport.Write(stderr, Prefix, e.Errors.Select(TargetOptions.Flags).ToList());
+            return ExitCodes.Usage;
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             ErrorReport.Write(stderr, Prefix, [e.Message]);
@@ -91,6 +98,9 @@ internal sealed class GenerateCommand : Command, ICollectsErrors
 
         using (stream)
         {
+            // The plugin's own log is silent here: what it removed from the targets is shown by the host.
+            foreach (var warning in stream.Warnings)
+                Log.Warning("Targets: {Warning}", TargetOptions.Flags(warning));
             var output = parseResult.GetValue(Output);
             using var destination = output is null ? Console.OpenStandardOutput() : output.Create();
             using var writer = new AddressWriter(destination, parseResult.GetValue(Format), BatchSize);

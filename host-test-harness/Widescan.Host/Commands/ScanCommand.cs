@@ -118,6 +118,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
             .. Discovery.FileRoles(parseResult),
             .. (parseResult.GetValue(Targets.PrefixFile) ?? []).Select(f => new DistinctFiles.Role("--prefix-file", f, Writes: false)),
             .. (parseResult.GetValue(Targets.ExcludeFile) ?? []).Select(f => new DistinctFiles.Role("--exclude-file", f, Writes: false)),
+            .. (parseResult.GetValue(Targets.TargetsFile) ?? []).Select(f => new DistinctFiles.Role("--targets-file", f, Writes: false)),
         ]);
         if (dryRun?.Directory is { Exists: false } dryRunDirectory)
             errors.Add($"--dryrun {dryRun.FullName}: the directory {dryRunDirectory.FullName} does not exist");

@@ -38,6 +38,12 @@ internal sealed class TargetOptions
         HelpName = "FILE",
     };
 
+    public Option<FileInfo[]> TargetsFile { get; } = new("--targets-file")
+    {
+        Description = "A file of addresses to scan instead of prefixes (a hitlist, up to 100,000,000 addresses in all): one address (or /128) per line, '#' comments; repeatable. Exclusions and the blocklist still apply",
+        HelpName = "FILE",
+    };
+
     public Option<string[]> Exclude { get; } = new("--exclude") { Description = "A prefix never to scan (repeatable)", HelpName = "PREFIX" };
 
     public Option<FileInfo[]> ExcludeFile { get; } = new("--exclude-file")
@@ -89,7 +95,7 @@ internal sealed class TargetOptions
     /// <summary>Adds every target flag to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Prefix, PrefixFile, Exclude, ExcludeFile, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
+        foreach (Option option in new Option[] { Prefix, PrefixFile, TargetsFile, Exclude, ExcludeFile, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
             command.Options.Add(option);
         Rendezvous.AddTo(command, withKeyFile: OwnsKeyFile);
     }
@@ -119,6 +125,15 @@ internal sealed class TargetOptions
             });
         }
 
+        // The plugin reads address lists itself (a host never holds 10^8 addresses); here only that they can be opened.
+        var targetFiles = new List<string>();
+        foreach (var file in parseResult.GetValue(TargetsFile) ?? [])
+        {
+            if (!file.Exists)
+                errors.Add($"{TargetsFile.Name} {file.FullName}: no such file");
+            targetFiles.Add(file.FullName);
+        }
+
         var exclude = new List<Ipv6Prefix>();
         foreach (var text in parseResult.GetValue(Exclude) ?? [])
             AddPrefix(text, "--exclude", exclude, errors);
@@ -142,7 +157,8 @@ internal sealed class TargetOptions
         var subnetBits = parseResult.GetValue(SubnetBits);
         var windowed = subnetBits is not null || windows.Count > 0;
 
-        IidPattern? iid = windowed ? IidPattern.Fixed(1) : null;
+        // A list has no window: a stand-in ::1 would only add a second "no meaning" error to --iid's.
+        IidPattern? iid = windowed && targetFiles.Count == 0 ? IidPattern.Fixed(1) : null;
         var iidText = parseResult.GetValue(Iid)?.Trim();
         var rendezvousFailed = false;
         if (iidText is not null && iidText.Equals("rendezvous", StringComparison.OrdinalIgnoreCase))
@@ -199,6 +215,7 @@ internal sealed class TargetOptions
         var spec = new TargetSpec
         {
             Include = include,
+            TargetFiles = targetFiles,
             Exclude = exclude,
             SubnetBits = subnetBits,
             PrefixWindows = windows,
@@ -212,7 +229,7 @@ internal sealed class TargetOptions
         {
             // The contracts name their properties; a command line names its flags.
             if (!(includeFailed && include.Count == 0 && error.StartsWith("no target prefix", StringComparison.Ordinal)))
-                errors.Add(error.Replace("set SubnetBits to 64 (and no other window in PrefixWindows)", "give --subnet-bits 64 (and no window= in a --prefix-file)", StringComparison.Ordinal));
+                errors.Add(Flags(error.Replace("set SubnetBits to 64 (and no other window in PrefixWindows)", "give --subnet-bits 64 (and no window= in a --prefix-file)", StringComparison.Ordinal)));
         }
 
         if (errors.Count > before || rendezvousFailed)
@@ -220,6 +237,18 @@ internal sealed class TargetOptions
         WarnAboutReserved(spec);
         return spec;
     }
+
+    /// <summary>
+    /// A target-spec message in this command line's words: the contracts and the plugin name their
+    /// options (TargetFiles, Include, ...), the CLI its flags. Also for what the generator reports
+    /// when it reads the targets files.
+    /// </summary>
+    public static string Flags(string message) => message
+        .Replace("Include and TargetFiles do not go together", "--prefix/--prefix-file and --targets-file do not go together", StringComparison.Ordinal)
+        .Replace("SubnetBits, PrefixWindows and Iid have no meaning", "--subnet-bits, window= and --iid have no meaning", StringComparison.Ordinal)
+        .Replace("TargetFiles", "--targets-file", StringComparison.Ordinal)
+        .Replace("(Exclude)", "(--exclude, --exclude-file)", StringComparison.Ordinal)
+        .Replace("AllowReserved lifts", "--allow-reserved lifts", StringComparison.Ordinal);
 
     private static void WarnAboutReserved(TargetSpec spec)
     {

@@ -29,7 +29,10 @@ internal sealed class AutoProbeBroadcaster : IProbeBroadcaster
         ArgumentNullException.ThrowIfNull(session);
         var options = session.Options;
         var log = DiscoveryLog.For(session);
-        var choice = SendPath.Choose(options.Targets?.Include ?? [], options.Interface, RouteTable.RoutesWithin);
+        // A list's addresses may take any route: the raw socket lets the kernel route each one.
+        var choice = options.Targets is { HasTargetFiles: true }
+            ? new SendPathChoice.Raw("the targets are address lists (TargetFiles), whose routes are not checked one by one")
+            : SendPath.Choose(options.Targets?.Include ?? [], options.Interface, RouteTable.RoutesWithin);
         if (choice is not SendPathChoice.Layer2 path)
             return Raw(session, ((SendPathChoice.Raw)choice).Reason);
 

@@ -97,7 +97,7 @@ internal sealed class DiscoveryRun : IDisposable
                 stream = generator.Open(options.Targets!);
                 log.Information(
                     "Scanning {Prefixes} with {Generator} ({Description}), seed 0x{Seed:x16}, shard {Shard}, from cursor {Cursor} of {Positions}; {Rate} pps, {Probes} probe(s) per target, cap {Cap}",
-                    string.Join(' ', options.Targets!.Include), generator.Name, generator.Description,
+                    options.Targets!.HasTargetFiles ? $"targets files {string.Join(' ', options.Targets.TargetFiles)} ({stream.TargetsFingerprint})" : string.Join(' ', options.Targets.Include), generator.Name, generator.Description,
                     options.Targets.Seed, options.Targets.Shard.ToString(), stream.Cursor, stream.Positions, options.Rate, options.ProbesPerTarget, options.MaxProbes);
             }
 
@@ -420,7 +420,7 @@ internal sealed class DiscoveryRun : IDisposable
         if (_session.Options.StatePath is null || _pipeline is null || _session.Options.Targets is not { } spec)
             return null;
         var now = _session.Time.GetUtcNow();
-        return new CheckpointReached(now, ScanState.Of(spec, cursor, _pipeline.Positions, now));
+        return new CheckpointReached(now, ScanState.Of(spec, cursor, _pipeline.Positions, now, _stream?.TargetsFingerprint));
     }
 
     public void Dispose()

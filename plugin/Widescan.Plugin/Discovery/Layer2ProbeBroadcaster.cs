@@ -29,6 +29,8 @@ internal sealed class Layer2ProbeBroadcaster : IProbeBroadcaster
     {
         ArgumentNullException.ThrowIfNull(session);
         var options = session.Options;
+        if (options.Targets is { HasTargetFiles: true })
+            throw new InvalidOperationException("the layer-2 broadcaster sends every frame to one gateway, checked against the include prefixes' routes, and the addresses of TargetFiles are not checked one by one: use the raw broadcaster");
         if (options.Targets?.Include is not { Count: > 0 } includes)
             throw new InvalidOperationException("the layer-2 broadcaster needs targets");
         var path = SendPath.Choose(includes, options.Interface, RouteTable.RoutesWithin) switch

@@ -258,7 +258,7 @@ internal sealed class ListenerRun : IListenerRun
     {
         if (options.Interface is { } named)
             return named;
-        if (options.ListenOnly || options.Targets?.Include is not [var first, ..])
+        if (options.ListenOnly || Targets.TargetHint.First(options.Targets) is not { } first)
             return null;
         return RouteTable.InterfaceFor(first.Network);
     }

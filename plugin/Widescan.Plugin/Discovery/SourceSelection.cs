@@ -48,7 +48,7 @@ internal static class SourceSelection
     {
         if (options.SourceAddress is { } given)
             return given;
-        if (options.Targets?.Include is not [var first, ..])
+        if (Targets.TargetHint.First(options.Targets) is not { } first)
             return null;
         var preferred = Preferred(first.Network, options.Interface);
         if (preferred is null && !options.NetworkKey.IsEmpty)
@@ -66,7 +66,7 @@ internal static class SourceSelection
     {
         if (options.SourceAddress is { } given)
             return given;
-        if (options.Targets?.Include is not [var first, ..])
+        if (Targets.TargetHint.First(options.Targets) is not { } first)
             throw new InvalidOperationException("a dry run needs targets");
         return Preferred(first.Network, options.Interface)
             ?? throw new InvalidOperationException(

@@ -15,6 +15,8 @@ internal abstract class AddressStreamBase : IAddressStream
     protected AddressStreamBase(TargetSpec spec)
     {
         Space = TargetSpace.Build(spec);
+        if (Space.ListSummary is { } summary)
+            GenerationLog.Logger.Information("Target space: {Summary}", summary);
         foreach (var warning in Space.Warnings)
             GenerationLog.Logger.Warning("Target space: {Warning}", warning);
         Plan = ScanPlan.Create(Space, spec, out positions);
@@ -34,6 +36,12 @@ internal abstract class AddressStreamBase : IAddressStream
     /// <inheritdoc />
     /// <remarks>Saturates at <see cref="ulong.MaxValue"/> in a shard of 2^64 positions.</remarks>
     public ulong Cursor => Saturate(cursor);
+
+    /// <inheritdoc />
+    public string? TargetsFingerprint => Space.ListFingerprint;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Warnings => Space.Warnings;
 
     /// <summary>The target space.</summary>
     protected TargetSpace Space { get; }

@@ -17,6 +17,7 @@ internal sealed unsafe class CpuAddressStream : AddressStreamBase
     private readonly FillWorkers workers;
     private readonly TargetSegment* segments;
     private readonly uint* ouis;
+    private readonly Address128* list;
 
     /// <summary>Opens the stream; threads is how many threads fill a batch.</summary>
     public CpuAddressStream(TargetSpec spec, int threads)
@@ -25,6 +26,7 @@ internal sealed unsafe class CpuAddressStream : AddressStreamBase
         // The space's tables are allocated pinned for the stream's lifetime, so raw pointers are safe.
         segments = (TargetSegment*)Unsafe.AsPointer(ref Space.Segments[0]);
         ouis = (uint*)Unsafe.AsPointer(ref Space.Ouis[0]);
+        list = (Address128*)Unsafe.AsPointer(ref Space.List[0]);
         workers = new FillWorkers(threads, FillRange);
     }
 
@@ -46,6 +48,7 @@ internal sealed unsafe class CpuAddressStream : AddressStreamBase
         var plan = Plan;
         var segmentTable = new PinnedTable<TargetSegment>(segments);
         var ouiTable = new PinnedTable<uint>(ouis);
+        var listTable = new PinnedTable<Address128>(list);
         var indexes = stackalloc ulong[Block];
         var done = 0;
         while (done < target.Length)
@@ -55,7 +58,7 @@ internal sealed unsafe class CpuAddressStream : AddressStreamBase
             var slice = target.Slice(done, count);
             for (var k = 0; k < slice.Length; k++)
             {
-                TargetMapping.Map(plan.Layout, segmentTable, ouiTable, indexes[k], out var hi, out var lo);
+                TargetMapping.Map(plan.Layout, segmentTable, ouiTable, listTable, indexes[k], out var hi, out var lo);
                 slice[k] = new UInt128(hi, lo);
             }
 
@@ -63,7 +66,7 @@ internal sealed unsafe class CpuAddressStream : AddressStreamBase
         }
     }
 
-    /// <summary>The indexes of count sequence numbers from first, as <see cref="ScanPlan.Target{TSegments, TOuis}"/> computes them.</summary>
+    /// <summary>The indexes of count sequence numbers from first, as <see cref="ScanPlan.Target{TSegments, TOuis, TList}"/> computes them.</summary>
     private static void Permute(in ScanPlan plan, ulong first, ulong* indexes, int count)
     {
         var k = 0;

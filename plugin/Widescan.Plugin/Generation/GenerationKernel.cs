@@ -31,9 +31,9 @@ internal static class GenerationKernel
     /// <summary>The kernel entry point (static, structs only, as ILGPU requires).</summary>
     public static void Fill(
         Index1D i, ScanPlan plan, ulong first, ArrayView<Address128> output,
-        ViewTable<TargetSegment> segments, ViewTable<uint> ouis)
+        ViewTable<TargetSegment> segments, ViewTable<uint> ouis, ViewTable<Address128> list)
     {
-        ScanPlan.Target(plan, segments, ouis, first + (ulong)i.X, out var hi, out var lo);
+        ScanPlan.Target(plan, segments, ouis, list, first + (ulong)i.X, out var hi, out var lo);
         output[i] = new Address128 { Lo = lo, Hi = hi };
     }
 }

@@ -17,6 +17,7 @@ internal sealed class GpuAddressStream : AddressStreamBase
     private readonly AcceleratorStream stream;
     private readonly MemoryBuffer1D<TargetSegment, Stride1D.Dense> segments;
     private readonly MemoryBuffer1D<uint, Stride1D.Dense> ouis;
+    private readonly MemoryBuffer1D<Address128, Stride1D.Dense> list;
     private MemoryBuffer1D<Address128, Stride1D.Dense>? output;
     private PageLockedArray1D<Address128>? host;
 
@@ -29,6 +30,12 @@ internal sealed class GpuAddressStream : AddressStreamBase
         stream = accelerator.CreateStream();
         segments = accelerator.Allocate1D(Space.Segments);
         ouis = accelerator.Allocate1D(Space.Ouis);
+
+        // The address list (one unused entry for a prefix space) goes over once, as UInt128's own bytes.
+        ReadOnlySpan<Address128> addresses = MemoryMarshal.Cast<UInt128, Address128>(Space.List.AsSpan(0, Math.Max(1, Space.ListCount)));
+        list = accelerator.Allocate1D<Address128>(addresses.Length);
+        list.View.CopyFromCPU(stream, addresses);
+        stream.Synchronize();
     }
 
     /// <inheritdoc />
@@ -37,7 +44,7 @@ internal sealed class GpuAddressStream : AddressStreamBase
         EnsureCapacity(run.Length);
         var view = output!.View.SubView(0, run.Length);
         device.Kernel(stream, run.Length, Plan, first, view,
-            new ViewTable<TargetSegment>(segments.View), new ViewTable<uint>(ouis.View));
+            new ViewTable<TargetSegment>(segments.View), new ViewTable<uint>(ouis.View), new ViewTable<Address128>(list.View));
         view.CopyTo(stream, host!.ArrayView.SubView(0, run.Length));
         stream.Synchronize();
         MemoryMarshal.Cast<Address128, UInt128>(host.Span[..run.Length]).CopyTo(run);
@@ -52,6 +59,7 @@ internal sealed class GpuAddressStream : AddressStreamBase
         host?.Dispose();
         segments.Dispose();
         ouis.Dispose();
+        list.Dispose();
         stream.Dispose();
     }
 

@@ -33,7 +33,7 @@ internal sealed class GpuDevice : IDisposable
         Description = isEmulator
             ? $"ILGPU CPU accelerator (emulator, for tests): {accelerator.Name}"
             : $"{accelerator.AcceleratorType}: {accelerator.Name}";
-        Kernel = accelerator.LoadAutoGroupedKernel<Index1D, ScanPlan, ulong, ArrayView<Address128>, ViewTable<TargetSegment>, ViewTable<uint>>(
+        Kernel = accelerator.LoadAutoGroupedKernel<Index1D, ScanPlan, ulong, ArrayView<Address128>, ViewTable<TargetSegment>, ViewTable<uint>, ViewTable<Address128>>(
             GenerationKernel.Fill);
     }
 
@@ -46,8 +46,8 @@ internal sealed class GpuDevice : IDisposable
     /// <summary>What it is, for logs.</summary>
     public string Description { get; }
 
-    /// <summary>The loaded kernel (stream, extent, plan, first sequence number, output, segments, OUIs).</summary>
-    public Action<AcceleratorStream, Index1D, ScanPlan, ulong, ArrayView<Address128>, ViewTable<TargetSegment>, ViewTable<uint>> Kernel { get; }
+    /// <summary>The loaded kernel (stream, extent, plan, first sequence number, output, segments, OUIs, address list).</summary>
+    public Action<AcceleratorStream, Index1D, ScanPlan, ulong, ArrayView<Address128>, ViewTable<TargetSegment>, ViewTable<uint>, ViewTable<Address128>> Kernel { get; }
 
     /// <summary>Opens the requested device, or returns null with the reason none serves.</summary>
     public static GpuDevice? TryOpen(string? request, out string reason)

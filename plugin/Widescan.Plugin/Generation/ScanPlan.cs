@@ -6,7 +6,7 @@ namespace Widescan.Plugin.Generation;
 /// <summary>
 /// One shard's sequence: sequence number k is position i + k * n of the keyed permutation (shard i of
 /// n), whose index maps to a target. Plain fields and static methods: the CPU generator and the GPU
-/// kernel both call <see cref="Target{TSegments, TOuis}"/>, so their output is identical by construction.
+/// kernel both call <see cref="Target{TSegments, TOuis, TList}"/>, so their output is identical by construction.
 /// </summary>
 internal struct ScanPlan
 {
@@ -35,12 +35,13 @@ internal struct ScanPlan
     }
 
     /// <summary>The target at a sequence number of this shard.</summary>
-    public static void Target<TSegments, TOuis>(
-        in ScanPlan plan, TSegments segments, TOuis ouis, ulong sequence, out ulong hi, out ulong lo)
+    public static void Target<TSegments, TOuis, TList>(
+        in ScanPlan plan, TSegments segments, TOuis ouis, TList list, ulong sequence, out ulong hi, out ulong lo)
         where TSegments : struct, ITable<TargetSegment>
         where TOuis : struct, ITable<uint>
+        where TList : struct, ITable<Address128>
     {
         var index = FeistelPermutation.Permute(plan.Order, plan.ShardIndex + sequence * plan.ShardCount);
-        TargetMapping.Map(plan.Layout, segments, ouis, index, out hi, out lo);
+        TargetMapping.Map(plan.Layout, segments, ouis, list, index, out hi, out lo);
     }
 }

@@ -17,6 +17,9 @@ internal enum IidFill
     /// key; with a second key, indexes from the slot count on are its slots (index - slots).
     /// </summary>
     Rendezvous = 3,
+
+    /// <summary>An address list (<see cref="Contracts.TargetSpec.TargetFiles"/>): index k is the list's k-th address, no segment or identifier.</summary>
+    List = 4,
 }
 
 /// <summary>

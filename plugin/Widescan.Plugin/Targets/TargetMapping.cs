@@ -18,11 +18,21 @@ internal interface ITable<T>
 internal static class TargetMapping
 {
     /// <summary>The target at an index: high and low 64 bits of the address.</summary>
-    public static void Map<TSegments, TOuis>(
-        in TargetLayout layout, TSegments segments, TOuis ouis, ulong index, out ulong hi, out ulong lo)
+    public static void Map<TSegments, TOuis, TList>(
+        in TargetLayout layout, TSegments segments, TOuis ouis, TList list, ulong index, out ulong hi, out ulong lo)
         where TSegments : struct, ITable<TargetSegment>
         where TOuis : struct, ITable<uint>
+        where TList : struct, ITable<Address128>
     {
+        if (layout.Fill == IidFill.List)
+        {
+            // A list holds at most TargetSpec.MaxTargetFileAddresses, so its index fits an int.
+            var address = list[(int)index];
+            hi = address.Hi;
+            lo = address.Lo;
+            return;
+        }
+
         var segment = segments[FindSegment(segments, layout.SegmentCount, index)];
         var local = index - segment.Start;
 

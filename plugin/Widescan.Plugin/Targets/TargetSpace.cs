@@ -1,4 +1,5 @@
 using Widescan.Contracts;
+using Widescan.Plugin.Generation;
 
 namespace Widescan.Plugin.Targets;
 
@@ -8,6 +9,9 @@ namespace Widescan.Plugin.Targets;
 /// target without state. Building it costs time and memory in the number of prefixes, never their size.
 /// </summary>
 /// <remarks>
+/// A spec of <see cref="TargetSpec.TargetFiles"/> is a list space instead: the <see cref="TargetList"/>
+/// (sorted, distinct, exclusions removed) in <see cref="List"/>, index k its k-th address, through the
+/// same permutation, shards and cursor as any space (<see cref="IidFill.List"/> in the mapping).
 /// Exclusions as long as the subnet window or shorter remove whole subnets and are subtracted up front,
 /// so positions stay dense. Exclusions longer than the window (a /128 inside a /64 window, say) remove
 /// identifiers inside a subnet; those are kept in <see cref="PartialExclusions"/> and the stream skips
@@ -18,9 +22,16 @@ internal sealed class TargetSpace
     private readonly UInt128[] partialFirst;
     private readonly UInt128[] partialLast;
 
+    // A prefix space's stand-in list: the kernel takes a list table whatever the space.
+    private static readonly UInt128[] NoList = GC.AllocateArray<UInt128>(1, pinned: true);
+
     private TargetSpace(TargetLayout layout, TargetSegment[] segments, uint[] ouis, UInt128 count,
-        List<SubnetRange> partial, IReadOnlyList<string> warnings)
+        List<SubnetRange> partial, IReadOnlyList<string> warnings, TargetList? list = null)
     {
+        List = list?.Addresses ?? NoList;
+        ListCount = list?.Count ?? 0;
+        ListFingerprint = list?.Fingerprint;
+        ListSummary = list?.Summary;
         Layout = layout;
         Segments = segments;
         Ouis = ouis;
@@ -38,6 +49,18 @@ internal sealed class TargetSpace
 
     /// <summary>The OUIs of an EUI-64 pattern (one unused entry otherwise), pinned.</summary>
     public uint[] Ouis { get; }
+
+    /// <summary>The addresses of a list space, sorted, in [0, <see cref="ListCount"/>); one unused entry otherwise. Pinned.</summary>
+    public UInt128[] List { get; }
+
+    /// <summary>How many addresses <see cref="List"/> holds (0 for a prefix space).</summary>
+    public int ListCount { get; }
+
+    /// <summary>The list's fingerprint (<see cref="TargetList.Fingerprint"/>), null for a prefix space.</summary>
+    public string? ListFingerprint { get; }
+
+    /// <summary>The list's load, in one line for the log; null for a prefix space.</summary>
+    public string? ListSummary { get; }
 
     /// <summary>N: the number of indexes, at most 2^64.</summary>
     public UInt128 Count { get; }
@@ -57,6 +80,8 @@ internal sealed class TargetSpace
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.EnsureValid();
+        if (spec.HasTargetFiles)
+            return BuildList(spec);
         var warnings = new List<string>();
         var includes = spec.MergedIncludes();
 
@@ -131,6 +156,22 @@ internal sealed class TargetSpace
         return new TargetSpace(layout, segments, ouis, total, SubnetRanges.Normalize(partial), warnings);
     }
 
+    // A list space: one stand-in segment and OUI, the list itself, refused when a resume expects another list.
+    private static TargetSpace BuildList(TargetSpec spec)
+    {
+        var list = TargetList.Load(spec);
+        if (spec.TargetFilesFingerprint is { } expected && expected != list.Fingerprint)
+        {
+            throw new TargetSpecException([
+                $"TargetFiles: the list differs from the one the saved state was taken of (saved: {expected}; now: {list.Fingerprint}): resume with the same list, or start a new state"]);
+        }
+
+        var layout = new TargetLayout { Fill = IidFill.List, SegmentCount = 1 };
+        var segments = GC.AllocateArray<TargetSegment>(1, pinned: true);
+        var ouis = GC.AllocateArray<uint>(1, pinned: true);
+        return new TargetSpace(layout, segments, ouis, (UInt128)list.Count, [], list.Warnings, list);
+    }
+
     /// <summary>The target at an index (not for hot paths: the stream calls <see cref="TargetMapping"/> directly).</summary>
     public unsafe UInt128 TargetAt(ulong index)
     {
@@ -138,9 +179,10 @@ internal sealed class TargetSpace
             throw new ArgumentOutOfRangeException(nameof(index), index, $"the space holds {Count} targets");
         fixed (TargetSegment* segments = Segments)
         fixed (uint* ouis = Ouis)
+        fixed (UInt128* list = List)
         {
             var layout = Layout;
-            TargetMapping.Map(layout, new PinnedTable<TargetSegment>(segments), new PinnedTable<uint>(ouis), index, out var hi, out var lo);
+            TargetMapping.Map(layout, new PinnedTable<TargetSegment>(segments), new PinnedTable<uint>(ouis), new PinnedTable<Address128>((Address128*)list), index, out var hi, out var lo);
             return new UInt128(hi, lo);
         }
     }

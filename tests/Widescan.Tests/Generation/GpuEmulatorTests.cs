@@ -13,7 +13,11 @@ public class GpuEmulatorTests
     public void StartEmulator() => emulator = new GpuAddressGenerator { Device = GpuDevice.Emulator };
 
     [OneTimeTearDown]
-    public void StopEmulator() => emulator.Dispose();
+    public void StopEmulator()
+    {
+        emulator.Dispose();
+        File.Delete(ListPath);
+    }
 
     private static IEnumerable<TestCaseData> Specs()
     {
@@ -27,6 +31,24 @@ public class GpuEmulatorTests
         yield return new TestCaseData(RendezvousGenerationTests.Window("2001:db8:40::/54", IidPattern.Rendezvous(
             Convert.FromHexString(Targets.RendezvousVectors.KeySecret), Convert.FromHexString(Targets.RendezvousVectors.NameSecret), 2))
             with { Shard = new ShardSpec(1, 2) }).SetName("WindowRendezvousBothKeysSharded");
+        yield return new TestCaseData(ListSpec() with { Shard = new ShardSpec(1, 3) }).SetName("TargetsFileSharded");
+        yield return new TestCaseData(ListSpec() with { StartCursor = 2_500 }).SetName("TargetsFileResumed");
+    }
+
+    // An address list (TargetSpec.TargetFiles) of 10,000 scattered addresses with duplicates, written
+    // once per run: the kernel must map index -> list[index] as the CPU does.
+    private static string ListPath => Path.Combine(Path.GetTempPath(), $"widescan-emulator-list-{Environment.ProcessId}.txt");
+
+    private static TargetSpec ListSpec()
+    {
+        var path = ListPath;
+        if (!File.Exists(path))
+        {
+            var basis = Ipv6Address.Parse("2001:db8:77::");
+            File.WriteAllLines(path, Enumerable.Range(0, 10_000).Select(k => Ipv6Address.Format(basis + ((UInt128)(uint)(k % 13) << 80) + (UInt128)(ulong)(k * 104_729 % 9_973))));
+        }
+
+        return new TargetSpec { TargetFiles = [path], Seed = 19, AllowReserved = true };
     }
 
     [TestCaseSource(nameof(Specs))]

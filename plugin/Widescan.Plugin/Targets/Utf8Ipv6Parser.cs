@@ -1,0 +1,127 @@
+namespace Widescan.Plugin.Targets;
+
+/// <summary>
+/// Parses the RFC 4291 text of an IPv6 address straight from UTF-8 bytes, without allocating: the
+/// targets-file loader reads up to 10^8 lines, and <see cref="Contracts.Ipv6Address.TryParse(ReadOnlySpan{char}, out UInt128)"/>
+/// (over <see cref="System.Net.IPAddress"/>) costs a string and an object per line. It accepts exactly
+/// what that parser accepts (a test compares the two on random and mutated text): 1-4 hex digits per
+/// group, one <c>::</c> standing for at least one zero group, an optional dotted-quad tail; no zone,
+/// brackets, prefix length or white space.
+/// </summary>
+internal static class Utf8Ipv6Parser
+{
+    /// <summary>Parses the address; false when the bytes are not exactly one IPv6 address.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> text, out UInt128 address)
+    {
+        address = UInt128.Zero;
+        Span<ushort> groups = stackalloc ushort[8];
+        var count = 0;      // groups written
+        var compress = -1;  // the group index where "::" stands, or -1
+        var i = 0;
+        if (text.Length >= 2 && text[0] == ':' && text[1] == ':')
+        {
+            compress = 0;
+            i = 2;
+            if (i == text.Length)
+                return true;
+        }
+
+        while (true)
+        {
+            var start = i;
+            var value = 0;
+            while (i < text.Length && i - start < 5 && HexValue(text[i]) is var h and >= 0)
+            {
+                value = (value << 4) | h;
+                i++;
+            }
+
+            if (i == start)
+                return false;
+            if (i < text.Length && text[i] == '.')
+            {
+                // A dotted quad fills the last two groups and ends the address.
+                if (count > 6 || !TryParseIpv4(text[start..], out var v4))
+                    return false;
+                groups[count++] = (ushort)(v4 >> 16);
+                groups[count++] = (ushort)v4;
+                break;
+            }
+
+            if (i - start > 4 || count == 8)
+                return false;
+            groups[count++] = (ushort)value;
+            if (i == text.Length)
+                break;
+            if (text[i] != ':')
+                return false;
+            i++;
+            if (i < text.Length && text[i] == ':')
+            {
+                if (compress >= 0)
+                    return false;
+                compress = count;
+                i++;
+                if (i == text.Length)
+                    break;
+            }
+            else if (i == text.Length)
+            {
+                return false;
+            }
+        }
+
+        // "::" stands for one group or more; without it all eight are given.
+        if (compress < 0 ? count != 8 : count > 7)
+            return false;
+        UInt128 result = 0;
+        var zeros = 8 - count;
+        for (var g = 0; g < count; g++)
+        {
+            if (g == compress)
+                result <<= 16 * zeros;
+            result = (result << 16) | groups[g];
+        }
+
+        if (compress == count)
+            result <<= 16 * zeros;
+        address = result;
+        return true;
+    }
+
+    // As System.Net reads an IPv6 address's dotted quad: four decimals of at most three digits and at
+    // most 255, of which the first carries no leading zero.
+    private static bool TryParseIpv4(ReadOnlySpan<byte> text, out uint value)
+    {
+        value = 0;
+        var i = 0;
+        for (var octet = 0; octet < 4; octet++)
+        {
+            if (octet > 0)
+            {
+                if (i == text.Length || text[i] != '.')
+                    return false;
+                i++;
+            }
+
+            var start = i;
+            var number = 0;
+            while (i < text.Length && i - start < 4 && text[i] is >= (byte)'0' and <= (byte)'9')
+                number = number * 10 + (text[i++] - '0');
+            var digits = i - start;
+            if (digits is 0 or > 3 || number > 255 || (octet == 0 && digits > 1 && text[start] == '0'))
+                return false;
+            value = (value << 8) | (uint)number;
+        }
+
+        return i == text.Length;
+    }
+
+    private static int HexValue(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        _ => -1,
+    };
+}
