@@ -95,9 +95,9 @@ public class ResultWriterTests
         Assert.That(text.Split('\n'), Is.EqualTo(new[]
         {
             "type,address,rttMs,time,nodeId,port,authenticated,how",
-            "alive,2001:db8::1,0.412,2026-12-01T18:00:00.123Z,,,,",
-            "peer,2001:db8::2,,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,4242,true,announced",
-            "peer,2001:db8::3,3.000,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,7,false,answered-probe",
+            "alive,2001:db8::1,0.412,2026-12-01T18:00:00.123Z,,,,,,,",
+            "peer,2001:db8::2,,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,4242,true,announced,,,",
+            "peer,2001:db8::3,3.000,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,7,false,answered-probe,,,",
             "",
         }));
         Assert.That(text.Split('\n').Take(4).Select(l => l.Split(',').Length), Is.All.EqualTo(8), "every line has the header's columns");
@@ -148,7 +148,7 @@ public class ResultWriterTests
 
             Assert.That(File.ReadAllLines(path), Is.EqualTo(new[]
             {
-                ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,", "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,",
+                ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,,,,", "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,,,,",
             }));
         }
         finally
