@@ -31,8 +31,27 @@ public sealed class UnreachableLabTests
         lab.RejectRoute("unreachable", NoRoute);
         lab.RejectRoute("prohibit", Prohibited);
 
-        var options = ModuleInLab.ScanOptions(Scanned, rate: 20_000) with { Listener = listener, Cooldown = TimeSpan.FromSeconds(1) };
-        var events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+        var log = Path.Combine(Path.GetTempPath(), $"widescan-unreachable-{Environment.ProcessId}-{listener}.log");
+        var options = ModuleInLab.ScanOptions(Scanned, rate: 20_000) with
+        {
+            Listener = listener,
+            Cooldown = TimeSpan.FromSeconds(1),
+            Log = new LogOptions { Console = false, FilePath = log },
+        };
+        List<DiscoveryEvent> events;
+        string[] lines;
+        try
+        {
+            events = await ModuleInLab.RunAsync(lab.Scanner, options, cancellationToken);
+            lines = File.ReadAllLines(log);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+
+        // The path asked for, not a fallback: each has its own filter (ICMP6_FILTER, BPF) to prove.
+        Assert.That(lines, Has.Some.Contains(listener == "raw" ? "Listening with raw: raw ICMPv6 socket" : "Listening with capture: pcap on " + NetnsLab.ScannerInterface));
 
         var unreachable = events.OfType<TargetUnreachable>().ToList();
         var summary = events.OfType<ScanFinished>().Single().Summary;
