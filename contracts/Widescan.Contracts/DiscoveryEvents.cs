@@ -10,6 +10,23 @@ public abstract record DiscoveryEvent(DateTimeOffset Time);
 /// <param name="RoundTrip">From the probe's send time (carried in its payload) to the reply.</param>
 public sealed record HostAlive(DateTimeOffset Time, UInt128 Address, TimeSpan RoundTrip) : DiscoveryEvent(Time);
 
+/// <summary>
+/// A router (or the target's own stack) answered our probe with an ICMPv6 error that quotes it:
+/// Destination Unreachable (type 1, every code), Packet Too Big (2), Time Exceeded (3) or Parameter
+/// Problem (4). The quoted probe's validation tag is checked statelessly, so the error answers one of
+/// this run's probes; reported once per target, and the target is then never reported alive.
+/// </summary>
+/// <remarks>
+/// Routers rate-limit ICMPv6 errors (RFC 4443 section 2.4 (f)), so a count of these is a lower bound:
+/// a target that produced no error may still be unreachable.
+/// </remarks>
+/// <param name="Time">When the error arrived.</param>
+/// <param name="Address">The target: the destination of the quoted probe.</param>
+/// <param name="Router">Who sent the error: the packet's source (a router on the path, or the target itself).</param>
+/// <param name="IcmpType">The ICMPv6 type: 1 Destination Unreachable, 2 Packet Too Big, 3 Time Exceeded, 4 Parameter Problem.</param>
+/// <param name="Code">The ICMPv6 code as sent (for type 1: 0 no route, 1 administratively prohibited, 3 address unreachable, ...).</param>
+public sealed record TargetUnreachable(DateTimeOffset Time, UInt128 Address, UInt128 Router, byte IcmpType, byte Code) : DiscoveryEvent(Time);
+
 /// <summary>How a peer came to be known.</summary>
 public enum PeerDiscoveryMethod
 {
@@ -113,6 +130,12 @@ public sealed record DiscoverySummary
 
     /// <summary>Distinct Widescan peers.</summary>
     public ulong Peers { get; init; }
+
+    /// <summary>
+    /// Distinct targets that produced an ICMPv6 error quoting our probe (<see cref="TargetUnreachable"/>):
+    /// a lower bound, since routers rate-limit their errors.
+    /// </summary>
+    public ulong Unreachable { get; init; }
 
     /// <summary>Probes of other scanners seen.</summary>
     public ulong ProbesReceived { get; init; }

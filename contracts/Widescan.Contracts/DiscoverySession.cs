@@ -59,6 +59,7 @@ public sealed class DiscoveryCounters
     private long _ignored;
     private long _alive;
     private long _peers;
+    private long _unreachable;
     private long _probesReceived;
     private long _announcesSent;
     private long _lostInCapture;
@@ -83,6 +84,9 @@ public sealed class DiscoveryCounters
 
     /// <summary>Distinct peers reported.</summary>
     public long Peers => Interlocked.Read(ref _peers);
+
+    /// <summary>Distinct targets reported unreachable (an ICMPv6 error quoting our probe).</summary>
+    public long Unreachable => Interlocked.Read(ref _unreachable);
 
     /// <summary>Probes of other scanners seen.</summary>
     public long ProbesReceived => Interlocked.Read(ref _probesReceived);
@@ -134,6 +138,9 @@ public sealed class DiscoveryCounters
 
     /// <summary>Counts a new peer.</summary>
     public void AddPeers(long count) => Interlocked.Add(ref _peers, count);
+
+    /// <summary>Adds targets reported unreachable.</summary>
+    public void AddUnreachable(long count) => Interlocked.Add(ref _unreachable, count);
 
     /// <summary>Counts a received probe.</summary>
     public void AddProbesReceived(long count) => Interlocked.Add(ref _probesReceived, count);

@@ -15,7 +15,8 @@ public interface IDiscoveryListener
     /// <summary>
     /// Opens the capture (and the socket that answers scanners) on the calling thread and starts it:
     /// once this returns, no answer to a probe sent afterwards can be missed. Events (each responder
-    /// once per run: <see cref="HostAlive"/>, <see cref="PeerDiscovered"/>, <see cref="ProbeReceived"/>)
+    /// once per run: <see cref="HostAlive"/>, <see cref="PeerDiscovered"/>, <see cref="ProbeReceived"/>,
+    /// <see cref="TargetUnreachable"/>)
     /// go to <paramref name="events"/>. A listener that can no longer hear (its interface disappeared)
     /// completes <paramref name="events"/> with an <see cref="IOException"/> that says so; the module
     /// then ends the run as <see cref="DiscoveryStatus.Failed"/>.

@@ -87,6 +87,9 @@ internal sealed class DiscoveryDriver
                     case PeerDiscovered peer:
                         results.Write(peer);
                         break;
+                    case TargetUnreachable unreachable:
+                        results.Write(unreachable);
+                        break;
                     case ProbeReceived probe:
                         progress?.Clear();
                         Log.Information("probed by {Address} node {NodeId}, answered: {Answered}",

@@ -17,14 +17,14 @@ internal enum ResultFormat
 }
 
 /// <summary>
-/// Writes live hosts and peers as result records, JSONL or CSV, into one reused buffer that goes to the
+/// Writes live hosts, peers and unreachable targets as result records, JSONL or CSV, into one reused buffer that goes to the
 /// stream as a whole. A live destination (terminal, pipe) is flushed after every record so a reader
 /// sees each line as it happens; a file at most every 100 ms or 64 KiB, so a fast scan is not one
 /// write call per host.
 /// </summary>
 internal sealed class ResultWriter : IDisposable
 {
-    public const string CsvHeader = "type,address,rttMs,time,nodeId,port,authenticated,how";
+    public const string CsvHeader = "type,address,rttMs,time,nodeId,port,authenticated,how,router,icmpType,code";
 
     /// <summary>The version of the result records (docs/results.md): 2 added the run and summary records.</summary>
     public const int RecordVersion = 2;
@@ -42,8 +42,12 @@ internal sealed class ResultWriter : IDisposable
     private static readonly JsonEncodedText AuthenticatedName = JsonEncodedText.Encode("authenticated");
     private static readonly JsonEncodedText HowName = JsonEncodedText.Encode("how");
     private static readonly JsonEncodedText AppDataName = JsonEncodedText.Encode("appData");
+    private static readonly JsonEncodedText RouterName = JsonEncodedText.Encode("router");
+    private static readonly JsonEncodedText IcmpTypeName = JsonEncodedText.Encode("icmpType");
+    private static readonly JsonEncodedText CodeName = JsonEncodedText.Encode("code");
     private static readonly JsonEncodedText Alive = JsonEncodedText.Encode("alive");
     private static readonly JsonEncodedText Peer = JsonEncodedText.Encode("peer");
+    private static readonly JsonEncodedText Unreachable = JsonEncodedText.Encode("unreachable");
 
     private readonly Stream stream;
     private readonly ResultFormat format;
@@ -111,7 +115,39 @@ internal sealed class ResultWriter : IDisposable
             CsvAddress(alive.Address);
             CsvRtt(alive.RoundTrip);
             CsvTime(alive.Time);
-            Ascii(",,,,\n");
+            Ascii(",,,,,,,\n");
+        }
+
+        Recorded();
+    }
+
+    /// <summary>A target an ICMPv6 error named (docs/results.md, <c>unreachable</c>): the target, the router, the error's type and code.</summary>
+    public void Write(TargetUnreachable unreachable)
+    {
+        if (format == ResultFormat.Jsonl)
+        {
+            json.WriteStartObject();
+            json.WriteString(TypeName, Unreachable);
+            WriteAddress(unreachable.Address);
+            WriteAddress(RouterName, unreachable.Router);
+            json.WriteNumber(IcmpTypeName, unreachable.IcmpType);
+            json.WriteNumber(CodeName, unreachable.Code);
+            WriteTime(unreachable.Time);
+            json.WriteEndObject();
+            EndJson();
+        }
+        else
+        {
+            Ascii("unreachable,");
+            CsvAddress(unreachable.Address);
+            Byte((byte)','); // no round trip
+            CsvTime(unreachable.Time);
+            Ascii(",,,,,");
+            CsvAddress(unreachable.Router);
+            Formatted(unreachable.IcmpType, default);
+            Byte((byte)',');
+            Formatted(unreachable.Code, default);
+            Byte((byte)'\n');
         }
 
         Recorded();
@@ -150,7 +186,7 @@ internal sealed class ResultWriter : IDisposable
             Formatted(peer.Port, default);
             Ascii(peer.Authenticated ? ",true," : ",false,");
             Ascii(HowText(peer.How));
-            Byte((byte)'\n');
+            Ascii(",,,\n");
         }
 
         Recorded();
@@ -252,6 +288,7 @@ internal sealed class ResultWriter : IDisposable
         json.WriteNumber("sendFailures", summary.SendFailures);
         json.WriteNumber("alive", summary.Alive);
         json.WriteNumber("peers", summary.Peers);
+        json.WriteNumber("unreachable", summary.Unreachable);
         json.WriteNumber("probesReceived", summary.ProbesReceived);
         json.WriteNumber("ignored", summary.Ignored);
         json.WriteStartObject("lost");
@@ -321,11 +358,13 @@ internal sealed class ResultWriter : IDisposable
         Byte((byte)'\n');
     }
 
-    private void WriteAddress(UInt128 address)
+    private void WriteAddress(UInt128 address) => WriteAddress(AddressName, address);
+
+    private void WriteAddress(JsonEncodedText name, UInt128 address)
     {
         Span<char> text = stackalloc char[Ipv6Address.MaxTextLength];
         Ipv6Address.TryFormat(address, text, out var length);
-        json.WriteString(AddressName, text[..length]);
+        json.WriteString(name, text[..length]);
     }
 
     private void WriteRtt(TimeSpan? roundTrip)

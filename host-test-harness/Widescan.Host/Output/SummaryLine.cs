@@ -23,7 +23,7 @@ internal static class SummaryLine
         var sending = summary.SendDuration > TimeSpan.Zero ? summary.SendDuration.TotalSeconds : seconds;
         var rate = sending > 0 ? summary.ProbesSent / sending : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.ProbesReceived} probes received, {summary.Ignored} ignored; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
+            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable, {summary.ProbesReceived} probes received, {summary.Ignored} ignored; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
     }
 
     private static string Failures(DiscoverySummary summary) =>

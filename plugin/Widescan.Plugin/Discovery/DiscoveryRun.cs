@@ -335,6 +335,8 @@ internal sealed class DiscoveryRun : IDisposable
     {
         if (e is HostAlive)
             _session.Counters.AddAlive(1);
+        else if (e is TargetUnreachable)
+            _session.Counters.AddUnreachable(1); // the filter lets each target through once
         else if (e is PeerDiscovered && _filter.PeersReported > _peersCounted)
         {
             // Peers are addresses: a peer reported again with stronger evidence is not a second one.
@@ -394,6 +396,7 @@ internal sealed class DiscoveryRun : IDisposable
             PacketsReceived = (ulong)c.PacketsReceived,
             Alive = (ulong)c.Alive,
             Peers = (ulong)c.Peers,
+            Unreachable = (ulong)c.Unreachable,
             ProbesReceived = (ulong)c.ProbesReceived,
             Ignored = (ulong)c.Ignored,
             Cursor = _pipeline?.Cursor ?? 0,

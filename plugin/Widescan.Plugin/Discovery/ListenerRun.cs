@@ -7,8 +7,9 @@ using Widescan.Plugin.Transport;
 namespace Widescan.Plugin.Discovery;
 
 /// <summary>
-/// A running listener: one receiving thread classifies every echo packet, reports each responder once
-/// per run (memory grows with responders, never with targets), and answers scanners through the
+/// A running listener: one receiving thread classifies every echo packet and ICMPv6 error, reports each
+/// responder (and each target an error names) once per run (memory grows with responders and errored
+/// targets, never with targets probed), and answers scanners through the
 /// <see cref="AnnounceResponder"/>. It reads a raw ICMPv6 socket (the "raw" listener, the default)
 /// or libpcap (the "capture" listener, which falls back to the socket). Nothing is allocated per
 /// packet except an event per new responder.
@@ -61,6 +62,7 @@ internal sealed class ListenerRun : IListenerRun
     private readonly UnsolicitedBudget _unsolicited;
     private readonly CancellationTokenSource _stopping = new();
     private readonly HashSet<UInt128> _alive = [];
+    private readonly HashSet<UInt128> _unreachable = []; // targets an error was reported for: grows with them, not with errors
     private readonly Dictionary<UInt128, PeerEvidence> _peers = [];
     private readonly HashSet<UInt128> _scanners = [];
     private PcapCapture? _capture;
@@ -365,6 +367,12 @@ internal sealed class ListenerRun : IListenerRun
                 if (_alive.Add(c.Source))
                     Emit(new HostAlive(_session.Time.GetUtcNow(), c.Source, c.RoundTrip));
                 break;
+            case PacketKind.TargetUnreachable:
+                // Once per target, whichever router or error type came first: later errors (another
+                // probe, another hop) add nothing a result would carry.
+                if (_unreachable.Add(c.Target))
+                    Emit(new TargetUnreachable(_session.Time.GetUtcNow(), c.Target, c.Source, c.IcmpType, c.Code));
+                break;
             case PacketKind.PeerDiscovered:
             {
                 // Each address is reported once per grade of evidence, strongest last: a spoofed
@@ -505,7 +513,8 @@ internal sealed class ListenerRun : IListenerRun
             {
                 var c = _classifier.ClassifyIcmp(message, source, destination, arrival);
                 if ((c.Kind == PacketKind.HostAlive && !_alive.Contains(c.Source))
-                    || (c.Kind == PacketKind.PeerDiscovered && !_peers.ContainsKey(c.Source)))
+                    || (c.Kind == PacketKind.PeerDiscovered && !_peers.ContainsKey(c.Source))
+                    || (c.Kind == PacketKind.TargetUnreachable && !_unreachable.Contains(c.Target)))
                     left++;
             }, LeftoverBudget);
         }

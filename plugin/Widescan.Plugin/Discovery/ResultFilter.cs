@@ -11,17 +11,26 @@ namespace Widescan.Plugin.Discovery;
 /// unauthenticated or even signed by a key holder, may come from a spoofed source, so it is reported as
 /// a peer but never hides a host that answered our probe (1,000 forgeries spoofed from scanned
 /// addresses hid 950 real hosts before this rule). A peer already reported is reported again only
-/// with stronger evidence (<see cref="PeerEvidence"/>). Memory: the hosts of one grace period plus the
-/// peers. Not thread-safe: the module's event pump owns it.
+/// with stronger evidence (<see cref="PeerEvidence"/>). A target that produced an ICMPv6 error quoting
+/// our probe (<see cref="TargetUnreachable"/>) is never reported alive: the error drops a live host of
+/// the same address still held in its grace and blocks every later one (an echo after an error is a
+/// second probe's answer, or forged from a spoofed source; the router's error stands). A live host
+/// already reported when an error arrives after its grace stays reported, and the error is reported
+/// too. Memory: the hosts of one grace period, the peers, and the distinct targets that produced an
+/// error (one address each). Not thread-safe: the module's event pump owns it.
 /// </summary>
 internal sealed class ResultFilter(TimeSpan grace)
 {
     private readonly Queue<HostAlive> _pending = new();
     private readonly HashSet<UInt128> _peers = []; // addresses claimed by an answer to our probe
     private readonly Dictionary<UInt128, PeerEvidence> _reported = []; // peers already reported, and how strongly
+    private readonly HashSet<UInt128> _unreachable = []; // targets an error was reported for
 
     /// <summary>The addresses reported as peers so far (a peer reported again with stronger evidence counts once).</summary>
     public int PeersReported => _reported.Count;
+
+    /// <summary>The distinct targets reported unreachable so far.</summary>
+    public int UnreachableReported => _unreachable.Count;
 
     /// <summary>How long a live host waits for an announce from the same address.</summary>
     public TimeSpan Grace { get; } = grace;
@@ -32,8 +41,13 @@ internal sealed class ResultFilter(TimeSpan grace)
         switch (e)
         {
             case HostAlive alive:
-                if (!_peers.Contains(alive.Address))
+                if (!_peers.Contains(alive.Address) && !_unreachable.Contains(alive.Address))
                     _pending.Enqueue(alive);
+                break;
+            case TargetUnreachable unreachable:
+                // The listener reports a target once; a second listener event for it is not a second target.
+                if (_unreachable.Add(unreachable.Address))
+                    emit(unreachable);
                 break;
             case PeerDiscovered peer:
                 if (PeerEvidenceOf.Raise(_reported, peer.Address, PeerEvidenceOf.Grade(peer.How, peer.Authenticated)))
@@ -63,7 +77,7 @@ internal sealed class ResultFilter(TimeSpan grace)
 
     private void Report(HostAlive alive, Action<DiscoveryEvent> emit)
     {
-        if (!_peers.Contains(alive.Address))
+        if (!_peers.Contains(alive.Address) && !_unreachable.Contains(alive.Address))
             emit(alive);
     }
 }

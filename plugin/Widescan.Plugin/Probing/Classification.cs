@@ -16,6 +16,12 @@ internal enum PacketKind : byte
 
     /// <summary>Another node's probe reached us: a candidate for an announce in reply.</summary>
     ProbeReceived,
+
+    /// <summary>
+    /// An ICMPv6 error (types 1 to 4) quoting one of this run's probes: <see cref="Classification.Target"/>
+    /// is the probe's destination, <see cref="Classification.Source"/> the router that sent the error.
+    /// </summary>
+    TargetUnreachable,
 }
 
 /// <summary>Why a packet was ignored. The values index <see cref="IgnoreCounters"/>.</summary>
@@ -30,7 +36,10 @@ internal enum IgnoreReason : byte
     /// <summary>Not an IPv6 packet (EtherType or version nibble).</summary>
     NotIpv6,
 
-    /// <summary>Not an ICMPv6 echo request or reply with code 0 (or the chain ends in ESP / no next header).</summary>
+    /// <summary>
+    /// Not a message the classifier reads: an ICMPv6 echo request or reply with code 0, or an error of
+    /// types 1 to 4 (or the chain ends in ESP / no next header).
+    /// </summary>
     NotEcho,
 
     /// <summary>A routing header with segments left, a misplaced hop-by-hop header or an over-long chain.</summary>
@@ -77,6 +86,26 @@ internal enum IgnoreReason : byte
 
     /// <summary>An echo request (a probe or an announce) sent to an address that is not this node's: captured in transit, on a router or a shared link.</summary>
     NotForUs,
+
+    /// <summary>
+    /// An ICMPv6 error whose quote is not a Widescan probe of any node: it quotes no IPv6 packet, a
+    /// packet that is not an echo request with code 0 (or one behind a routing header still under
+    /// way), somebody else's ping, or a probe of another node id. Errors about other traffic.
+    /// </summary>
+    ForeignError,
+
+    /// <summary>
+    /// An ICMPv6 error whose quote ends before the quoted probe's tag, node id, timestamp and nonce
+    /// (the first 50 bytes of the echo): it cannot be validated, so it is not ours to report.
+    /// </summary>
+    QuoteTruncated,
+
+    /// <summary>
+    /// An ICMPv6 error quoting a probe with our node id that this run did not send: another nonce (an
+    /// earlier run), other fields, or a tag that does not match the quoted destination and timestamp
+    /// (forged, or altered on the way).
+    /// </summary>
+    ForgedError,
 }
 
 /// <summary>
@@ -91,13 +120,22 @@ internal readonly struct Classification
     /// <summary>Why it was ignored; <see cref="IgnoreReason.None"/> otherwise.</summary>
     public IgnoreReason Reason { get; init; }
 
-    /// <summary>The packet's source: the live host, the peer or the scanner.</summary>
+    /// <summary>The packet's source: the live host, the peer, the scanner, or the router that sent an error.</summary>
     public UInt128 Source { get; init; }
 
     /// <summary>The packet's destination (zero when the raw-socket entry point was not told it).</summary>
     public UInt128 Destination { get; init; }
 
-    /// <summary>The sender's node id (peer or scanner).</summary>
+    /// <summary>For <see cref="PacketKind.TargetUnreachable"/>: the target, the destination of the quoted probe.</summary>
+    public UInt128 Target { get; init; }
+
+    /// <summary>For <see cref="PacketKind.TargetUnreachable"/>: the error's ICMPv6 type (1 to 4).</summary>
+    public byte IcmpType { get; init; }
+
+    /// <summary>For <see cref="PacketKind.TargetUnreachable"/>: the error's ICMPv6 code, as sent.</summary>
+    public byte Code { get; init; }
+
+    /// <summary>The sender's node id (peer or scanner; ours in a quoted probe).</summary>
     public NodeId NodeId { get; init; }
 
     /// <summary>The announced service port.</summary>
@@ -146,7 +184,12 @@ internal readonly struct Classification
     public static Classification Ignore(IgnoreReason reason) => new() { Kind = PacketKind.Ignored, Reason = reason };
 
     /// <inheritdoc/>
-    public override string ToString() => Kind == PacketKind.Ignored ? $"Ignored({Reason})" : $"{Kind} from {Ipv6Address.Format(Source)}";
+    public override string ToString() => Kind switch
+    {
+        PacketKind.Ignored => $"Ignored({Reason})",
+        PacketKind.TargetUnreachable => $"{Kind} {Ipv6Address.Format(Target)} (type {IcmpType} code {Code}) from {Ipv6Address.Format(Source)}",
+        _ => $"{Kind} from {Ipv6Address.Format(Source)}",
+    };
 }
 
 /// <summary>How many packets were ignored, per reason. Not thread-safe: one per classifier (per listener thread).</summary>

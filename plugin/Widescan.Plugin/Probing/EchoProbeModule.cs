@@ -2,7 +2,8 @@ namespace Widescan.Plugin.Probing;
 
 /// <summary>
 /// The ICMPv6 Echo probe (docs/wire-format.md): echo requests carrying a probe payload, answered by
-/// plain hosts with an echo reply and by Widescan nodes with an announce. The one probe module so far.
+/// plain hosts with an echo reply and by Widescan nodes with an announce, and by routers with the
+/// ICMPv6 errors (types 1 to 4) that quote them. The one probe module so far.
 /// </summary>
 internal sealed class EchoProbeModule : IProbeModule
 {
@@ -12,7 +13,11 @@ internal sealed class EchoProbeModule : IProbeModule
     /// </summary>
     public const int MinimumMtu = 1280;
 
-    private static readonly byte[] Types = [WireFormat.EchoRequest, WireFormat.EchoReply];
+    private static readonly byte[] Types =
+    [
+        WireFormat.DestinationUnreachable, WireFormat.PacketTooBig, WireFormat.TimeExceeded, WireFormat.ParameterProblem,
+        WireFormat.EchoRequest, WireFormat.EchoReply,
+    ];
 
     private EchoProbeModule()
     {
@@ -26,10 +31,12 @@ internal sealed class EchoProbeModule : IProbeModule
 
     /// <inheritdoc />
     /// <remarks>
-    /// Echo requests and replies. <c>ip6[40]</c> is the byte after a bare IPv6 header, so a packet
-    /// with extension headers does not match (the classifier checks the type again anyway).
+    /// Echo requests and replies, and the errors 1 to 4. <c>ip6[40]</c> is the byte after a bare IPv6
+    /// header, so a packet with extension headers does not match (the classifier checks the type again
+    /// anyway). Routers send their errors with a bare outer header (the extension headers of the probe,
+    /// if any, are inside the quote, which the classifier walks), so this loses none of them.
     /// </remarks>
-    public string CaptureFilter => "icmp6 and (ip6[40]=128 or ip6[40]=129)";
+    public string CaptureFilter => "icmp6 and (ip6[40]=128 or ip6[40]=129 or (ip6[40]>=1 and ip6[40]<=4))";
 
     /// <inheritdoc />
     public ReadOnlyMemory<byte> KernelTypes => Types;
@@ -39,8 +46,8 @@ internal sealed class EchoProbeModule : IProbeModule
 
     /// <inheritdoc />
     /// <remarks>
-    /// Echo messages are ~100 bytes, but the errors a later module classifies through the quoted probe
-    /// are up to the minimum MTU, and a buffer sized for those costs the echo path nothing.
+    /// Echo messages are ~100 bytes, but the errors classified through the quoted probe are up to the
+    /// minimum MTU, and a buffer sized for those costs the echo path nothing.
     /// </remarks>
     public int ReceiveLength => MinimumMtu;
 

@@ -42,6 +42,45 @@ internal static class Ipv6HeaderChain
 
         source = BinaryPrimitives.ReadUInt128BigEndian(packet[WireFormat.Ipv6SourceOffset..]);
         destination = BinaryPrimitives.ReadUInt128BigEndian(packet[WireFormat.Ipv6DestinationOffset..]);
+        return Walk(packet, end, out icmpOffset, out icmpLength);
+    }
+
+    /// <summary>
+    /// Locates the ICMPv6 message in the invoking packet an ICMPv6 error quotes (RFC 4443 section 2.4
+    /// (c)): the same chain rules, but the quote may end before the packet it quotes did, so the walk
+    /// stops at whichever ends first and <paramref name="icmpLength"/> is what the quote holds of the
+    /// message, possibly less than its header.
+    /// </summary>
+    /// <param name="quote">The bytes after the error's 8-byte header.</param>
+    /// <param name="source">The quoted packet's source (our probe's: us).</param>
+    /// <param name="destination">The quoted packet's destination (our probe's: the target).</param>
+    /// <param name="icmpOffset">Where the quoted ICMPv6 message starts within <paramref name="quote"/>.</param>
+    /// <param name="icmpLength">How many of its bytes the quote holds.</param>
+    /// <returns>
+    /// <see cref="IgnoreReason.None"/> when found; <see cref="IgnoreReason.Truncated"/> when the quote
+    /// ends inside the IPv6 header or the chain; otherwise why the quoted packet cannot be ours.
+    /// </returns>
+    public static IgnoreReason FindQuotedIcmp(ReadOnlySpan<byte> quote, out UInt128 source, out UInt128 destination, out int icmpOffset, out int icmpLength)
+    {
+        source = destination = UInt128.Zero;
+        icmpOffset = icmpLength = 0;
+        if (quote.Length < WireFormat.Ipv6HeaderLength)
+            return IgnoreReason.Truncated;
+        if (quote[0] >> 4 != 6)
+            return IgnoreReason.NotIpv6;
+        int payloadLength = BinaryPrimitives.ReadUInt16BigEndian(quote[4..]);
+        if (payloadLength == 0)
+            return IgnoreReason.Malformed; // a jumbogram: never one of our probes
+        int end = Math.Min(WireFormat.Ipv6HeaderLength + payloadLength, quote.Length);
+        source = BinaryPrimitives.ReadUInt128BigEndian(quote[WireFormat.Ipv6SourceOffset..]);
+        destination = BinaryPrimitives.ReadUInt128BigEndian(quote[WireFormat.Ipv6DestinationOffset..]);
+        return Walk(quote, end, out icmpOffset, out icmpLength);
+    }
+
+    /// <summary>Walks the chain from the fixed header to the ICMPv6 message, reading nothing at or past <paramref name="end"/>.</summary>
+    private static IgnoreReason Walk(ReadOnlySpan<byte> packet, int end, out int icmpOffset, out int icmpLength)
+    {
+        icmpOffset = icmpLength = 0;
         byte next = packet[6];
         int offset = WireFormat.Ipv6HeaderLength;
         for (int count = 0; count <= MaxHeaders; count++)

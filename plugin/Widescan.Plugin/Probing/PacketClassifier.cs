@@ -14,7 +14,10 @@ namespace Widescan.Plugin.Probing;
 /// source and timestamp is our probe echoed by a plain host (HostAlive); an announce of another node is
 /// a peer, in a reply or a request; a probe of another node in a request is a scanner to answer. A
 /// Widescan node that receives our probe produces both: its kernel's echo (HostAlive) and its announce
-/// (PeerDiscovered). Not thread-safe (counters, replay cache): one classifier per receive thread.
+/// (PeerDiscovered). An ICMPv6 error (Destination Unreachable, Packet Too Big, Time Exceeded,
+/// Parameter Problem) whose quote is one of our probes, validated by the same tag against the quoted
+/// destination and timestamp, is TargetUnreachable: the target is the quoted destination, the source
+/// the router. Not thread-safe (counters, replay cache): one classifier per receive thread.
 /// </remarks>
 internal sealed class PacketClassifier
 {
@@ -93,6 +96,7 @@ internal sealed class PacketClassifier
     /// Classifies an ICMPv6 message as a raw ICMPv6 socket delivers it (the kernel has verified the
     /// checksum). <paramref name="destination"/> is the address it was sent to (IPV6_PKTINFO); a keyed
     /// message's MAC covers it, so with a network key a message of unknown destination (zero) fails.
+    /// For an ICMPv6 error, <paramref name="source"/> is the router that sent it.
     /// </summary>
     public Classification ClassifyIcmp(ReadOnlySpan<byte> message, UInt128 source, UInt128 destination = default, DateTimeOffset? receivedAt = null)
     {
@@ -109,14 +113,86 @@ internal sealed class PacketClassifier
         var message = packet.Slice(icmpOffset, icmpLength);
         if (message.Length < WireFormat.EchoHeaderLength)
             return Count(IgnoreReason.Truncated);
-        if (message[WireFormat.TypeOffset] is not (WireFormat.EchoRequest or WireFormat.EchoReply))
+        byte icmpType = message[WireFormat.TypeOffset];
+        bool error = WireFormat.IsError(icmpType);
+        if (!error && icmpType is not (WireFormat.EchoRequest or WireFormat.EchoReply))
             return Count(IgnoreReason.NotEcho);
         if (!IcmpChecksum.Verify(source, destination, message))
             return Count(IgnoreReason.BadChecksum);
-        return ClassifyMessage(message, ipOffset + icmpOffset, source, destination);
+        return error ? ClassifyError(message, source, destination) : ClassifyEchoMessage(message, ipOffset + icmpOffset, source, destination);
     }
 
-    private Classification ClassifyMessage(ReadOnlySpan<byte> message, int messageOffset, UInt128 source, UInt128 destination)
+    private Classification ClassifyMessage(ReadOnlySpan<byte> message, int messageOffset, UInt128 source, UInt128 destination) =>
+        !message.IsEmpty && WireFormat.IsError(message[WireFormat.TypeOffset])
+            ? ClassifyError(message, source, destination)
+            : ClassifyEchoMessage(message, messageOffset, source, destination);
+
+    /// <summary>
+    /// An ICMPv6 error (types 1 to 4) from <paramref name="router"/>: a TargetUnreachable only if its
+    /// quote is one of this run's probes, proven without state as an echo is: our node id, the run's
+    /// nonce and fields, and the tag recomputed from the quoted destination and timestamp. The quote
+    /// may be cut short (RFC 4443 2.4 (c) quotes as much as fits in 1,280 bytes; some routers quote
+    /// less): the first 50 bytes of the echo hold every field checked, so the padding and the MAC
+    /// past them are not needed. The error's checksum is the caller's (verified, or the kernel's).
+    /// </summary>
+    private Classification ClassifyError(ReadOnlySpan<byte> message, UInt128 router, UInt128 destination)
+    {
+        if (message.Length < WireFormat.ErrorHeaderLength)
+            return Count(IgnoreReason.Truncated);
+        var quote = message[WireFormat.ErrorHeaderLength..];
+        var chain = Ipv6HeaderChain.FindQuotedIcmp(quote, out _, out var target, out int offset, out int length);
+        if (chain == IgnoreReason.Truncated)
+            return Count(IgnoreReason.QuoteTruncated);
+        if (chain != IgnoreReason.None)
+            return Count(IgnoreReason.ForeignError);
+
+        var probe = quote.Slice(offset, length);
+        if (probe.Length <= WireFormat.CodeOffset)
+            return Count(IgnoreReason.QuoteTruncated);
+        if (probe[WireFormat.TypeOffset] != WireFormat.EchoRequest || probe[WireFormat.CodeOffset] != 0)
+            return Count(IgnoreReason.ForeignError);
+        if (probe.Length < WireFormat.FixedLength)
+            return Count(IgnoreReason.QuoteTruncated);
+        if (BinaryPrimitives.ReadUInt32BigEndian(probe[WireFormat.MagicOffset..]) != WireFormat.Magic
+            || probe[WireFormat.VersionOffset] != WireFormat.Version
+            || probe[WireFormat.MessageTypeOffset] != (byte)MessageType.Probe)
+            return Count(IgnoreReason.ForeignError);
+        var nodeId = new NodeId(BinaryPrimitives.ReadUInt128BigEndian(probe[WireFormat.NodeIdOffset..]));
+        if (nodeId != _identity.NodeId)
+            return Count(IgnoreReason.ForeignError);
+
+        ushort identifier = BinaryPrimitives.ReadUInt16BigEndian(probe[WireFormat.IdentifierOffset..]);
+        ushort sequence = BinaryPrimitives.ReadUInt16BigEndian(probe[WireFormat.SequenceOffset..]);
+        ulong timestamp = BinaryPrimitives.ReadUInt64BigEndian(probe[WireFormat.TimestampOffset..]);
+        ulong nonce = BinaryPrimitives.ReadUInt64BigEndian(probe[WireFormat.NonceOffset..]);
+        ushort port = BinaryPrimitives.ReadUInt16BigEndian(probe[WireFormat.PortOffset..]);
+        if (nonce != _tag.ProbeNonce
+            || probe[WireFormat.FlagsOffset] != _ourFlags
+            || probe[WireFormat.DataLengthOffset] != WireFormat.ProbePaddingLength
+            || port != _identity.ServicePort
+            || _tag.Compute(target, timestamp) != (((uint)identifier << 16) | sequence))
+            return Count(IgnoreReason.ForgedError);
+
+        return new Classification
+        {
+            Kind = PacketKind.TargetUnreachable,
+            Source = router,
+            Destination = destination,
+            Target = target,
+            IcmpType = message[WireFormat.TypeOffset],
+            Code = message[WireFormat.CodeOffset],
+            NodeId = nodeId,
+            Port = port,
+            Identifier = identifier,
+            Sequence = sequence,
+            Timestamp = timestamp,
+            Nonce = nonce,
+            MessageLength = message.Length,
+            RoundTrip = RoundTripFrom(timestamp),
+        };
+    }
+
+    private Classification ClassifyEchoMessage(ReadOnlySpan<byte> message, int messageOffset, UInt128 source, UInt128 destination)
     {
         if (message.Length < WireFormat.EchoHeaderLength)
             return Count(IgnoreReason.Truncated);

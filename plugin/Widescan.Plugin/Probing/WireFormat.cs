@@ -12,6 +12,24 @@ internal static class WireFormat
     /// <summary>ICMPv6 Echo Reply.</summary>
     public const byte EchoReply = 129;
 
+    /// <summary>ICMPv6 Destination Unreachable (RFC 4443 section 3.1).</summary>
+    public const byte DestinationUnreachable = 1;
+
+    /// <summary>ICMPv6 Packet Too Big (RFC 4443 section 3.2).</summary>
+    public const byte PacketTooBig = 2;
+
+    /// <summary>ICMPv6 Time Exceeded (RFC 4443 section 3.3).</summary>
+    public const byte TimeExceeded = 3;
+
+    /// <summary>ICMPv6 Parameter Problem (RFC 4443 section 3.4): the last error type that quotes a probe.</summary>
+    public const byte ParameterProblem = 4;
+
+    /// <summary>An ICMPv6 error's own header: type, code, checksum and 4 bytes (unused, MTU or pointer); the quote follows.</summary>
+    public const int ErrorHeaderLength = 8;
+
+    /// <summary>Whether <paramref name="icmpType"/> is one of the errors that quote the invoking packet (types 1 to 4).</summary>
+    public static bool IsError(byte icmpType) => icmpType is >= DestinationUnreachable and <= ParameterProblem;
+
     /// <summary>IPv6 next-header value of ICMPv6.</summary>
     public const byte IcmpV6Protocol = 58;
 

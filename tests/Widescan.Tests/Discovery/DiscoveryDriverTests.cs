@@ -41,7 +41,7 @@ public class DiscoveryDriverTests
         var lines = results.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("type").GetString()), Is.EqualTo(new[] { "run", "alive", "peer", "summary" }),
             "a run record first, the results, the summary last");
-        Assert.That(stderr, Is.EqualTo("widescan scan: 65536 probes sent in 1.52 s (43116 pps), run 2.52 s; 65536 alive, 0 peers, 0 probes received, 3 ignored; cursor 65536 of 65536 (complete)" + Environment.NewLine));
+        Assert.That(stderr, Is.EqualTo("widescan scan: 65536 probes sent in 1.52 s (43116 pps), run 2.52 s; 65536 alive, 0 peers, 0 unreachable, 0 probes received, 3 ignored; cursor 65536 of 65536 (complete)" + Environment.NewLine));
     }
 
     [Test]

@@ -63,7 +63,7 @@ public class HonestEndingTests
         }
 
         var lines = Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Is.EqualTo(new[] { ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.000Z,,,," }));
+        Assert.That(lines, Is.EqualTo(new[] { ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.000Z,,,,,,," }));
     }
 
     [Test]

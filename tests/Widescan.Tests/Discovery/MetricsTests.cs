@@ -15,6 +15,7 @@ public sealed class MetricsTests
         counters.AddProbesSent(1_000);
         counters.AddAlive(7);
         counters.AddPeers(2);
+        counters.AddUnreachable(5);
 
         var seen = new Dictionary<string, long>();
         using var listener = new MeterListener();
@@ -32,6 +33,7 @@ public sealed class MetricsTests
             Assert.That(seen["widescan.probes.sent"], Is.EqualTo(1_000));
             Assert.That(seen["widescan.hosts.alive"], Is.EqualTo(7));
             Assert.That(seen["widescan.peers"], Is.EqualTo(2));
+            Assert.That(seen["widescan.targets.unreachable"], Is.EqualTo(5));
             Assert.That(seen, Does.ContainKey("widescan.packets.ignored"));
         });
     }

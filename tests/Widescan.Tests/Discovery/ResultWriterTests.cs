@@ -90,17 +90,19 @@ public class ResultWriterTests
             w.Write(new HostAlive(Time, Ipv6Address.Parse("2001:db8::1"), TimeSpan.FromTicks(4_120)));
             w.Write(new PeerDiscovered(Time, Ipv6Address.Parse("2001:db8::2"), Node, 4242, PeerDiscoveryMethod.Announced, true, new byte[] { 1 }, null));
             w.Write(new PeerDiscovered(Time, Ipv6Address.Parse("2001:db8::3"), Node, 7, PeerDiscoveryMethod.AnsweredProbe, false, ReadOnlyMemory<byte>.Empty, TimeSpan.FromMilliseconds(3)));
+            w.Write(new TargetUnreachable(Time, Ipv6Address.Parse("2001:db8::4"), Ipv6Address.Parse("2001:db8:1::2"), 1, 3));
         });
 
         Assert.That(text.Split('\n'), Is.EqualTo(new[]
         {
-            "type,address,rttMs,time,nodeId,port,authenticated,how",
-            "alive,2001:db8::1,0.412,2026-12-01T18:00:00.123Z,,,,",
-            "peer,2001:db8::2,,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,4242,true,announced",
-            "peer,2001:db8::3,3.000,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,7,false,answered-probe",
+            "type,address,rttMs,time,nodeId,port,authenticated,how,router,icmpType,code",
+            "alive,2001:db8::1,0.412,2026-12-01T18:00:00.123Z,,,,,,,",
+            "peer,2001:db8::2,,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,4242,true,announced,,,",
+            "peer,2001:db8::3,3.000,2026-12-01T18:00:00.123Z,00112233445566778899aabbccddeeff,7,false,answered-probe,,,",
+            "unreachable,2001:db8::4,,2026-12-01T18:00:00.123Z,,,,,2001:db8:1::2,1,3",
             "",
         }));
-        Assert.That(text.Split('\n').Take(4).Select(l => l.Split(',').Length), Is.All.EqualTo(8), "every line has the header's columns");
+        Assert.That(text.Split('\n').Take(5).Select(l => l.Split(',').Length), Is.All.EqualTo(11), "every line has the header's columns");
     }
 
     [Test]
@@ -148,7 +150,7 @@ public class ResultWriterTests
 
             Assert.That(File.ReadAllLines(path), Is.EqualTo(new[]
             {
-                ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,", "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,",
+                ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,,,,", "alive,::1,0.000,2026-12-01T18:00:00.123Z,,,,,,,",
             }));
         }
         finally

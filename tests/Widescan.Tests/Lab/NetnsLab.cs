@@ -136,6 +136,28 @@ internal sealed partial class NetnsLab : IDisposable
             Ip("-n", Target, "-6", "addr", "add", CheckLabPrefix(host + "/128"), "dev", "lo", "nodad");
     }
 
+    /// <summary>
+    /// The target, acting as the router in front of <paramref name="prefix"/>, rejects it with a route
+    /// of <paramref name="kind"/>: <c>unreachable</c> answers Destination Unreachable code 0 (no route),
+    /// <c>prohibit</c> code 1 (administratively prohibited), <c>blackhole</c> nothing. The most
+    /// specific route wins, so a blackholed prefix can hold rejecting parts.
+    /// </summary>
+    public void RejectRoute(string kind, string prefix)
+    {
+        if (kind is not ("unreachable" or "prohibit" or "blackhole"))
+            throw new ArgumentException($"'{kind}' is not a rejecting route type: unreachable, prohibit or blackhole", nameof(kind));
+        Ip("-n", Target, "-6", "route", "add", kind, CheckLabPrefix(prefix));
+    }
+
+    /// <summary>
+    /// Lifts the target's limits on the ICMPv6 errors it sends, for tests that count them: the kernel
+    /// limits them per destination (net.ipv6.icmp.ratelimit) and, for the types in
+    /// net.ipv6.icmp.ratemask, globally (net.ipv4.icmp_msgs_per_sec 1000, burst 50): 4,096 probes into
+    /// an unreachable route gave 134 errors with the defaults.
+    /// </summary>
+    public void LiftIcmpErrorLimits() =>
+        Run("ip", ["netns", "exec", Target, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0", "net.ipv6.icmp.ratemask=0"]);
+
     /// <summary>Adds <paramref name="address"/> (a /128) to the target's side of the veth, as a second source of its own.</summary>
     public void AddTargetAddress(string address) =>
         Ip("-n", Target, "-6", "addr", "add", CheckLabPrefix(address + "/128"), "dev", TargetInterface, "nodad");

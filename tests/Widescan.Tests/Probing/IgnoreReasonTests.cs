@@ -45,6 +45,9 @@ public class IgnoreReasonTests
         ["announce seen twice"] = (IgnoreReason.Replay, (k, o) => Twice(k, AnnounceAnswering(Probe(true, Target), true))),
         ["probe to an address that is not ours (in transit)"] = (IgnoreReason.NotForUs, (k, o) =>
             new PacketClassifier(Ours(true), Tag(), Clock(), isOwn: a => a == Target).ClassifyIcmp(PeerProbe(true), Target, Us)),
+        ["error quoting somebody else's ping"] = (IgnoreReason.ForeignError, (k, o) => o.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, Ipv6(Us, Target, [128, 0, 0, 0, 0, 1, 0, 1, .. new byte[56]]))))),
+        ["error whose quote ends before the timestamp"] = (IgnoreReason.QuoteTruncated, (k, o) => o.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(false, Target), 48)))),
+        ["error quoting our probe with a wrong tag"] = (IgnoreReason.ForgedError, (k, o) => o.ClassifyIcmp(ForgedTagError(), Router, Us)),
     };
 
     public static IEnumerable<string> CaseNames => Cases.Keys;
@@ -73,6 +76,13 @@ public class IgnoreReasonTests
         var copy = (byte[])bytes.Clone();
         copy[offset] = value;
         return copy;
+    }
+
+    private static byte[] ForgedTagError()
+    {
+        var error = ErrorOf(1, 0, SentProbe(false, Target));
+        error[8 + 40 + WireFormat.SequenceOffset] ^= 0x01;
+        return error;
     }
 
     private static byte[] EtherType(byte[] frame, ushort type)

@@ -24,8 +24,8 @@ public sealed class ProbeModuleLabTests
         Assert.Multiple(() =>
         {
             Assert.That(echo.ReceiveLength, Is.GreaterThanOrEqualTo(1280), "an error quotes up to the IPv6 minimum MTU");
-            Assert.That(echo.KernelTypes.ToArray(), Is.EqualTo(new byte[] { 128, 129 }));
-            Assert.That(echo.CaptureFilter, Is.EqualTo("icmp6 and (ip6[40]=128 or ip6[40]=129)"));
+            Assert.That(echo.KernelTypes.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3, 4, 128, 129 }), "the errors that quote a probe, and the echoes");
+            Assert.That(echo.CaptureFilter, Is.EqualTo("icmp6 and (ip6[40]=128 or ip6[40]=129 or (ip6[40]>=1 and ip6[40]<=4))"));
             Assert.That(echo.MaxProbeLength, Is.GreaterThanOrEqualTo(WireFormat.ProbeLength(authenticated: true)));
             Assert.That(() => new RawIcmpv6ReceiverOptions().Validate(), Throws.ArgumentException.With.Message.Contains("KernelTypes"));
         });
@@ -62,7 +62,7 @@ public sealed class ProbeModuleLabTests
             Assert.That(odd.Receiver, Is.Not.Null, odd.Path);
             Assert.That(odd.Receiver!.KernelTypes, Is.EqualTo(OddModule.Types), "ICMP6_FILTER as the kernel reports it");
             Assert.That(odd.Receiver.SlotLength, Is.EqualTo(OddModule.Length));
-            Assert.That(echo.Receiver!.KernelTypes, Is.EqualTo(new byte[] { 128, 129 }));
+            Assert.That(echo.Receiver!.KernelTypes, Is.EqualTo(new byte[] { 1, 2, 3, 4, 128, 129 }));
             Assert.That(echo.Receiver.SlotLength, Is.EqualTo(1280));
         });
     }

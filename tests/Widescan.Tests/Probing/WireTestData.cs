@@ -125,5 +125,33 @@ internal static class WireTestData
         return frame;
     }
 
+    /// <summary>The router on the path that answers with errors (a documentation address).</summary>
+    public static readonly UInt128 Router = Ipv6Address.Parse("2001:db8:ff::1");
+
+    /// <summary>Our probe to <paramref name="destination"/> as it left us: its IPv6 packet (with optional extension headers), checksum as the kernel fills it.</summary>
+    public static byte[] SentProbe(bool keyed, UInt128 destination, ulong timestamp = Timestamp, params (byte Type, byte[] Bytes)[] headers) =>
+        Ipv6(Us, destination, Probe(keyed, destination, timestamp), headers);
+
+    /// <summary>
+    /// An ICMPv6 error as a router sends it (checksum 0: the raw-socket form; <see cref="Ipv6"/> fills
+    /// it): type, code, 4 bytes (the MTU for Packet Too Big, the pointer for Parameter Problem), then
+    /// as much of <paramref name="invoking"/> as fits in the minimum MTU (RFC 4443 2.4 (c)), or the
+    /// first <paramref name="quoteLength"/> bytes of it.
+    /// </summary>
+    public static byte[] ErrorOf(byte type, byte code, byte[] invoking, int? quoteLength = null)
+    {
+        int quoted = Math.Min(quoteLength ?? invoking.Length, 1280 - 40 - 8);
+        var error = new byte[8 + quoted];
+        error[0] = type;
+        error[1] = code;
+        uint word = type switch { 2 => 1280u, 4 => 6u, _ => 0u };
+        BinaryPrimitives.WriteUInt32BigEndian(error.AsSpan(4), word);
+        invoking.AsSpan(0, quoted).CopyTo(error.AsSpan(8));
+        return error;
+    }
+
+    /// <summary>The error as the router's IPv6 packet to us (checksum filled).</summary>
+    public static byte[] ErrorPacket(byte[] error, UInt128? router = null) => Ipv6(router ?? Router, Us, error);
+
     public static byte[] Hex(string hex) => Convert.FromHexString(string.Concat(hex.Where(char.IsAsciiHexDigit)));
 }
