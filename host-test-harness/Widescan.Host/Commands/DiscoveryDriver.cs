@@ -87,6 +87,9 @@ internal sealed class DiscoveryDriver
                     case PeerDiscovered peer:
                         results.Write(peer);
                         break;
+                    case PrefixAliased aliased:
+                        results.Write(aliased);
+                        break;
                     case ProbeReceived probe:
                         progress?.Clear();
                         Log.Information("probed by {Address} node {NodeId}, answered: {Answered}",
