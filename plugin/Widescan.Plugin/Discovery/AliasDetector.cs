@@ -9,8 +9,9 @@ namespace Widescan.Plugin.Discovery;
 /// their replies are taken here as evidence (<see cref="Heard"/>: never results), and the prefix's
 /// live hosts, after the live-host grace, are held (<see cref="Offer"/>) until the verdict:
 /// <list type="bullet">
-/// <item>aliased as soon as at least half of the probed addresses answered (<see cref="IsAliased"/>):
-/// one <see cref="PrefixAliased"/>, the held hosts dropped and counted, later ones too;</item>
+/// <item>aliased when at least half of the probed addresses answered (<see cref="IsAliased"/>), once
+/// all of them answered or the last alias probe is <see cref="Wait"/> old: one
+/// <see cref="PrefixAliased"/>, the held hosts dropped and counted, later ones too;</item>
 /// <item>not aliased once the last alias probe is <see cref="Wait"/> old with fewer answers: the held
 /// hosts are reported, later ones at once;</item>
 /// <item>untested when fewer than <see cref="MinProbed"/> addresses could be drawn, the probes could
@@ -88,7 +89,9 @@ internal sealed class AliasDetector(AliasTargets targets, AliasProbeQueue queue,
         {
             // The listener reports an address once: each alias address answers at most once here.
             answered.Answered++;
-            if (!answered.Decided && IsAliased(answered.Request.Addresses.Length, answered.Answered))
+            // Every address answered: nothing more to learn. Otherwise the verdict waits for the last
+            // probe's answers, so the record's evidence is the whole of it.
+            if (!answered.Decided && answered.Answered == answered.Request.Addresses.Length)
                 Decide(answered, Verdict.Aliased, now, emit);
             return true;
         }
