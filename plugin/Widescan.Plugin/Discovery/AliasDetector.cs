@@ -4,10 +4,10 @@ namespace Widescan.Plugin.Discovery;
 
 /// <summary>
 /// Aliased-prefix detection, the verdict state machine (pure: no I/O, time passed in). The first live
-/// host heard in a /L prefix (<see cref="WidescanOptions.AliasLength"/>) starts a test: the
-/// <see cref="AliasTargets"/> of that prefix are handed to the sender (<see cref="AliasProbeQueue"/>),
-/// their replies are taken here as evidence (<see cref="Heard"/>: never results), and the prefix's
-/// live hosts, after the live-host grace, are held (<see cref="Offer"/>) until the verdict:
+/// host of a /L prefix (<see cref="WidescanOptions.AliasLength"/>) that the live-host grace releases
+/// starts a test (<see cref="Offer"/>): the <see cref="AliasTargets"/> of that prefix go to the sender
+/// (<see cref="AliasProbeQueue"/>), their replies are taken here as evidence (<see cref="Heard"/>, before
+/// the grace: never results), and the prefix's live hosts are held until the verdict:
 /// <list type="bullet">
 /// <item>aliased when at least half of the probed addresses answered (<see cref="IsAliased"/>), once
 /// all of them answered or the last alias probe is <see cref="Wait"/> old: one
@@ -79,52 +79,37 @@ internal sealed class AliasDetector(AliasTargets targets, AliasProbeQueue queue,
 
     /// <summary>
     /// Takes a listener event before the live-host grace: true when it is an answer to an alias probe
-    /// (evidence, not to be reported); otherwise it starts the test of a live host's prefix when that
-    /// prefix has none yet, and returns false.
+    /// (evidence, not to be reported), false for any other live host (<see cref="Offer"/> takes it
+    /// after the grace).
     /// </summary>
     public bool Heard(HostAlive alive, DateTimeOffset now, Action<DiscoveryEvent> emit)
     {
         ArgumentNullException.ThrowIfNull(alive);
-        if (_evidence.Remove(alive.Address, out var answered))
-        {
-            // The listener reports an address once: each alias address answers at most once here.
-            answered.Answered++;
-            // Every address answered: nothing more to learn. Otherwise the verdict waits for the last
-            // probe's answers, so the record's evidence is the whole of it.
-            if (!answered.Decided && answered.Answered == answered.Request.Addresses.Length)
-                Decide(answered, Verdict.Aliased, now, emit);
-            return true;
-        }
-
-        var prefix = targets.PrefixOf(alive.Address);
-        if (_verdicts.ContainsKey(prefix) || _testing.Count >= maxTests)
+        if (!_evidence.Remove(alive.Address, out var answered))
             return false;
-        var n = targets.Choose(prefix, _draw);
-        if (n < MinProbed)
-        {
-            _verdicts[prefix] = Verdict.Untested;
-            UntestedPrefixes++;
-            return false;
-        }
 
-        // Started at the trigger's own time when it is the older: the checkpoints hold back everything heard since.
-        var test = new Test(new AliasProbeRequest(prefix, _draw.AsSpan(0, n).ToArray()), alive.Address, alive.Time < now ? alive.Time : now);
-        _verdicts[prefix] = Verdict.Testing;
-        _testing[prefix] = test;
-        Volatile.Write(ref _testingCount, _testing.Count);
-        foreach (var address in test.Request.Addresses)
-            _evidence[address] = test;
-        queue.Enqueue(test.Request);
-        return false;
+        // The listener reports an address once: each alias address answers at most once here. Every
+        // address answered: nothing more to learn. Otherwise the verdict waits for the last probe's
+        // answers, so the record's evidence is the whole of it.
+        answered.Answered++;
+        if (!answered.Decided && answered.Answered == answered.Request.Addresses.Length)
+            Decide(answered, Verdict.Aliased, now, emit);
+        return true;
     }
 
-    /// <summary>Takes a live host the grace released: reported, held until its prefix's verdict, or dropped as aliased.</summary>
-    public void Offer(HostAlive alive, Action<DiscoveryEvent> emit)
+    /// <summary>
+    /// Takes a live host the grace released (so not a Widescan node, whose announce claimed its
+    /// address: a prefix of peers only is never tested): reported, held until its prefix's verdict,
+    /// or dropped as aliased. The first live host of a prefix without a verdict starts its test.
+    /// </summary>
+    public void Offer(HostAlive alive, DateTimeOffset now, Action<DiscoveryEvent> emit)
     {
         ArgumentNullException.ThrowIfNull(alive);
         ArgumentNullException.ThrowIfNull(emit);
         var prefix = targets.PrefixOf(alive.Address);
-        if (_testing.TryGetValue(prefix, out var test))
+        if (!_testing.TryGetValue(prefix, out var test) && !_verdicts.ContainsKey(prefix))
+            test = Start(prefix, alive, now);
+        if (test is not null)
         {
             test.Held.Add(alive);
             return;
@@ -143,6 +128,30 @@ internal sealed class AliasDetector(AliasTargets targets, AliasProbeQueue queue,
                 emit(alive);
                 break;
         }
+    }
+
+    /// <summary>Starts the test of a prefix: its alias probes to the sender; null when it cannot be tested (too few addresses, too many tests).</summary>
+    private Test? Start(UInt128 prefix, HostAlive trigger, DateTimeOffset now)
+    {
+        if (_testing.Count >= maxTests)
+            return null;
+        var n = targets.Choose(prefix, _draw);
+        if (n < MinProbed)
+        {
+            _verdicts[prefix] = Verdict.Untested;
+            UntestedPrefixes++;
+            return null;
+        }
+
+        // Started at the trigger's own time (it waited the grace): the checkpoints hold back everything heard since.
+        var test = new Test(new AliasProbeRequest(prefix, _draw.AsSpan(0, n).ToArray()), trigger.Address, trigger.Time < now ? trigger.Time : now);
+        _verdicts[prefix] = Verdict.Testing;
+        _testing[prefix] = test;
+        Volatile.Write(ref _testingCount, _testing.Count);
+        foreach (var address in test.Request.Addresses)
+            _evidence[address] = test;
+        queue.Enqueue(test.Request);
+        return test;
     }
 
     /// <summary>Decides the tests whose probes failed, were answered, or waited long enough; releases or drops their hosts.</summary>

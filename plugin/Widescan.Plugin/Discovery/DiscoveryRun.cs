@@ -317,19 +317,23 @@ internal sealed class DiscoveryRun : IDisposable
     }
 
     /// <summary>
-    /// After the cooldown: waits while prefixes are under test (a live host heard late in the cooldown
-    /// has its probes and its wait still to come), at most the probes' rounds plus the wait plus 1 s;
+    /// After the cooldown: waits while live hosts are in their grace (their prefix's test starts when
+    /// it ends) or prefixes are under test (a live host heard late in the cooldown has its probes and
+    /// its wait still to come), at most the grace plus the probes' rounds plus the wait plus 1 s;
     /// tests still open then end untested. False when cancelled.
     /// </summary>
     private async Task<bool> AwaitVerdictsAsync(AliasDetector aliases, CancellationToken cancellationToken)
     {
-        if (aliases.Testing == 0)
+        // The filter's count first: it drops only after its host reached the detector (see Held).
+        bool Open() => _filter.Held > 0 || aliases.Testing > 0;
+        if (!Open())
             return true;
         var options = _session.Options;
-        var longest = (options.ProbeInterval * (options.ProbesPerTarget - 1)) + AliasWait + TimeSpan.FromSeconds(1);
-        _log.Information("Waiting up to {Seconds:F1} s for the alias verdicts of {Prefixes} prefix(es) under test", longest.TotalSeconds, aliases.Testing);
+        var longest = AliveGrace + (options.ProbeInterval * (options.ProbesPerTarget - 1)) + AliasWait + TimeSpan.FromSeconds(1);
+        _log.Information("Waiting up to {Seconds:F1} s for alias verdicts ({Prefixes} prefix(es) under test, {Hosts} live host(s) in their grace)",
+            longest.TotalSeconds, aliases.Testing, _filter.Held);
         var until = _session.Time.GetTimestamp() + (long)(longest.TotalSeconds * _session.Time.TimestampFrequency);
-        while (aliases.Testing > 0 && _session.Time.GetTimestamp() < until)
+        while (Open() && _session.Time.GetTimestamp() < until)
         {
             if (!await WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false))
                 return false;
@@ -433,7 +437,7 @@ internal sealed class DiscoveryRun : IDisposable
     private void EmitResult(DiscoveryEvent e)
     {
         if (_aliases is { } aliases && e is HostAlive alive)
-            aliases.Offer(alive, _emit);
+            aliases.Offer(alive, _session.Time.GetUtcNow(), _emit);
         else
             Emit(e);
     }

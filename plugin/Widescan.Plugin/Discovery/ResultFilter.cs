@@ -12,16 +12,23 @@ namespace Widescan.Plugin.Discovery;
 /// a peer but never hides a host that answered our probe (1,000 forgeries spoofed from scanned
 /// addresses hid 950 real hosts before this rule). A peer already reported is reported again only
 /// with stronger evidence (<see cref="PeerEvidence"/>). Memory: the hosts of one grace period plus the
-/// peers. Not thread-safe: the module's event pump owns it.
+/// peers. Not thread-safe: the module's event pump owns it; <see cref="Held"/> may be read from any thread.
 /// </summary>
 internal sealed class ResultFilter(TimeSpan grace)
 {
     private readonly Queue<HostAlive> _pending = new();
     private readonly HashSet<UInt128> _peers = []; // addresses claimed by an answer to our probe
     private readonly Dictionary<UInt128, PeerEvidence> _reported = []; // peers already reported, and how strongly
+    private int _held;
 
     /// <summary>The addresses reported as peers so far (a peer reported again with stronger evidence counts once).</summary>
     public int PeersReported => _reported.Count;
+
+    /// <summary>
+    /// Live hosts in their grace now (any thread). It drops only after a released host was handed on,
+    /// so a reader that sees 0 here and then reads the next stage's count misses nothing in between.
+    /// </summary>
+    public int Held => Volatile.Read(ref _held);
 
     /// <summary>How long a live host waits for an announce from the same address.</summary>
     public TimeSpan Grace { get; } = grace;
@@ -33,7 +40,10 @@ internal sealed class ResultFilter(TimeSpan grace)
         {
             case HostAlive alive:
                 if (!_peers.Contains(alive.Address))
+                {
                     _pending.Enqueue(alive);
+                    Volatile.Write(ref _held, _pending.Count);
+                }
                 break;
             case PeerDiscovered peer:
                 if (PeerEvidenceOf.Raise(_reported, peer.Address, PeerEvidenceOf.Grade(peer.How, peer.Authenticated)))
@@ -51,7 +61,11 @@ internal sealed class ResultFilter(TimeSpan grace)
     public void Release(DateTimeOffset now, Action<DiscoveryEvent> emit)
     {
         while (_pending.TryPeek(out var alive) && alive.Time + Grace <= now)
-            Report(_pending.Dequeue(), emit);
+        {
+            Report(alive, emit);
+            _pending.Dequeue();
+            Volatile.Write(ref _held, _pending.Count);
+        }
     }
 
     /// <summary>Reports every live host still held (the end of a run).</summary>
@@ -59,6 +73,7 @@ internal sealed class ResultFilter(TimeSpan grace)
     {
         while (_pending.TryDequeue(out var alive))
             Report(alive, emit);
+        Volatile.Write(ref _held, 0);
     }
 
     private void Report(HostAlive alive, Action<DiscoveryEvent> emit)

@@ -101,14 +101,15 @@ public class AliasDetectionTests
         var (detector, queue, events) = Detector();
         var trigger = Alive("2001:db8:a:b::1", T0);
         Assert.That(detector.Heard(trigger, T0, events.Add), Is.False, "a live host is no evidence");
-        Assert.That(queue.TryTake(0, out var request), Is.True, "its prefix's alias probes went to the sender");
-        Assert.That(request.Addresses, Has.Length.EqualTo(16));
+        Assert.That(queue.TryTake(0, out _), Is.False, "nothing tested before the grace released a host (a peer would never be)");
 
         // After the grace the trigger and a second host are offered: held, not reported.
-        detector.Offer(trigger, events.Add);
-        detector.Offer(Alive("2001:db8:a:b::2", T0), events.Add);
+        detector.Offer(trigger, T0.AddSeconds(1), events.Add);
+        Assert.That(queue.TryTake(0, out var request), Is.True, "its prefix's alias probes went to the sender");
+        Assert.That(request.Addresses, Has.Length.EqualTo(16));
+        detector.Offer(Alive("2001:db8:a:b::2", T0), T0.AddSeconds(1), events.Add);
         Assert.That(events, Is.Empty);
-        Assert.That(detector.OldestHeld(), Is.EqualTo(T0));
+        Assert.That(detector.OldestHeld(), Is.EqualTo(T0), "the trigger's own time");
 
         queue.RoundSent(request, 16, 0, T0.AddSeconds(1));
         foreach (var address in request.Addresses.Take(12))
@@ -127,7 +128,7 @@ public class AliasDetectionTests
             Assert.That(detector.OldestHeld(), Is.Null);
         });
 
-        detector.Offer(Alive("2001:db8:a:b::3", T0.AddSeconds(3)), events.Add);
+        detector.Offer(Alive("2001:db8:a:b::3", T0.AddSeconds(3)), T0.AddSeconds(3), events.Add);
         Assert.That(detector.Heard(Alive(request.Addresses[13], T0.AddSeconds(3)), T0.AddSeconds(3), events.Add), Is.True, "a late answer to an alias probe is still evidence");
         Assert.That((events.Count, detector.AliasedHosts, detector.AliasedPrefixes), Is.EqualTo((1, 3L, 1L)), "later hosts dropped too; one record");
     }
@@ -136,7 +137,7 @@ public class AliasDetectionTests
     public void EveryAddressAnsweringDecidesAtOnce()
     {
         var (detector, queue, events) = Detector();
-        detector.Heard(Alive("2001:db8:a:b::1", T0), T0, events.Add);
+        detector.Offer(Alive("2001:db8:a:b::1", T0), T0, events.Add);
         queue.TryTake(0, out var request);
         foreach (var address in request.Addresses)
             detector.Heard(Alive(address, T0), T0, events.Add);
@@ -148,8 +149,7 @@ public class AliasDetectionTests
     {
         var (detector, queue, events) = Detector();
         var host = Alive("2001:db8:a:b::1", T0);
-        detector.Heard(host, T0, events.Add);
-        detector.Offer(host, events.Add);
+        detector.Offer(host, T0, events.Add);
         queue.TryTake(0, out var request);
         detector.Heard(Alive(request.Addresses[0], T0), T0, events.Add); // one of 16: a dense corner, not aliased
         queue.RoundSent(request, 16, 0, T0.AddSeconds(0.5));
@@ -160,9 +160,8 @@ public class AliasDetectionTests
         Assert.That(events, Is.EqualTo(new[] { host }));
 
         var later = Alive("2001:db8:a:b::2", T0.AddSeconds(2));
-        Assert.That(detector.Heard(later, T0.AddSeconds(2), events.Add), Is.False);
+        detector.Offer(later, T0.AddSeconds(2), events.Add);
         Assert.That(queue.TryTake(0, out _), Is.False, "a decided prefix is not tested again");
-        detector.Offer(later, events.Add);
         Assert.That(events, Is.EqualTo(new[] { host, later }));
         Assert.That(detector.AliasedPrefixes, Is.Zero);
     }
@@ -172,8 +171,7 @@ public class AliasDetectionTests
     {
         var (detector, queue, events) = Detector();
         var host = Alive("2001:db8:a:b::1", T0);
-        detector.Heard(host, T0, events.Add);
-        detector.Offer(host, events.Add);
+        detector.Offer(host, T0, events.Add);
         queue.FailAll(); // the probe cap, or the run's end
 
         detector.Tick(T0.AddSeconds(0.1), events.Add);
@@ -186,8 +184,7 @@ public class AliasDetectionTests
     {
         var (detector, _, events) = Detector();
         var host = Alive("2001:db8:a:b::1", T0);
-        detector.Heard(host, T0, events.Add);
-        detector.Offer(host, events.Add);
+        detector.Offer(host, T0, events.Add);
         detector.Tick(T0.AddSeconds(9), events.Add);
         Assert.That(events, Is.Empty);
         detector.Tick(T0.AddSeconds(10), events.Add);
@@ -200,10 +197,7 @@ public class AliasDetectionTests
         var (detector, queue, events) = Detector();
         var hosts = new[] { Alive("2001:db8:a:b::1", T0), Alive("2001:db8:a:c::1", T0) };
         foreach (var host in hosts)
-        {
-            detector.Heard(host, T0, events.Add);
-            detector.Offer(host, events.Add);
-        }
+            detector.Offer(host, T0, events.Add);
 
         Assert.That(detector.Testing, Is.EqualTo(2));
         detector.ReleaseAll(T0.AddSeconds(0.2), events.Add);
@@ -220,14 +214,13 @@ public class AliasDetectionTests
         var events = new List<DiscoveryEvent>();
         var host = Alive("2001:db8:a:b:f000::1", T0);
 
-        detector.Heard(host, T0, events.Add);
+        detector.Offer(host, T0, events.Add);
         Assert.That(queue.TryTake(0, out var request), Is.True, "8 sub-prefixes left but one holds the scanned /112: its draw may still fall outside");
         Assert.That(request.Addresses, Has.Length.GreaterThanOrEqualTo(AliasDetector.MinProbed));
 
         var tooFew = new AliasDetector(new AliasTargets(Secret, 64, Spec with { Exclude = [Ipv6Prefix.Parse("2001:db8:a:b::/64")] }), queue, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10));
         var other = Alive("2001:db8:a:b::1", T0);
-        tooFew.Heard(other, T0, events.Add);
-        tooFew.Offer(other, events.Add);
+        tooFew.Offer(other, T0, events.Add);
         Assert.That(events, Is.EqualTo(new[] { other }));
         Assert.That(tooFew.UntestedPrefixes, Is.EqualTo(1));
     }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Widescan.Contracts;
+using Widescan.Tests.Hosting;
 using Widescan.Tests.Lab;
 
 namespace Widescan.Tests.Discovery;
@@ -84,6 +86,44 @@ public sealed class AliasLabTests
             Assert.That(summary.AliasedHosts, Is.GreaterThan(60_000UL).And.LessThanOrEqualTo(65_536UL));
             Assert.That(summary.AliasProbes, Is.EqualTo(2UL * 16 * 8));
         });
+    }
+
+    [Test]
+    public void The_cli_writes_one_aliased_record_that_widescan_prefixes_reads_back()
+    {
+        using var lab = Lab();
+        var directory = Directory.CreateTempSubdirectory("widescan-alias-").FullName;
+        try
+        {
+            var output = Path.Combine(directory, "out.jsonl");
+            var run = ProcessRunner.Run("ip",
+                ["netns", "exec", lab.Scanner, "dotnet", Path.Combine(RepoArtifacts.Directory, "host", "widescan.dll"), "--plugins", RepoArtifacts.PluginsDirectory,
+                 "scan", "--prefix", AliasedSwept, "--allow-reserved", "--generator", "cpu", "--rate", "200000", "--cooldown", "1", "--output", output, "-q"],
+                RepoArtifacts.Root, TimeSpan.FromSeconds(60));
+            var records = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var types = records.Select(r => r.GetProperty("type").GetString()).ToList();
+            var prefixes = CliRun.Run("prefixes", "--from", output, "--type", "aliased", "--length", "64");
+            Assert.Multiple(() =>
+            {
+                Assert.That(run.ExitCode, Is.Zero, run.ToString);
+                Assert.That(types, Is.EqualTo(new[] { "run", "aliased", "summary" }), "one aliased record and no alive record");
+                var aliased = records[1];
+                Assert.That(aliased.GetProperty("prefix").GetString(), Is.EqualTo(AliasedPrefix));
+                Assert.That((aliased.GetProperty("probed").GetInt32(), aliased.GetProperty("answered").GetInt32()), Is.EqualTo((16, 16)));
+                Assert.That(Ipv6Prefix.Parse(AliasedSwept).Contains(Ipv6Address.Parse(aliased.GetProperty("trigger").GetString()!)), Is.True);
+                var summary = records[^1];
+                Assert.That(summary.GetProperty("alive").GetUInt64(), Is.Zero);
+                Assert.That(summary.GetProperty("aliasedPrefixes").GetUInt64(), Is.EqualTo(1UL));
+                Assert.That(summary.GetProperty("aliasedHosts").GetUInt64(), Is.EqualTo(65_536UL));
+                Assert.That(summary.GetProperty("aliasProbes").GetUInt64(), Is.EqualTo(16UL));
+                Assert.That(run.Output, Does.Contain("1 aliased prefixes (65536 live hosts inside not reported, 16 alias probes)"), "the summary line");
+                Assert.That(prefixes.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[] { AliasedPrefix }), prefixes.ToString());
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 
     private static List<UInt128> AliveAddresses(List<DiscoveryEvent> events) => [.. events.OfType<HostAlive>().Select(a => a.Address)];
