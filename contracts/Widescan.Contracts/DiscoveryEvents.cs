@@ -27,6 +27,19 @@ public sealed record HostAlive(DateTimeOffset Time, UInt128 Address, TimeSpan Ro
 /// <param name="Code">The ICMPv6 code as sent (for type 1: 0 no route, 1 administratively prohibited, 3 address unreachable, ...).</param>
 public sealed record TargetUnreachable(DateTimeOffset Time, UInt128 Address, UInt128 Router, byte IcmpType, byte Code) : DiscoveryEvent(Time);
 
+/// <summary>
+/// A prefix answers addresses that no host holds (aliased): at least half of the keyed pseudo-random
+/// addresses probed in it, one per sub-prefix one nibble longer, answered
+/// (<see cref="WidescanOptions.Dealias"/>). Reported once per prefix; with dealiasing on, no
+/// <see cref="HostAlive"/> inside it is reported. The probes' replies are this evidence, never results.
+/// </summary>
+/// <param name="Time">When the verdict was reached.</param>
+/// <param name="Prefix">The aliased prefix, /<see cref="WidescanOptions.AliasLength"/>.</param>
+/// <param name="Probed">Distinct alias addresses probed (16 unless exclusions or the blocklist left fewer).</param>
+/// <param name="Answered">How many of them answered.</param>
+/// <param name="Trigger">The live host whose reply started the test.</param>
+public sealed record PrefixAliased(DateTimeOffset Time, Ipv6Prefix Prefix, int Probed, int Answered, UInt128 Trigger) : DiscoveryEvent(Time);
+
 /// <summary>How a peer came to be known.</summary>
 public enum PeerDiscoveryMethod
 {
@@ -187,6 +200,18 @@ public sealed record DiscoverySummary
 
     /// <summary>The lowest send rate the pacing went down to, probes per second; zero when it never acted.</summary>
     public long RateLowest { get; init; }
+
+    /// <summary>Prefixes found aliased (<see cref="PrefixAliased"/> events); zero with <see cref="WidescanOptions.Dealias"/> off.</summary>
+    public ulong AliasedPrefixes { get; init; }
+
+    /// <summary>
+    /// Live hosts not reported because they lie inside an aliased prefix (dealiasing on); distinct
+    /// addresses, the test's trigger included. Not in <see cref="Alive"/>.
+    /// </summary>
+    public ulong AliasedHosts { get; init; }
+
+    /// <summary>Alias probes sent (each address of a test times the probes per target); also counted in <see cref="ProbesSent"/>.</summary>
+    public ulong AliasProbes { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

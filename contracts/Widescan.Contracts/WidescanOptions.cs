@@ -117,6 +117,31 @@ public sealed record WidescanOptions
     /// </summary>
     public string? DryRunPath { get; init; }
 
+    /// <summary>The shortest <see cref="AliasLength"/> accepted: a wider prefix is an operator's whole allocation, not one aliased network.</summary>
+    public const int MinAliasLength = 32;
+
+    /// <summary>The longest <see cref="AliasLength"/> accepted: its 16 sub-prefixes must each hold more than one address.</summary>
+    public const int MaxAliasLength = 120;
+
+    /// <summary>
+    /// Aliased-prefix detection (docs/architecture.md, "Aliased prefixes"): when a /<see cref="AliasLength"/>
+    /// prefix yields its first live host, the run probes 16 keyed pseudo-random addresses of it, one per
+    /// sub-prefix one nibble longer (the IPv6 Hitlist's method); when at least half of them answer, the
+    /// prefix is aliased (one address space answering everything, a CDN or a firewall), reported once as
+    /// <see cref="PrefixAliased"/>, and no <see cref="HostAlive"/> inside it is reported (counted in
+    /// <see cref="DiscoverySummary.AliasedHosts"/>). Live hosts of a prefix under test are held until its
+    /// verdict. False: no alias probes at all, and every live host is reported as it answers.
+    /// </summary>
+    public bool Dealias { get; init; } = true;
+
+    /// <summary>
+    /// The length of the prefixes tested for aliasing (<see cref="Dealias"/>), <see cref="MinAliasLength"/>
+    /// to <see cref="MaxAliasLength"/>; 64 (a subnet) by default. Alias probes go anywhere inside the
+    /// /AliasLength prefix of a live host, also outside the include prefixes when they are longer, but
+    /// never to an excluded or blocklisted address.
+    /// </summary>
+    public int AliasLength { get; init; } = 64;
+
     /// <summary>Logging of the plugin (Serilog, plain text).</summary>
     public LogOptions Log { get; init; } = new();
 
@@ -148,6 +173,8 @@ public sealed record WidescanOptions
             errors.Add("cooldown must not be negative");
         if (MaxProbes == 0)
             errors.Add("max probes must be at least 1");
+        if (AliasLength is < MinAliasLength or > MaxAliasLength)
+            errors.Add($"AliasLength {AliasLength} out of range ({MinAliasLength}-{MaxAliasLength}): the length of the prefixes tested for aliasing, 64 for subnets");
         if (ApplicationData.Length > MaxApplicationData)
             errors.Add($"application data is {ApplicationData.Length} bytes; at most {MaxApplicationData} fit an announce");
         if (!NetworkKey.IsEmpty && NetworkKey.Length < 16)

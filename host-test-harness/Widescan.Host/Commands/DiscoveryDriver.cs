@@ -90,6 +90,9 @@ internal sealed class DiscoveryDriver
                     case TargetUnreachable unreachable:
                         results.Write(unreachable);
                         break;
+                    case PrefixAliased aliased:
+                        results.Write(aliased);
+                        break;
                     case ProbeReceived probe:
                         progress?.Clear();
                         Log.Information("probed by {Address} node {NodeId}, answered: {Answered}",

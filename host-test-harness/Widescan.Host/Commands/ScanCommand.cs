@@ -20,7 +20,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         // The key file is the announce key's (DiscoveryOptions reads and reports it); rendezvous derives from it too.
         Targets = new TargetOptions(Discovery.NetworkKeyFile);
         Targets.AddTo(this);
-        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, NoRespond, State, DryRun })
+        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, Dealias, AliasLength, NoRespond, State, DryRun })
             Options.Add(option);
         Discovery.AddTo(this);
         SetAction(Run);
@@ -74,6 +74,20 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         DefaultValueFactory = _ => Defaults.MaxProbes,
     };
 
+    public Option<string> Dealias { get; } = new("--dealias")
+    {
+        Description = "on: test the prefix (--alias-length) of each live host for aliasing with 16 keyed random probes, report an aliased prefix once and none of its hosts (the default) | off: no alias probes, every live host reported",
+        HelpName = "on|off",
+        DefaultValueFactory = _ => Defaults.Dealias ? "on" : "off",
+    };
+
+    public Option<int> AliasLength { get; } = new("--alias-length")
+    {
+        Description = $"The length of the prefixes tested for aliasing ({WidescanOptions.MinAliasLength}-{WidescanOptions.MaxAliasLength})",
+        HelpName = "N",
+        DefaultValueFactory = _ => Defaults.AliasLength,
+    };
+
     public Option<bool> NoRespond { get; } = new("--no-respond") { Description = "Do not answer other Widescan scanners with an announce" };
 
     public Option<FileInfo?> State { get; } = new("--state")
@@ -107,6 +121,19 @@ internal sealed class ScanCommand : Command, ICollectsErrors
                 source = address;
             else
                 errors.Add($"--source: {error}");
+        }
+
+        var dealias = parseResult.GetValue(Dealias) switch
+        {
+            "on" => true,
+            "off" => false,
+            var other => Refused(other),
+        };
+
+        bool Refused(string? value)
+        {
+            errors.Add($"--dealias '{Input.Printable.Escape(value ?? "")}': use on or off");
+            return Defaults.Dealias;
         }
 
         var stateFile = parseResult.GetValue(State);
@@ -145,6 +172,8 @@ internal sealed class ScanCommand : Command, ICollectsErrors
             ProbeInterval = DiscoveryOptions.Seconds(parseResult.GetValue(ProbeInterval), "--probe-interval", errors),
             Cooldown = DiscoveryOptions.Seconds(parseResult.GetValue(Cooldown), "--cooldown", errors),
             MaxProbes = parseResult.GetValue(MaxProbes),
+            Dealias = dealias,
+            AliasLength = parseResult.GetValue(AliasLength),
             RespondToPeers = !parseResult.GetValue(NoRespond),
             StatePath = stateFile?.FullName,
             DryRunPath = dryRun?.FullName,
@@ -152,7 +181,9 @@ internal sealed class ScanCommand : Command, ICollectsErrors
 
         // Without a spec (its errors are listed already) check the rest as a listen would, so that
         // "no targets" is not added and the other flags' problems still come out in this same run.
-        errors.AddRange((spec is null ? options with { ListenOnly = true } : options).Validate());
+        // The options speak in their own names; the one a flag of this command sets is named by its flag.
+        errors.AddRange((spec is null ? options with { ListenOnly = true } : options).Validate()
+            .Select(e => e.StartsWith(nameof(WidescanOptions.AliasLength) + " ", StringComparison.Ordinal) ? "--alias-length" + e[nameof(WidescanOptions.AliasLength).Length..] : e));
         return errors.Count > 0 ? null : new DiscoveryRequest(options, parseResult.GetValue(Discovery.Output), parseResult.GetValue(Discovery.Format), resumed);
     }
 

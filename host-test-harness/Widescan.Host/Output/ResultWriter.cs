@@ -48,6 +48,11 @@ internal sealed class ResultWriter : IDisposable
     private static readonly JsonEncodedText Alive = JsonEncodedText.Encode("alive");
     private static readonly JsonEncodedText Peer = JsonEncodedText.Encode("peer");
     private static readonly JsonEncodedText Unreachable = JsonEncodedText.Encode("unreachable");
+    private static readonly JsonEncodedText Aliased = JsonEncodedText.Encode("aliased");
+    private static readonly JsonEncodedText PrefixName = JsonEncodedText.Encode("prefix");
+    private static readonly JsonEncodedText ProbedName = JsonEncodedText.Encode("probed");
+    private static readonly JsonEncodedText AnsweredName = JsonEncodedText.Encode("answered");
+    private static readonly JsonEncodedText TriggerName = JsonEncodedText.Encode("trigger");
 
     private readonly Stream stream;
     private readonly ResultFormat format;
@@ -192,6 +197,41 @@ internal sealed class ResultWriter : IDisposable
         Recorded();
     }
 
+    /// <summary>
+    /// An aliased prefix with its evidence (JSONL: <c>prefix</c>, <c>probed</c>, <c>answered</c>,
+    /// <c>trigger</c>, <c>time</c>). CSV has the prefix in the address column and the time; the
+    /// evidence is JSONL's only, as the header has no column for it.
+    /// </summary>
+    public void Write(PrefixAliased aliased)
+    {
+        Span<char> prefix = stackalloc char[Ipv6Prefix.MaxTextLength];
+        aliased.Prefix.TryFormat(prefix, out var prefixLength, default, CultureInfo.InvariantCulture);
+        if (format == ResultFormat.Jsonl)
+        {
+            json.WriteStartObject();
+            json.WriteString(TypeName, Aliased);
+            json.WriteString(PrefixName, prefix[..prefixLength]);
+            json.WriteNumber(ProbedName, aliased.Probed);
+            json.WriteNumber(AnsweredName, aliased.Answered);
+            Span<char> trigger = stackalloc char[Ipv6Address.MaxTextLength];
+            Ipv6Address.TryFormat(aliased.Trigger, trigger, out var triggerLength);
+            json.WriteString(TriggerName, trigger[..triggerLength]);
+            WriteTime(aliased.Time);
+            json.WriteEndObject();
+            EndJson();
+        }
+        else
+        {
+            Ascii("aliased,");
+            Ascii(prefix[..prefixLength]);
+            Ascii(",,");
+            CsvTime(aliased.Time);
+            Ascii(",,,,,,,\n");
+        }
+
+        Recorded();
+    }
+
     /// <summary>Flushes when the interval has passed since the last flush; called on every event, so a quiet file still gets its lines.</summary>
     public void FlushIfDue()
     {
@@ -306,6 +346,9 @@ internal sealed class ResultWriter : IDisposable
             json.WriteNumber("rateLowest", summary.RateLowest);
         if (summary.Failure is { } failure)
             json.WriteString("failure", failure);
+        json.WriteNumber("aliasedPrefixes", summary.AliasedPrefixes);
+        json.WriteNumber("aliasedHosts", summary.AliasedHosts);
+        json.WriteNumber("aliasProbes", summary.AliasProbes);
         json.WriteNumber("cursor", summary.Cursor);
         json.WriteNumber("positions", summary.Positions);
         json.WriteNumber("durationS", Math.Round(summary.Duration.TotalSeconds, 3));

@@ -23,8 +23,13 @@ internal static class SummaryLine
         var sending = summary.SendDuration > TimeSpan.Zero ? summary.SendDuration.TotalSeconds : seconds;
         var rate = sending > 0 ? summary.ProbesSent / sending : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable, {summary.ProbesReceived} probes received, {summary.Ignored} ignored; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
+            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable, {summary.ProbesReceived} probes received, {summary.Ignored} ignored{Aliases(summary)}; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
     }
+
+    /// <summary>What dealiasing did; nothing when it sent no alias probe (off, or no live host).</summary>
+    private static string Aliases(DiscoverySummary summary) =>
+        summary.AliasProbes == 0 && summary.AliasedPrefixes == 0 ? ""
+            : string.Create(CultureInfo.InvariantCulture, $"; {summary.AliasedPrefixes} aliased prefixes ({summary.AliasedHosts} live hosts inside not reported, {summary.AliasProbes} alias probes)");
 
     private static string Failures(DiscoverySummary summary) =>
         (summary.SendFailures == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $", {summary.SendFailures} failed (the kernel refused them or ENOBUFS outlasted the retries)"))

@@ -6,7 +6,9 @@ namespace Widescan.Plugin.Discovery;
 /// caught up. The cursor of sample s is safe once some later sample w shows the listener caught up
 /// past s's time plus <see cref="Margin"/> (the answers to s's batches, all sent by s's time,
 /// have arrived and been classified), and w is older than the grace (the results held by the live
-/// host grace since have been released, so the pump has emitted them before the checkpoint).
+/// host grace since have been released, so the pump has emitted them before the checkpoint), and no
+/// live host still held for an alias verdict (<see cref="AliasDetector"/>) was heard before w: its
+/// result may belong to s's batches, and a cursor must never pass a result not yet written.
 /// Memory: a bounded queue of samples. Not thread-safe: the pump owns it.
 /// </summary>
 internal sealed class Checkpoints(TimeSpan grace, TimeSpan margin, ulong start = 0)
@@ -40,7 +42,12 @@ internal sealed class Checkpoints(TimeSpan grace, TimeSpan margin, ulong start =
     }
 
     /// <summary>The newest safe cursor beyond the last one given, or null; once given, older samples are dropped.</summary>
-    public ulong? Due(DateTimeOffset now)
+    /// <param name="now">The time of the question.</param>
+    /// <param name="heldSince">
+    /// When the oldest result still held back past the grace was heard (the trigger of the oldest open
+    /// alias test), or null when none is: no sample taken after it can vouch for a cursor.
+    /// </param>
+    public ulong? Due(DateTimeOffset now, DateTimeOffset? heldSince = null)
     {
         var best = -1;
         var w = 0;
@@ -52,7 +59,7 @@ internal sealed class Checkpoints(TimeSpan grace, TimeSpan margin, ulong start =
                 w = s;
             while (w < _samples.Count && _samples[w].CaughtUpTo < needed)
                 w++;
-            if (w == _samples.Count || _samples[w].Time + Grace > now)
+            if (w == _samples.Count || _samples[w].Time + Grace > now || heldSince < _samples[w].Time)
                 break;
             best = s;
         }

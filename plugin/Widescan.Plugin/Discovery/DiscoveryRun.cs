@@ -28,6 +28,9 @@ internal sealed class DiscoveryRun : IDisposable
     /// <summary>How long a cancelled scan still listens for the answers to its last probes (at most its cooldown).</summary>
     internal static readonly TimeSpan CancelDrain = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long after its last alias probe a test waits for answers (as long as a checkpoint's margin: a round trip, with room).</summary>
+    internal static readonly TimeSpan AliasWait = TimeSpan.FromSeconds(1);
+
     private readonly DiscoverySession _session;
     private readonly ILogger _log;
     private readonly IListenerRun _listener;
@@ -38,6 +41,10 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly Channel<DiscoveryEvent> _heard;
     private readonly Channel<DiscoveryEvent> _output = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 12) { SingleWriter = true });
     private readonly ResultFilter _filter = new(AliveGrace);
+    private readonly AliasDetector? _aliases;
+    private readonly AliasProbeQueue? _aliasQueue;
+    private readonly Action<DiscoveryEvent> _emit;
+    private readonly Action<DiscoveryEvent> _emitResult;
     private int _peersCounted; // the pump's: addresses of peers counted so far
     private readonly Checkpoints _checkpoints;
     private readonly TaskCompletionSource _hostReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -65,7 +72,41 @@ internal sealed class DiscoveryRun : IDisposable
         _checkpoints = new Checkpoints(AliveGrace, CheckpointMargin, _startCursor);
         if (stream is not null)
             _pipeline = new TargetPipeline(stream, session.Options, _startCursor, (sender as ProbeSender)?.Lanes ?? 1);
+        _emit = Emit;
+        _emitResult = EmitResult;
+        (_aliases, _aliasQueue) = OpenAliasDetection(session, log, sender);
     }
+
+    /// <summary>
+    /// Aliased-prefix detection when the options ask for it and the sender can send alias probes (this
+    /// plugin's broadcasters; a dry run hears nothing, so it has none).
+    /// </summary>
+    private static (AliasDetector?, AliasProbeQueue?) OpenAliasDetection(DiscoverySession session, ILogger log, IProbeSender? sender)
+    {
+        var options = session.Options;
+        if (!options.Dealias || options.ListenOnly || options.DryRunPath is not null || options.Targets is not { } spec)
+            return (null, null);
+        if (sender is not IAliasProbing probing)
+        {
+            log.Warning("Aliased-prefix detection is off: the broadcaster cannot send alias probes, so every live host is reported (WidescanOptions.Dealias)");
+            return (null, null);
+        }
+
+        var interval = (long)(options.ProbeInterval.TotalSeconds * session.Time.TimestampFrequency);
+        var queue = new AliasProbeQueue(options.ProbesPerTarget, interval);
+        var detector = new AliasDetector(new AliasTargets(session.ScanSecret, options.AliasLength, spec), queue, AliasWait, AliasLongest(options));
+        probing.AttachAliasProbes(queue);
+        return (detector, queue);
+    }
+
+    /// <summary>
+    /// The longest a test waits for its probes to go out: its rounds, 16 addresses' worth of each at the
+    /// rate, and 5 s for a sender busy with other tests first; past it the prefix stays untested.
+    /// </summary>
+    private static TimeSpan AliasLongest(WidescanOptions options) =>
+        (options.ProbeInterval * (options.ProbesPerTarget - 1))
+        + TimeSpan.FromSeconds(AliasTargets.SubPrefixes * options.ProbesPerTarget / (double)options.Rate)
+        + TimeSpan.FromSeconds(5);
 
     /// <summary>The events of the run, ending with <see cref="ScanFinished"/>.</summary>
     public ChannelReader<DiscoveryEvent> Events => _output.Reader;
@@ -128,6 +169,8 @@ internal sealed class DiscoveryRun : IDisposable
         // output cannot be written (a full disk, /dev/full) stops before the first probe.
         _output.Writer.TryWrite(new ProgressReported(_started, Progress(_started)));
         var pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        using var aliasStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var aliasSending = Task.CompletedTask;
         try
         {
             var end = BroadcastEnd.Done;
@@ -153,6 +196,13 @@ internal sealed class DiscoveryRun : IDisposable
                 end = await Task.Factory.StartNew(() => sender.Run(pipeline.Targets, pipeline.Completed, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                 _sendDuration = _session.Time.GetElapsedTime(sendStart);
+                if (_aliasQueue is not null && sender is IAliasProbing probing)
+                {
+                    // Live hosts heard from now on (the cooldown) still get their prefix tested.
+                    aliasSending = Task.Factory.StartNew(() => probing.SendAliasProbes(aliasStop.Token),
+                        CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                }
+
                 await sending.CancelAsync().ConfigureAwait(false);
                 await pacing.ConfigureAwait(false);
                 pipeline.CompleteRecycling();
@@ -179,6 +229,8 @@ internal sealed class DiscoveryRun : IDisposable
 
             if (!cancelled)
                 cancelled = !await WaitAsync(options.ListenOnly ? options.ListenDuration : options.Cooldown, cancellationToken).ConfigureAwait(false);
+            if (!cancelled && _aliases is not null)
+                cancelled = !await AwaitVerdictsAsync(_aliases, cancellationToken).ConfigureAwait(false);
             if (cancelled && !options.ListenOnly)
             {
                 // The batches already counted complete are past the saved cursor: a resume will not
@@ -188,6 +240,12 @@ internal sealed class DiscoveryRun : IDisposable
         }
         finally
         {
+            // No more alias tests: what waits now fails (its prefix untested, its hosts reported).
+            _aliasQueue?.Close();
+            await aliasStop.CancelAsync().ConfigureAwait(false);
+            await aliasSending.ConfigureAwait(false);
+            _aliasQueue?.FailAll();
+
             // No event is written by the listener once it is disposed: the pump then drains and ends.
             // Disposing waits for the capture to hand over what it holds: a thread of its own.
             var listener = _listener;
@@ -203,6 +261,7 @@ internal sealed class DiscoveryRun : IDisposable
         if (summary.Status is DiscoveryStatus.Complete or DiscoveryStatus.Interrupted && Checkpoint(summary.Cursor) is { } last)
             await _output.Writer.WriteAsync(last, CancellationToken.None).ConfigureAwait(false);
         RunEnding.Report(_log, summary, cancelled);
+        ReportAliases();
         await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
         _output.Writer.TryComplete();
     }
@@ -257,6 +316,42 @@ internal sealed class DiscoveryRun : IDisposable
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// After the cooldown: waits while live hosts are in their grace (their prefix's test starts when
+    /// it ends) or prefixes are under test (a live host heard late in the cooldown has its probes and
+    /// its wait still to come), at most the grace plus the probes' rounds plus the wait plus 1 s;
+    /// tests still open then end untested. False when cancelled.
+    /// </summary>
+    private async Task<bool> AwaitVerdictsAsync(AliasDetector aliases, CancellationToken cancellationToken)
+    {
+        // The filter's count first: it drops only after its host reached the detector (see Held).
+        bool Open() => _filter.Held > 0 || aliases.Testing > 0;
+        if (!Open())
+            return true;
+        var options = _session.Options;
+        var longest = AliveGrace + (options.ProbeInterval * (options.ProbesPerTarget - 1)) + AliasWait + TimeSpan.FromSeconds(1);
+        _log.Information("Waiting up to {Seconds:F1} s for alias verdicts ({Prefixes} prefix(es) under test, {Hosts} live host(s) in their grace)",
+            longest.TotalSeconds, aliases.Testing, _filter.Held);
+        var until = _session.Time.GetTimestamp() + (long)(longest.TotalSeconds * _session.Time.TimestampFrequency);
+        while (Open() && _session.Time.GetTimestamp() < until)
+        {
+            if (!await WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false))
+                return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>One line on what dealiasing did, when it did anything.</summary>
+    private void ReportAliases()
+    {
+        if (_aliases is not { } a || (a.AliasedPrefixes == 0 && a.UntestedPrefixes == 0 && a.UntestedHosts == 0))
+            return;
+        _log.Information(
+            "Aliased prefixes: {Aliased} (/{Length}; {Hosts} live host(s) inside not reported), {Probes} alias probes; {Untested} prefix(es) without a verdict, {UntestedHosts} live host(s) there reported as alive",
+            a.AliasedPrefixes, _session.Options.AliasLength, a.AliasedHosts, _aliasQueue?.Sent ?? 0, a.UntestedPrefixes, a.UntestedHosts);
+    }
+
     /// <summary>The host took the first event and asked for more: its output works, so sending may start.</summary>
     public void HostReady() => _hostReady.TrySetResult();
 
@@ -308,7 +403,8 @@ internal sealed class DiscoveryRun : IDisposable
             {
                 if (!wait.Result)
                 {
-                    _filter.ReleaseAll(Emit); // the listener has stopped: the last live hosts
+                    _filter.ReleaseAll(_emitResult); // the listener has stopped: the last live hosts
+                    _aliases?.ReleaseAll(_session.Time.GetUtcNow(), _emit); // and those held for a verdict
                     return;
                 }
 
@@ -319,16 +415,33 @@ internal sealed class DiscoveryRun : IDisposable
             // every frame before it are then in the filter (the checkpoints rely on that order).
             var caughtUp = listener?.CaughtUpTo(_session.Time.GetUtcNow()) ?? _session.Time.GetUtcNow();
             while (reader.TryRead(out var e))
-                _filter.Offer(e, Emit);
+            {
+                // An answer or an error of an alias probe is evidence for its test, never a result.
+                if (_aliases is { } aliases
+                    && ((e is HostAlive alive && aliases.Heard(alive, _session.Time.GetUtcNow(), _emit))
+                        || (e is TargetUnreachable error && aliases.HeardError(error))))
+                    continue;
+                _filter.Offer(e, _emitResult);
+            }
 
             var now = _session.Time.GetUtcNow();
-            _filter.Release(now, Emit);
+            _filter.Release(now, _emitResult);
+            _aliases?.Tick(now, _emit);
             if (_pipeline is not null)
                 _checkpoints.Record(now, _pipeline.Cursor, caughtUp);
             listener?.CountDrops();
             if (now - _lastTick >= interval)
                 Tick(now);
         }
+    }
+
+    /// <summary>A result the grace released: live hosts go through the alias verdict of their prefix first.</summary>
+    private void EmitResult(DiscoveryEvent e)
+    {
+        if (_aliases is { } aliases && e is HostAlive alive)
+            aliases.Offer(alive, _session.Time.GetUtcNow(), _emit);
+        else
+            Emit(e);
     }
 
     private void Emit(DiscoveryEvent e)
@@ -353,7 +466,7 @@ internal sealed class DiscoveryRun : IDisposable
         var progress = Progress(now);
         _lastTick = now;
         _lastSent = progress.ProbesSent;
-        if (_checkpoints.Due(now) is { } cursor && Checkpoint(cursor) is { } checkpoint)
+        if (_checkpoints.Due(now, _aliases?.OldestHeld()) is { } cursor && Checkpoint(cursor) is { } checkpoint)
             Emit(checkpoint);
         if (_session.Options.Log.StatsLine)
             _log.Information(
@@ -414,6 +527,9 @@ internal sealed class DiscoveryRun : IDisposable
             RepliesDropped = (ulong)c.RepliesDropped,
             RateReductions = (ulong)(_pacing?.Reductions ?? 0),
             RateLowest = _pacing is { Reductions: > 0 } p ? (long)p.Lowest : 0,
+            AliasedPrefixes = (ulong)(_aliases?.AliasedPrefixes ?? 0),
+            AliasedHosts = (ulong)(_aliases?.AliasedHosts ?? 0),
+            AliasProbes = (ulong)(_aliasQueue?.Sent ?? 0),
         };
     }
 

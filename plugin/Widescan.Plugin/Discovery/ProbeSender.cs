@@ -22,8 +22,11 @@ namespace Widescan.Plugin.Discovery;
 /// Memory: a FIFO holds the batches of rate x interval x (rounds - 1) probes at most, all from the
 /// module's fixed pool. Nothing is allocated per probe.
 /// </remarks>
-internal sealed class ProbeSender : IProbeSender, IRateLimited
+internal sealed class ProbeSender : IProbeSender, IRateLimited, IAliasProbing
 {
+    /// <summary>How long an idle lane waits before it looks at the alias queue again: verdicts hold results, so soon.</summary>
+    private static readonly TimeSpan AliasPoll = TimeSpan.FromMilliseconds(5);
+
     private readonly DiscoverySession _session;
     private readonly RawIcmpv6Sender[] _lanes;
     private readonly ProbeWriter _writer;
@@ -34,6 +37,7 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited
     private TokenBucket? _pacer;
     private int _grant = 1;
     private double _limit;
+    private AliasProbeQueue? _alias;
 
     /// <summary>Sends ICMPv6 messages on raw sockets, or, with <paramref name="link"/>, whole frames on packet sockets.</summary>
     public ProbeSender(DiscoverySession session, RawIcmpv6Sender[] lanes, ProbeWriter writer, LinkAddressing? link = null)
@@ -130,6 +134,14 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited
 
         while (!cancellationToken.IsCancellationRequested)
         {
+            // Alias probes first: the live hosts of their prefix are held until they are answered.
+            if (_alias is { } alias && alias.TryTake(time.GetTimestamp(), out var request))
+            {
+                if (SendAlias(socket, alias, request, pacer, grant, cancellationToken) is { } stop)
+                    return stop;
+                continue;
+            }
+
             TargetBatch batch;
             int round;
             if (rounds.Count > 0 && time.GetTimestamp() >= rounds.Peek().Due)
@@ -149,7 +161,7 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited
                 continue;
             }
 
-            var end = SendRound(socket, batch.Targets, pacer, grant, cancellationToken);
+            var end = SendRound(socket, batch.Targets, pacer, grant, cancellationToken, out _);
             if (end is not null)
                 return end.Value;
             if (round + 1 < options.ProbesPerTarget)
@@ -161,10 +173,66 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited
         return BroadcastEnd.Cancelled;
     }
 
+    /// <inheritdoc />
+    public void AttachAliasProbes(AliasProbeQueue queue) => _alias = queue;
+
+    /// <inheritdoc />
+    public void SendAliasProbes(CancellationToken cancellationToken)
+    {
+        if (_alias is not { } alias)
+            return;
+        TokenBucket? pacer;
+        int grant;
+        lock (_pacerGate)
+            (pacer, grant) = (_pacer, _grant);
+        if (pacer is null)
+        {
+            alias.FailAll(); // Run never started: nothing may be sent
+            return;
+        }
+
+        var time = _session.Time;
+        var socket = _lanes[0];
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (alias.TryTake(time.GetTimestamp(), out var request))
+            {
+                if (SendAlias(socket, alias, request, pacer, grant, cancellationToken) is not null)
+                    break;
+                continue;
+            }
+
+            if (alias.Drained)
+                return;
+            var now = time.GetTimestamp();
+            var wait = alias.NextDue(now) is { } due ? Until(due) : AliasPoll;
+            cancellationToken.WaitHandle.WaitOne(wait < AliasPoll ? wait : AliasPoll);
+        }
+
+        alias.FailAll();
+    }
+
+    /// <summary>Sends one round of an alias request; null when it went out, else why this lane must stop (the request then failed).</summary>
+    private BroadcastEnd? SendAlias(RawIcmpv6Sender socket, AliasProbeQueue alias, AliasProbeRequest request, TokenBucket pacer, int grant, CancellationToken cancellationToken)
+    {
+        var end = SendRound(socket, request.Addresses, pacer, grant, cancellationToken, out var sent);
+        if (end is not null)
+        {
+            request.Fail();
+            if (end == BroadcastEnd.CapReached)
+                alias.FailAll(); // no probe can go out any more: every test waiting is untested
+            return end;
+        }
+
+        alias.RoundSent(request, sent, _session.Time.GetTimestamp(), _session.Time.GetUtcNow());
+        return null;
+    }
+
     /// <summary>Sends one round of a batch; null when it all went out, else why this lane must stop.</summary>
-    private BroadcastEnd? SendRound(RawIcmpv6Sender socket, ReadOnlySpan<UInt128> destinations, TokenBucket pacer, int grant, CancellationToken cancellationToken)
+    private BroadcastEnd? SendRound(RawIcmpv6Sender socket, ReadOnlySpan<UInt128> destinations, TokenBucket pacer, int grant, CancellationToken cancellationToken, out int sent)
     {
         var counters = _session.Counters;
+        sent = 0;
         while (!destinations.IsEmpty)
         {
             int n;
@@ -189,6 +257,7 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited
             }
 
             counters.AddProbesSent(result.Sent);
+            sent += result.Sent;
             if (result.Failed > 0)
             {
                 counters.AddSendFailures(result.Failed);
@@ -241,11 +310,26 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited
         {
             var ready = targets.WaitToReadAsync(cancellationToken).AsTask();
             if (due is not { } d)
-                return ready.GetAwaiter().GetResult();
+            {
+                if (_alias is null)
+                    return ready.GetAwaiter().GetResult();
+
+                // Alias requests come from the pump at any time: look again every AliasPoll.
+                if (ready.Wait(AliasPoll, cancellationToken))
+                    return ready.Result; // false: no batch will come (alias probes left go on after Run)
+                return !cancellationToken.IsCancellationRequested;
+            }
 
             var wait = Until(d);
+            if (_alias is not null && wait > AliasPoll)
+                wait = AliasPoll;
             if (wait > TimeSpan.Zero && ready.Wait(wait, cancellationToken) && !ready.Result)
-                cancellationToken.WaitHandle.WaitOne(Until(d)); // no batch will come: sleep until the round is due
+            {
+                // No batch will come: sleep until the round is due (or, with alias probes, the next look).
+                var sleep = Until(d);
+                cancellationToken.WaitHandle.WaitOne(_alias is not null && sleep > AliasPoll ? AliasPoll : sleep);
+            }
+
             return !cancellationToken.IsCancellationRequested;
         }
         catch (OperationCanceledException)

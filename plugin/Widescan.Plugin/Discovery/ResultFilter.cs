@@ -17,7 +17,7 @@ namespace Widescan.Plugin.Discovery;
 /// second probe's answer, or forged from a spoofed source; the router's error stands). A live host
 /// already reported when an error arrives after its grace stays reported, and the error is reported
 /// too. Memory: the hosts of one grace period, the peers, and the distinct targets that produced an
-/// error (one address each). Not thread-safe: the module's event pump owns it.
+/// error (one address each). Not thread-safe: the module's event pump owns it; <see cref="Held"/> may be read from any thread.
 /// </summary>
 internal sealed class ResultFilter(TimeSpan grace)
 {
@@ -25,12 +25,19 @@ internal sealed class ResultFilter(TimeSpan grace)
     private readonly HashSet<UInt128> _peers = []; // addresses claimed by an answer to our probe
     private readonly Dictionary<UInt128, PeerEvidence> _reported = []; // peers already reported, and how strongly
     private readonly HashSet<UInt128> _unreachable = []; // targets an error was reported for
+    private int _held;
 
     /// <summary>The addresses reported as peers so far (a peer reported again with stronger evidence counts once).</summary>
     public int PeersReported => _reported.Count;
 
     /// <summary>The distinct targets reported unreachable so far.</summary>
     public int UnreachableReported => _unreachable.Count;
+
+    /// <summary>
+    /// Live hosts in their grace now (any thread). It drops only after a released host was handed on,
+    /// so a reader that sees 0 here and then reads the next stage's count misses nothing in between.
+    /// </summary>
+    public int Held => Volatile.Read(ref _held);
 
     /// <summary>How long a live host waits for an announce from the same address.</summary>
     public TimeSpan Grace { get; } = grace;
@@ -42,7 +49,10 @@ internal sealed class ResultFilter(TimeSpan grace)
         {
             case HostAlive alive:
                 if (!_peers.Contains(alive.Address) && !_unreachable.Contains(alive.Address))
+                {
                     _pending.Enqueue(alive);
+                    Volatile.Write(ref _held, _pending.Count);
+                }
                 break;
             case TargetUnreachable unreachable:
                 // The listener reports a target once; a second listener event for it is not a second target.
@@ -65,7 +75,11 @@ internal sealed class ResultFilter(TimeSpan grace)
     public void Release(DateTimeOffset now, Action<DiscoveryEvent> emit)
     {
         while (_pending.TryPeek(out var alive) && alive.Time + Grace <= now)
-            Report(_pending.Dequeue(), emit);
+        {
+            Report(alive, emit);
+            _pending.Dequeue();
+            Volatile.Write(ref _held, _pending.Count);
+        }
     }
 
     /// <summary>Reports every live host still held (the end of a run).</summary>
@@ -73,6 +87,7 @@ internal sealed class ResultFilter(TimeSpan grace)
     {
         while (_pending.TryDequeue(out var alive))
             Report(alive, emit);
+        Volatile.Write(ref _held, 0);
     }
 
     private void Report(HostAlive alive, Action<DiscoveryEvent> emit)

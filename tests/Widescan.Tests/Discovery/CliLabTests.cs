@@ -36,7 +36,8 @@ public sealed class CliLabTests
             Assert.Multiple(() =>
             {
                 Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString);
-                Assert.That(run.Output, Does.Contain("256 probes sent").And.Contain("256 alive"), "the summary line");
+                // 16 alias probes besides the targets: the /64 of the live hosts is tested (and is not aliased).
+                Assert.That(run.Output, Does.Contain("272 probes sent").And.Contain("256 alive").And.Contain("0 aliased prefixes (0 live hosts inside not reported, 16 alias probes)"), "the summary line");
                 Assert.That(records, Has.Count.EqualTo(256));
                 Assert.That(all[0].GetProperty("type").GetString(), Is.EqualTo("run"), "the run record first");
                 Assert.That(all[^1].GetProperty("type").GetString(), Is.EqualTo("summary"), "the summary record last");
@@ -46,7 +47,7 @@ public sealed class CliLabTests
                 Assert.That(records.All(r => Ipv6Prefix.Parse(swept).Contains(Ipv6Address.Parse(r.GetProperty("address").GetString()!))), Is.True);
                 Assert.That(records.All(r => r.GetProperty("rttMs").GetDouble() >= 0 && r.TryGetProperty("time", out _)), Is.True);
                 Assert.That(logLines, Has.Some.Contains("INF Progress: sent"), "the periodic stats line in the log file");
-                Assert.That(logLines, Has.Some.Contains("INF Finished: 256 probes"));
+                Assert.That(logLines, Has.Some.Contains("INF Finished: 272 probes"));
                 Assert.That(logLines, Has.Length.LessThan(40), "one stats line per interval, never a line per packet");
             });
         }

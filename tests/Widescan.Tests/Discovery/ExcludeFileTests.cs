@@ -62,8 +62,11 @@ public sealed class ExcludeFileTests
              "scan", "--prefix", "2001:db8:100::/120", "--allow-reserved", "--generator", "cpu", "--rate", "5000", "--cooldown", "0.5",
              "--exclude-file", optOut, "--output", Path.Combine(_temp, "out.jsonl"), "-q"],
             RepoArtifacts.Root, TimeSpan.FromSeconds(60));
-        capture.WaitFor(256 - 16 - 1, TimeSpan.FromSeconds(5));
-        var probed = capture.Requests.Select(r => r.Destination).ToHashSet();
+        capture.WaitFor(256 - 16 - 1 + 16, TimeSpan.FromSeconds(5));
+        var swept = Ipv6Prefix.Parse("2001:db8:100::/120");
+        var all = capture.Requests.Select(r => r.Destination).ToHashSet();
+        var probed = all.Where(swept.Contains).ToHashSet();
+        var alias = all.Where(d => !swept.Contains(d)).ToList();
         var excluded = Ipv6Prefix.Parse("2001:db8:100::/124");
         var host = Ipv6Address.Parse("2001:db8:100::80");
         Assert.Multiple(() =>
@@ -71,6 +74,8 @@ public sealed class ExcludeFileTests
             Assert.That(run.ExitCode, Is.EqualTo(0), run.ToString);
             Assert.That(probed.Where(d => excluded.Contains(d) || d == host), Is.Empty, "an opted-out target gets no probe");
             Assert.That(probed, Has.Count.EqualTo(256 - 16 - 1), "every other target does");
+            Assert.That(alias, Has.Count.EqualTo(16), "and the 16 alias probes of the live hosts' /64 (dealiasing on), outside the targets");
+            Assert.That(alias.All(Ipv6Prefix.Parse("2001:db8:100::/64").Contains), Is.True, "alias probes stay inside the live hosts' /64");
             Assert.That(capture.KernelDropped, Is.Zero);
         });
     }

@@ -180,6 +180,23 @@ internal sealed partial class NetnsLab : IDisposable
     }
 
     /// <summary>
+    /// The target drops <paramref name="percent"/>% of incoming echo requests and, independently,
+    /// <paramref name="percent"/>% of its outgoing echo replies (nftables): loss each way.
+    /// </summary>
+    public void DropEchoBothWays(int percent)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(percent);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(percent, 100);
+        EnsureTool("nft", "nftables");
+        var rules =
+            "add table inet wsl; add chain inet wsl input { type filter hook input priority 0; policy accept; }; " +
+            "add chain inet wsl output { type filter hook output priority 0; policy accept; }; " +
+            $"add rule inet wsl input icmpv6 type echo-request numgen random mod 100 < {percent} drop; " +
+            $"add rule inet wsl output icmpv6 type echo-reply numgen random mod 100 < {percent} drop";
+        Run("ip", ["netns", "exec", Target, "nft", rules]);
+    }
+
+    /// <summary>
     /// Turns duplicate address detection on for <paramref name="device"/> in namespace
     /// <paramref name="ns"/> (the lab turns it off everywhere: its fixed addresses never collide).
     /// </summary>
