@@ -51,21 +51,23 @@ public sealed class RipeImport
 
     /// <summary>
     /// Imports files (plain or gzip, sniffed from their first bytes); see
-    /// <see cref="Run(Stream, string, Stream?, string?, Action{PrefixListEntry})"/>. Problems name the
+    /// <see cref="Run(Stream, string, Stream?, string?, Action{PrefixListEntry}, CancellationToken)"/>. Problems name the
     /// files as given.
     /// </summary>
     /// <param name="file">ripe.db.inet6num (or ripe.db.route6, or both kinds of object in one file).</param>
     /// <param name="route6File">ripe.db.route6: the announcements, or null.</param>
     /// <param name="emit">Called once per entry, in input order.</param>
+    /// <param name="cancellationToken">Stops the import between two objects.</param>
     /// <exception cref="RipeOptionsException">The options need route6 objects and none are given.</exception>
     /// <exception cref="IOException">A file cannot be opened or read.</exception>
-    public RipeSummary Run(string file, string? route6File, Action<PrefixListEntry> emit)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public RipeSummary Run(string file, string? route6File, Action<PrefixListEntry> emit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
         ThrowIfUnusable(route6File is not null);
         using var main = File.OpenRead(file);
         using var routes = route6File is null ? null : File.OpenRead(route6File);
-        return Run(main, file, routes, route6File, emit);
+        return Run(main, file, routes, route6File, emit, cancellationToken);
     }
 
     /// <summary>
@@ -79,8 +81,10 @@ public sealed class RipeImport
     /// <param name="route6">The route6 objects (announcements), plain or gzip, or null; left open.</param>
     /// <param name="route6Name">The name problems give <paramref name="route6"/> ("route6" when null).</param>
     /// <param name="emit">Called once per entry, in input order.</param>
+    /// <param name="cancellationToken">Stops the import between two objects.</param>
     /// <exception cref="RipeOptionsException">The options need route6 objects and none are given.</exception>
-    public RipeSummary Run(Stream main, string mainName, Stream? route6, string? route6Name, Action<PrefixListEntry> emit)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public RipeSummary Run(Stream main, string mainName, Stream? route6, string? route6Name, Action<PrefixListEntry> emit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(main);
         ArgumentNullException.ThrowIfNull(mainName);
@@ -93,11 +97,15 @@ public sealed class RipeImport
         heldRoutes.Clear();
         heldRoutePrefixes.Clear();
         var summary = new RipeSummary();
-        coverage = route6 is null ? null : ReadRoutes(route6, route6Name ?? "route6", summary);
+        coverage = route6 is null ? null : ReadRoutes(route6, route6Name ?? "route6", summary, cancellationToken);
 
         using var reader = new RpslReader(main, leaveOpen: true);
         while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             Import(reader.Current, mainName, summary, emit);
+        }
+
         if (reader.StreamError is not null)
             summary.AddStreamError(new RipeProblem(mainName, reader.StreamErrorLine, reader.StreamError));
         foreach (var entry in heldRoutes)
@@ -118,12 +126,13 @@ public sealed class RipeImport
             throw new RipeOptionsException(errors);
     }
 
-    private Route6Coverage ReadRoutes(Stream stream, string name, RipeSummary summary)
+    private Route6Coverage ReadRoutes(Stream stream, string name, RipeSummary summary, CancellationToken cancellationToken)
     {
         var prefixes = new List<Ipv6Prefix>();
         using var reader = new RpslReader(stream, leaveOpen: true);
         while (reader.Read())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var obj = reader.Current;
             if (obj.Error is null && !obj.Class.SequenceEqual("route6"))
                 continue;

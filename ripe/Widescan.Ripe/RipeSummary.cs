@@ -11,6 +11,11 @@ public sealed class RipeSummary
     private readonly List<RipeProblem> problems = [];
     private readonly List<RipeProblem> streamErrors = [];
 
+    // Only an import fills a summary.
+    internal RipeSummary()
+    {
+    }
+
     /// <summary>inet6num and route6 objects read from the main file, malformed ones included.</summary>
     public long ObjectsRead { get; internal set; }
 

@@ -300,6 +300,21 @@ public class RipeImportTests
         Assert.That((b.Prefixes, b.Matched, b.TotalTargets), Is.EqualTo((a.Prefixes, a.Matched, a.TotalTargets)));
     }
 
+    [Test]
+    public void ACancelledImportStopsAtTheNextObject()
+    {
+        using var cancel = new CancellationTokenSource();
+        var entries = new List<PrefixListEntry>();
+        var import = new RipeImport(new RipeFilterOptions());
+
+        Assert.That(() => import.Run(new MemoryStream(Dump), "inet6num", null, null, entry =>
+        {
+            entries.Add(entry);
+            cancel.Cancel();
+        }, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(entries, Has.Count.EqualTo(1));
+    }
+
     [TestCase("AS64500", true, 64500u)]
     [TestCase(" as4200000000 ", true, 4200000000u)]
     [TestCase("64500", true, 64500u)]
