@@ -4,6 +4,7 @@
 #   artifacts/plugins/Widescan.Plugin/   the drop-in plugin folder (dotnet publish; no contracts, no System.Composition)
 #   artifacts/Widescan.Plugin.zip        that folder, zipped (unzip into a host's plugins/)
 #   artifacts/Widescan.Contracts.<version>.nupkg and .snupkg   the contracts package (README, XML docs, symbols)
+#   artifacts/Widescan.Ripe.<version>.nupkg and .snupkg        the RIPE import package (the same, depending on the contracts)
 # Then touches artifacts/.stamp, which ./widescan compares against the sources.
 set -euo pipefail
 
@@ -52,15 +53,51 @@ fi
 say "zipping artifacts/Widescan.Plugin.zip"
 (cd "$artifacts/plugins" && zip_folder "$artifacts/Widescan.Plugin.zip" Widescan.Plugin)
 
-say "packing the contracts"
-dotnet pack "$root/contracts/Widescan.Contracts/Widescan.Contracts.csproj" -c Release -o "$artifacts" --nologo -v quiet
+# pack_library ID PROJECT: packs a library into artifacts/ and checks that exactly one package and one
+# symbol package of it came out, with its README and XML docs inside.
+pack_library() {
+  local id="$1" project="$2" packages symbols entries
+  say "packing $id"
+  dotnet pack "$project" -c Release -o "$artifacts" --nologo -v quiet
+  shopt -s nullglob
+  packages=("$artifacts/$id".[0-9]*.nupkg)
+  symbols=("$artifacts/$id".[0-9]*.snupkg)
+  shopt -u nullglob
+  ((${#packages[@]} == 1)) || die "expected one $id nupkg in artifacts/, found ${#packages[@]}"
+  ((${#symbols[@]} == 1)) || die "expected one $id snupkg in artifacts/, found ${#symbols[@]}"
+  entries="$(zip_read "${packages[0]}")"
+  for entry in README.md "lib/net10.0/$id.dll" "lib/net10.0/$id.xml"; do
+    grep -qxF "$entry" <<<"$entries" || die "${packages[0]##*/} lacks $entry"
+  done
+  packed+=("${packages[0]##*/}" "${symbols[0]##*/}")
+}
 
-shopt -s nullglob
-packages=("$artifacts"/Widescan.Contracts.*.nupkg)
-symbols=("$artifacts"/Widescan.Contracts.*.snupkg)
-shopt -u nullglob
-((${#packages[@]} == 1)) || die "expected one Widescan.Contracts nupkg in artifacts/, found ${#packages[@]}"
-((${#symbols[@]} == 1)) || die "expected one Widescan.Contracts snupkg in artifacts/, found ${#symbols[@]}"
+# zip_read ARCHIVE [ENTRY]: the archive's entry names, one per line, or the text of ENTRY; with unzip,
+# else Python's zipfile module.
+zip_read() {
+  if command -v unzip >/dev/null; then
+    if (($# == 1)); then zipinfo -1 "$1"; else unzip -p "$1" "$2"; fi
+  elif command -v python3 >/dev/null; then
+    python3 -c 'import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+sys.stdout.write("\n".join(z.namelist()) + "\n" if len(sys.argv) == 2 else z.read(sys.argv[2]).decode())' "$@"
+  else
+    die "neither unzip nor python3 is installed, so the packages cannot be checked: run 'sudo apt-get install unzip'"
+  fi
+}
+
+packed=()
+pack_library Widescan.Contracts "$root/contracts/Widescan.Contracts/Widescan.Contracts.csproj"
+pack_library Widescan.Ripe "$root/ripe/Widescan.Ripe/Widescan.Ripe.csproj"
+
+# Widescan.Ripe's output types come from the contracts: its package must declare that dependency.
+ripe_package="$(printf '%s\n' "${packed[@]}" | grep -x 'Widescan\.Ripe\..*\.nupkg')"
+contracts_package="${packed[0]}"
+contracts_version="${contracts_package#Widescan.Contracts.}"
+contracts_version="${contracts_version%.nupkg}"
+nuspec="$(zip_read "$artifacts/$ripe_package" Widescan.Ripe.nuspec)"
+grep -q "<dependency id=\"Widescan.Contracts\" version=\"$contracts_version\"" <<<"$nuspec" \
+  || die "$ripe_package does not declare its dependency on Widescan.Contracts $contracts_version"
 
 touch "$artifacts/.stamp"
-say "done in $((SECONDS - start)) s: $(cd "$artifacts" && echo host plugins/Widescan.Plugin Widescan.Plugin.zip "${packages[0]##*/}" "${symbols[0]##*/}")"
+say "done in $((SECONDS - start)) s: host plugins/Widescan.Plugin Widescan.Plugin.zip ${packed[*]}"

@@ -3,7 +3,7 @@ using System.Text;
 using Widescan.Contracts;
 using Widescan.Host.Input;
 using Widescan.Host.Output;
-using Widescan.Host.Ripe;
+using Widescan.Ripe;
 
 namespace Widescan.Host.Commands;
 
@@ -16,6 +16,22 @@ namespace Widescan.Host.Commands;
 /// </summary>
 internal static class RipeCommand
 {
+    // The library speaks in option names; the command's messages name its flags.
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [nameof(RipeFilterOptions.Countries)] = "--country",
+        [nameof(RipeFilterOptions.NetnamePattern)] = "--netname",
+        [nameof(RipeFilterOptions.DescrPattern)] = "--descr",
+        [nameof(RipeFilterOptions.Orgs)] = "--org",
+        [nameof(RipeFilterOptions.MntBy)] = "--mnt-by",
+        [nameof(RipeFilterOptions.Statuses)] = "--status",
+        [nameof(RipeFilterOptions.MinLength)] = "--min-length",
+        [nameof(RipeFilterOptions.MaxLength)] = "--max-length",
+        [nameof(RipeFilterOptions.Origins)] = "--origin",
+        [nameof(RipeFilterOptions.AnnouncedOnly)] = "--announced-only",
+        [RipeFilterOptions.Route6Input] = "--route6-file",
+    };
+
     /// <summary>Builds the command with its options and action.</summary>
     internal static Command Create()
     {
@@ -41,43 +57,34 @@ internal static class RipeCommand
         command.SetAction(parseResult =>
         {
             var stderr = parseResult.InvocationConfiguration.Error;
-            RipeFilter filter;
-            try
+            var filter = new RipeFilterOptions
             {
-                filter = new RipeFilter
-                {
-                    Countries = Split(parseResult.GetValue(country)),
-                    Netname = parseResult.GetValue(netname) is { } n ? RipeFilter.CreatePattern(n, "--netname") : null,
-                    Descr = parseResult.GetValue(descr) is { } d ? RipeFilter.CreatePattern(d, "--descr") : null,
-                    Orgs = Split(parseResult.GetValue(org)),
-                    MntBy = Split(parseResult.GetValue(mntBy)),
-                    Statuses = parseResult.GetValue(status) ?? [],
-                    MinLength = parseResult.GetValue(minLength),
-                    MaxLength = parseResult.GetValue(maxLength),
-                    Origins = ParseOrigins(Split(parseResult.GetValue(origin))),
-                    AnnouncedOnly = parseResult.GetValue(announcedOnly),
-                };
-            }
-            catch (ArgumentException e)
-            {
-                Error(stderr, e.Message);
-                return ExitCodes.Usage;
-            }
+                Countries = Split(parseResult.GetValue(country)),
+                NetnamePattern = parseResult.GetValue(netname),
+                DescrPattern = parseResult.GetValue(descr),
+                Orgs = Split(parseResult.GetValue(org)),
+                MntBy = Split(parseResult.GetValue(mntBy)),
+                Statuses = parseResult.GetValue(status) ?? [],
+                MinLength = parseResult.GetValue(minLength),
+                MaxLength = parseResult.GetValue(maxLength),
+                Origins = Split(parseResult.GetValue(origin)),
+                AnnouncedOnly = parseResult.GetValue(announcedOnly),
+            };
 
             var route6 = parseResult.GetValue(route6File);
-            var problems = RipeImport.Check(filter, route6 is not null);
+            var problems = filter.Validate(route6 is not null, name => Flags.GetValueOrDefault(name));
             foreach (var problem in problems)
                 Error(stderr, problem);
             if (problems.Count > 0)
                 return ExitCodes.Usage;
-            if (filter.Origins.Any() && route6 is null)
+            if (filter.Origins.Count > 0 && route6 is null)
                 stderr.WriteLine("note: --origin matches route6 objects; inet6num objects in --file are kept only with --route6-file");
             return Run(parseResult.GetValue(file)!, route6, filter, parseResult.GetValue(output), parseResult.InvocationConfiguration.Output, stderr);
         });
         return command;
     }
 
-    private static int Run(FileInfo file, FileInfo? route6, RipeFilter filter, FileInfo? output, TextWriter stdout, TextWriter stderr)
+    private static int Run(FileInfo file, FileInfo? route6, RipeFilterOptions filter, FileInfo? output, TextWriter stdout, TextWriter stderr)
     {
         string? target = null;
         if (output is not null)
@@ -110,7 +117,7 @@ internal static class RipeCommand
                 stderr.WriteLine($"malformed: ... and {summary.ProblemsNotListed} more not listed");
             foreach (var line in summary.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
                 stderr.WriteLine(Printable.Escape(line));
-            if (summary.StreamErrors.Count > 0)
+            if (!summary.IsComplete)
             {
                 // A list cut short at a damaged input must not replace a whole one.
                 if (temporary is not null)
@@ -148,7 +155,4 @@ internal static class RipeCommand
 
     private static string[] Split(string[]? values) =>
         values is null ? [] : [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
-
-    private static uint[] ParseOrigins(string[] values) =>
-        [.. values.Select(v => RipeFilter.TryParseAsn(v, out var asn) ? asn : throw new ArgumentException($"--origin '{v}' is not an AS number (AS64500 or 64500)"))];
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using BenchmarkDotNet.Attributes;
-using Widescan.Host.Ripe;
+using Widescan.Ripe;
 
 namespace Widescan.Benchmarks.Ripe;
 
@@ -54,10 +54,10 @@ public class RipeImportBenchmarks
     [Benchmark(Description = "import plain, country+netname+status filters")]
     public long ImportFiltered()
     {
-        var filter = new RipeFilter
+        var filter = new RipeFilterOptions
         {
             Countries = ["NL", "DE"],
-            Netname = RipeFilter.CreatePattern("^EXAMPLE-", "--netname"),
+            NetnamePattern = "^EXAMPLE-",
             Statuses = ["ASSIGNED", "AGGREGATED-BY-LIR"],
         };
         long kept = 0;

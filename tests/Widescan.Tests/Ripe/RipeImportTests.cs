@@ -1,5 +1,5 @@
 using Widescan.Contracts;
-using Widescan.Host.Ripe;
+using Widescan.Ripe;
 
 namespace Widescan.Tests.Ripe;
 
@@ -16,7 +16,7 @@ public class RipeImportTests
         return fixture.ToArray();
     }
 
-    internal static (RipeSummary Summary, List<PrefixListEntry> Entries) Import(RipeFilter filter, byte[] main, byte[]? route6 = null)
+    internal static (RipeSummary Summary, List<PrefixListEntry> Entries) Import(RipeFilterOptions filter, byte[] main, byte[]? route6 = null)
     {
         var entries = new List<PrefixListEntry>();
         var summary = new RipeImport(filter).Run(
@@ -24,7 +24,7 @@ public class RipeImportTests
         return (summary, entries);
     }
 
-    private static void AssertKeeps(RipeFilter filter, Func<int, Inet6numModel, bool> expected)
+    private static void AssertKeeps(RipeFilterOptions filter, Func<int, Inet6numModel, bool> expected)
     {
         var (summary, entries) = Import(filter, Dump);
         var want = Models.Where((m, i) => expected(i, m)).Select(m => m.Prefix).ToList();
@@ -38,7 +38,7 @@ public class RipeImportTests
     [Test]
     public void WithoutFiltersEveryObjectBecomesAnEntryWithItsWindowAndComment()
     {
-        var (summary, entries) = Import(new RipeFilter(), Dump);
+        var (summary, entries) = Import(new RipeFilterOptions(), Dump);
 
         Assert.That(entries, Has.Count.EqualTo(Models.Count));
         UInt128 targets = 0;
@@ -62,7 +62,7 @@ public class RipeImportTests
     [Test]
     public void AssignmentSizeOfAggregatedObjectsBecomesTheWindow()
     {
-        var (_, entries) = Import(new RipeFilter { Statuses = ["aggregated-by-lir"] }, Dump);
+        var (_, entries) = Import(new RipeFilterOptions { Statuses = ["aggregated-by-lir"] }, Dump);
         var aggregated = Models.Where(m => m.Status == "AGGREGATED-BY-LIR").ToList();
 
         Assert.That(entries, Has.Count.EqualTo(aggregated.Count).And.Count.GreaterThan(10));
@@ -72,38 +72,38 @@ public class RipeImportTests
 
     [Test]
     public void CountryFilterMatchesAnyListedCodeCaseInsensitively() =>
-        AssertKeeps(new RipeFilter { Countries = ["nl", "DE"] }, (_, m) => m.Country is "NL" or "DE");
+        AssertKeeps(new RipeFilterOptions { Countries = ["nl", "DE"] }, (_, m) => m.Country is "NL" or "DE");
 
     [Test]
     public void NetnameFilterIsACaseInsensitiveRegex() =>
-        AssertKeeps(new RipeFilter { Netname = RipeFilter.CreatePattern("^example-net-1[0-9]$", "--netname") }, (i, _) => i is >= 10 and <= 19);
+        AssertKeeps(new RipeFilterOptions { NetnamePattern = "^example-net-1[0-9]$" }, (i, _) => i is >= 10 and <= 19);
 
     [Test]
     public void DescrFilterMatchesAnyDescrIncludingContinuationsAndLatin1() =>
-        AssertKeeps(new RipeFilter { Descr = RipeFilter.CreatePattern("CAFÉ zürich", "--descr") }, (i, _) => i % 6 == 0);
+        AssertKeeps(new RipeFilterOptions { DescrPattern = "CAFÉ zürich" }, (i, _) => i % 6 == 0);
 
     [Test]
     public void OrgFilter() =>
-        AssertKeeps(new RipeFilter { Orgs = ["org-ex2-ripe"] }, (i, _) => i % 4 == 2);
+        AssertKeeps(new RipeFilterOptions { Orgs = ["org-ex2-ripe"] }, (i, _) => i % 4 == 2);
 
     [Test]
     public void MntByFilter() =>
-        AssertKeeps(new RipeFilter { MntBy = ["LIR-MNT", "DUMMY-MNT"] }, (_, m) => m.MntBy is "LIR-MNT" or "DUMMY-MNT");
+        AssertKeeps(new RipeFilterOptions { MntBy = ["LIR-MNT", "DUMMY-MNT"] }, (_, m) => m.MntBy is "LIR-MNT" or "DUMMY-MNT");
 
     [Test]
     public void StatusFilterTakesSeveralStatuses() =>
-        AssertKeeps(new RipeFilter { Statuses = ["ASSIGNED PI", "allocated-by-rir"] }, (_, m) => m.Status is "ASSIGNED PI" or "ALLOCATED-BY-RIR");
+        AssertKeeps(new RipeFilterOptions { Statuses = ["ASSIGNED PI", "allocated-by-rir"] }, (_, m) => m.Status is "ASSIGNED PI" or "ALLOCATED-BY-RIR");
 
     [Test]
     public void PrefixLengthRange()
     {
-        AssertKeeps(new RipeFilter { MaxLength = 44 }, (_, m) => m.Prefix.Length <= 44);
-        AssertKeeps(new RipeFilter { MinLength = 41, MaxLength = 48 }, (_, m) => m.Prefix.Length is >= 41 and <= 48);
+        AssertKeeps(new RipeFilterOptions { MaxLength = 44 }, (_, m) => m.Prefix.Length <= 44);
+        AssertKeeps(new RipeFilterOptions { MinLength = 41, MaxLength = 48 }, (_, m) => m.Prefix.Length is >= 41 and <= 48);
     }
 
     [Test]
     public void FiltersCombineWithAnd() =>
-        AssertKeeps(new RipeFilter { Countries = ["NL", "DE"], Statuses = ["ALLOCATED-BY-RIR", "ALLOCATED-BY-LIR"], MntBy = ["EXAMPLE-MNT"] },
+        AssertKeeps(new RipeFilterOptions { Countries = ["NL", "DE"], Statuses = ["ALLOCATED-BY-RIR", "ALLOCATED-BY-LIR"], MntBy = ["EXAMPLE-MNT"] },
             (_, m) => m is { Country: "NL" or "DE", Status: "ALLOCATED-BY-RIR" or "ALLOCATED-BY-LIR", MntBy: "EXAMPLE-MNT" });
 
     [Test]
@@ -137,7 +137,7 @@ public class RipeImportTests
         }
 
         fixture.Raw("person: Dummy Person", "nic-hdl: DUMY-RIPE");
-        var (summary, entries) = Import(new RipeFilter(), fixture.ToArray());
+        var (summary, entries) = Import(new RipeFilterOptions(), fixture.ToArray());
 
         Assert.That(entries.Select(e => e.Prefix), Is.EqualTo(valid.Select(m => m.Prefix)));
         Assert.That(summary.Malformed, Is.EqualTo(malformed.Length));
@@ -169,7 +169,7 @@ public class RipeImportTests
             .Route6("2001:db8:1::/48", "AS64503")
             .ToArray();
 
-        var (summary, entries) = Import(new RipeFilter { AnnouncedOnly = true }, main, routes);
+        var (summary, entries) = Import(new RipeFilterOptions { AnnouncedOnly = true }, main, routes);
 
         Assert.That(entries.Select(e => $"{e.Prefix} {e.Comment}"), Is.EqualTo(new[]
         {
@@ -194,7 +194,7 @@ public class RipeImportTests
             .Route6("2001:db8:c000::/40", "AS64502")
             .ToArray();
 
-        var (summary, entries) = Import(new RipeFilter { Origins = [64501, 64502] }, main, routes);
+        var (summary, entries) = Import(new RipeFilterOptions { Origins = ["AS64501", "64502"] }, main, routes);
 
         Assert.That(entries.Select(e => e.Prefix.ToString()), Is.EqualTo(new[] { "2001:db8:8000::/48", "2001:db8:c000::/40" }));
         Assert.That(summary.Route6Used, Is.EqualTo(2));
@@ -209,7 +209,7 @@ public class RipeImportTests
             .Route6("2001:db8:c000::/40", "AS64501", "OTHER-MNT")
             .ToArray();
 
-        var (summary, entries) = Import(new RipeFilter { Origins = [64501], MntBy = ["example-mnt"] }, main);
+        var (summary, entries) = Import(new RipeFilterOptions { Origins = ["as64501"], MntBy = ["example-mnt"] }, main);
 
         Assert.That(entries, Is.EqualTo(new[] { new PrefixListEntry(Ipv6Prefix.Parse("2001:db8:8000::/48"), null, "AS64501 example route") }));
         Assert.That(summary.ObjectsRead, Is.EqualTo(3));
@@ -226,7 +226,7 @@ public class RipeImportTests
             .Route6("2001:db8:1ff:f0::/60", "AS64500")
             .ToArray();
 
-        var (summary, entries) = Import(new RipeFilter { AnnouncedOnly = true }, main, routes);
+        var (summary, entries) = Import(new RipeFilterOptions { AnnouncedOnly = true }, main, routes);
 
         Assert.That(entries.Select(e => PrefixList.Format(e with { Comment = null })), Is.EqualTo(new[]
         {
@@ -245,7 +245,7 @@ public class RipeImportTests
             .Raw("route6: 2001:db8::1/32", "origin: AS64500")
             .Raw("inet6num: 2001:db8::/32", "netname: NOT-A-ROUTE");
 
-        var (summary, entries) = Import(new RipeFilter { AnnouncedOnly = true }, main, routeFixture.ToArray());
+        var (summary, entries) = Import(new RipeFilterOptions { AnnouncedOnly = true }, main, routeFixture.ToArray());
 
         Assert.That(entries, Has.Count.EqualTo(1));
         Assert.That(summary.Route6Read, Is.EqualTo(2));
@@ -255,13 +255,79 @@ public class RipeImportTests
     }
 
     [Test]
-    public void UnusableFiltersAreRefusedWithTheReason()
+    public void UnusableFiltersAreRefusedWithEveryReasonInOptionNames()
     {
-        Assert.That(() => Import(new RipeFilter { AnnouncedOnly = true }, Dump),
-            Throws.ArgumentException.With.Message.Contains("--route6-file"));
-        Assert.That(() => Import(new RipeFilter { MinLength = 50, MaxLength = 40 }, Dump),
-            Throws.ArgumentException.With.Message.Contains("--min-length 50 is greater than --max-length 40"));
-        Assert.That(() => RipeFilter.CreatePattern("(a", "--netname"),
-            Throws.ArgumentException.With.Message.StartsWith("--netname '(a' is not a usable regular expression"));
+        Assert.That(() => Import(new RipeFilterOptions { AnnouncedOnly = true }, Dump),
+            Throws.TypeOf<RipeOptionsException>().With.Property(nameof(RipeOptionsException.Errors))
+                .EqualTo(new[] { "AnnouncedOnly needs the route6 objects: give the import route6 objects (ripe.db.route6)" }));
+        Assert.That(() => new RipeImport(new RipeFilterOptions { MinLength = 50, MaxLength = 40, NetnamePattern = "(a", Origins = ["AS64500", "ASX"] }),
+            Throws.TypeOf<RipeOptionsException>().With.Property(nameof(RipeOptionsException.Errors)).Matches<IReadOnlyList<string>>(errors =>
+                errors.Count == 3
+                && errors[0].StartsWith("NetnamePattern '(a' is not a usable regular expression: ", StringComparison.Ordinal)
+                && errors[1] == "Origins 'ASX' is not an AS number (AS64500 or 64500)"
+                && errors[2] == "MinLength 50 is greater than MaxLength 40"));
+    }
+
+    [Test]
+    public void ValidationNamesOptionsTheWayTheCallerAsks()
+    {
+        var options = new RipeFilterOptions { MinLength = 200, DescrPattern = "[", AnnouncedOnly = true };
+        var errors = options.Validate(hasRoute6: false, name => name switch
+        {
+            nameof(RipeFilterOptions.MinLength) => "min_length",
+            RipeFilterOptions.Route6Input => "route6_file",
+            _ => null,
+        });
+
+        Assert.That(errors, Has.Count.EqualTo(3));
+        Assert.That(errors[0], Does.StartWith("DescrPattern '[' is not a usable regular expression: "));
+        Assert.That(errors[1], Is.EqualTo("min_length 200 is out of range (0-128)"));
+        Assert.That(errors[2], Is.EqualTo("AnnouncedOnly needs the route6 objects: give route6_file (ripe.db.route6)"));
+        Assert.That(new RipeFilterOptions { AnnouncedOnly = true }.Validate(hasRoute6: true), Is.Empty);
+    }
+
+    [Test]
+    public void OneImportRunTwiceGivesTheSameEntriesEachTime()
+    {
+        var import = new RipeImport(new RipeFilterOptions { Countries = ["NL"] });
+        var first = new List<PrefixListEntry>();
+        var second = new List<PrefixListEntry>();
+        var a = import.Run(new MemoryStream(Dump), "inet6num", null, null, first.Add);
+        var b = import.Run(new MemoryStream(Dump), "inet6num", null, null, second.Add);
+
+        Assert.That(first, Is.Not.Empty);
+        Assert.That(second, Is.EqualTo(first));
+        Assert.That((b.Prefixes, b.Matched, b.TotalTargets), Is.EqualTo((a.Prefixes, a.Matched, a.TotalTargets)));
+    }
+
+    [Test]
+    public void ACancelledImportStopsAtTheNextObject()
+    {
+        using var cancel = new CancellationTokenSource();
+        var entries = new List<PrefixListEntry>();
+        var import = new RipeImport(new RipeFilterOptions());
+
+        Assert.That(() => import.Run(new MemoryStream(Dump), "inet6num", null, null, entry =>
+        {
+            entries.Add(entry);
+            cancel.Cancel();
+        }, cancel.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(entries, Has.Count.EqualTo(1));
+    }
+
+    [TestCase("AS64500", true, 64500u)]
+    [TestCase(" as4200000000 ", true, 4200000000u)]
+    [TestCase("64500", true, 64500u)]
+    [TestCase("AS", false, 0u)]
+    [TestCase("AS-64500", false, 0u)]
+    [TestCase("AS4294967296", false, 0u)]
+    public void AsNumbersParseAsRpslWritesThem(string text, bool ok, uint asn)
+    {
+        Assert.That(AsNumber.TryParse(text, out var parsed), Is.EqualTo(ok));
+        if (ok)
+        {
+            Assert.That(parsed, Is.EqualTo(asn));
+            Assert.That(AsNumber.Format(parsed), Is.EqualTo($"AS{asn}"));
+        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Text;
 using Widescan.Contracts;
-using Widescan.Host.Ripe;
+using Widescan.Ripe;
 
 namespace Widescan.Tests.Ripe;
 
@@ -60,7 +60,7 @@ public class RpslContinuationTests
     [Test]
     public void TheFiltersSeeCountryAndStatusAfterTheBlankContinuations()
     {
-        var (summary, entries) = RipeImportTests.Import(new RipeFilter { Countries = ["NL"], Statuses = ["ALLOCATED-BY-LIR"] }, Encoding.UTF8.GetBytes(Sample));
+        var (summary, entries) = RipeImportTests.Import(new RipeFilterOptions { Countries = ["NL"], Statuses = ["ALLOCATED-BY-LIR"] }, Encoding.UTF8.GetBytes(Sample));
 
         Assert.That(entries, Is.EqualTo(new[] { new PrefixListEntry(Ipv6Prefix.Parse("2001:db8:1000::/36"), null, "EXAMPLE-NET NL") }));
         Assert.That(summary.Malformed, Is.Zero, string.Join("\n", summary.Problems));
@@ -91,7 +91,7 @@ public class RpslContinuationTests
             .Route6("2001:db8:1::/48", "AS64502")
             .ToArray();
 
-        var (summary, entries) = RipeImportTests.Import(new RipeFilter(), main);
+        var (summary, entries) = RipeImportTests.Import(new RipeFilterOptions(), main);
 
         Assert.That(entries.Select(PrefixList.Format), Is.EqualTo(new[]
         {

@@ -1,7 +1,8 @@
 using System.Globalization;
+using System.IO.Pipes;
 using System.Text;
 using Widescan.Contracts;
-using Widescan.Host.Ripe;
+using Widescan.Ripe;
 
 namespace Widescan.Tests.Ripe;
 
@@ -229,12 +230,24 @@ public class RpslReaderTests
     [Test]
     public void SniffsGzipOnAStreamThatCannotSeek()
     {
-        var fixture = new RpslFixture(seed: 4).Route6("2001:db8::/32", "AS64500");
-        using var reader = new RpslReader(new ReplayStream([], 0, new MemoryStream(fixture.ToGzip())));
+        var gzip = new RpslFixture(seed: 4).Route6("2001:db8::/32", "AS64500").ToGzip();
+        using var server = new AnonymousPipeServerStream(PipeDirection.Out);
+        using var pipe = new AnonymousPipeClientStream(PipeDirection.In, server.ClientSafePipeHandle);
+        var writer = Task.Run(() =>
+        {
+            server.Write(gzip);
+            server.Dispose();
+        });
+
+        Assert.That(pipe.CanSeek, Is.False);
+        using var reader = new RpslReader(pipe, leaveOpen: true);
         Assert.That(reader.IsGzip, Is.True);
         Assert.That(reader.Read(), Is.True);
         Assert.That(reader.Current.Class.ToString(), Is.EqualTo("route6"));
         Assert.That(reader.Current.TryGet("origin", out var origin) ? origin.ToString() : null, Is.EqualTo("AS64500"));
+        Assert.That(reader.Read(), Is.False);
+        Assert.That(reader.StreamError, Is.Null);
+        Assert.That(writer.Wait(TimeSpan.FromSeconds(10)), Is.True);
     }
 
     [TestCase("")]

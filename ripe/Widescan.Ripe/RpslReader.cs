@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 
-namespace Widescan.Host.Ripe;
+namespace Widescan.Ripe;
 
 /// <summary>
 /// Reads RPSL objects (RIPE Database dumps such as <c>ripe.db.inet6num</c>) one at a time from a
@@ -20,7 +20,7 @@ namespace Widescan.Host.Ripe;
 /// by a broken gzip stream is reported as malformed rather than used, because a cut line can still
 /// look valid ("2001:db8::/48" cut to "2001:db8::/4" would widen a scan).
 /// </remarks>
-internal sealed class RpslReader : IDisposable
+public sealed class RpslReader : IDisposable
 {
     /// <summary>The longest line kept; a longer one makes its object malformed and is skipped.</summary>
     public const int MaxLineBytes = 1 << 20;

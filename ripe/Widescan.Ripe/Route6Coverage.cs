@@ -1,13 +1,13 @@
 using Widescan.Contracts;
 
-namespace Widescan.Host.Ripe;
+namespace Widescan.Ripe;
 
 /// <summary>
 /// The address space announced by route6 objects, as sorted, disjoint prefixes: a route6 inside
 /// another one adds nothing and is dropped. Answers "which part of this inet6num is announced" with a
 /// binary search, so an import streams inet6num objects against it in O(log routes) each.
 /// </summary>
-internal sealed class Route6Coverage
+public sealed class Route6Coverage
 {
     private readonly Ipv6Prefix[] routes;
     private readonly UInt128[] networks;

@@ -1,4 +1,4 @@
-namespace Widescan.Host.Ripe;
+namespace Widescan.Ripe;
 
 /// <summary>
 /// A read-only stream that gives back bytes already read from another stream, then the rest of it:

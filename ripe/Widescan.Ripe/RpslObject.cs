@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 
-namespace Widescan.Host.Ripe;
+namespace Widescan.Ripe;
 
 /// <summary>
 /// One RPSL object as a reusable list of attributes: <see cref="RpslReader"/> refills the same instance
@@ -14,7 +14,7 @@ namespace Widescan.Host.Ripe;
 /// (RFC 2622 section 2) and have their continuation lines appended after one space. Each line is
 /// decoded as UTF-8 when it is valid UTF-8 and as Latin-1 otherwise, since old RIPE objects hold both.
 /// </remarks>
-internal sealed class RpslObject
+public sealed class RpslObject
 {
     /// <summary>The most characters one object may hold; a longer one is reported and not kept.</summary>
     public const int MaxChars = 4 << 20;
@@ -25,6 +25,11 @@ internal sealed class RpslObject
     private char[] chars = new char[4096];
     private Attribute[] attributes = new Attribute[64];
     private int used;
+
+    // Only the reader fills objects: a host gets them from RpslReader.Current.
+    internal RpslObject()
+    {
+    }
 
     /// <summary>The number of attributes read.</summary>
     public int Count { get; private set; }

@@ -1,21 +1,20 @@
 using System.Globalization;
 
-namespace Widescan.Host.Ripe;
-
-/// <summary>A problem found in an input file: the file, the line and what is wrong.</summary>
-internal sealed record RipeProblem(string File, int Line, string Message)
-{
-    /// <summary>"file:line: message", the form compilers use, so editors can jump to it.</summary>
-    public override string ToString() => $"{File}:{Line}: {Message}";
-}
+namespace Widescan.Ripe;
 
 /// <summary>What an import read, kept and rejected.</summary>
-internal sealed class RipeSummary
+public sealed class RipeSummary
 {
     /// <summary>How many problems are kept in <see cref="Problems"/>; the rest are only counted.</summary>
     public const int MaxListedProblems = 1000;
 
     private readonly List<RipeProblem> problems = [];
+    private readonly List<RipeProblem> streamErrors = [];
+
+    // Only an import fills a summary.
+    internal RipeSummary()
+    {
+    }
 
     /// <summary>inet6num and route6 objects read from the main file, malformed ones included.</summary>
     public long ObjectsRead { get; internal set; }
@@ -55,8 +54,15 @@ internal sealed class RipeSummary
     /// <summary>route6 objects of the route6 file that could not be used.</summary>
     public long Route6Malformed { get; internal set; }
 
-    /// <summary>Broken input streams, one line each (a broken gzip stream in either file).</summary>
-    public List<string> StreamErrors { get; } = [];
+    /// <summary>
+    /// Inputs that could not be read to their end (binary data, a damaged or truncated gzip stream), one
+    /// per input, with the line where reading stopped: the objects before it were imported, the rest
+    /// was not, so the entries are incomplete. Empty when <see cref="IsComplete"/>.
+    /// </summary>
+    public IReadOnlyList<RipeProblem> StreamErrors => streamErrors;
+
+    /// <summary>Whether every input was read to its end (malformed objects aside, which are listed in <see cref="Problems"/>).</summary>
+    public bool IsComplete => streamErrors.Count == 0;
 
     /// <summary>The first <see cref="MaxListedProblems"/> problems, in file order.</summary>
     public IReadOnlyList<RipeProblem> Problems => problems;
@@ -64,7 +70,7 @@ internal sealed class RipeSummary
     /// <summary>Problems past <see cref="MaxListedProblems"/>, counted only.</summary>
     public long ProblemsNotListed { get; private set; }
 
-    /// <summary>The summary as the command prints it.</summary>
+    /// <summary>The summary in a few lines of text (the form <c>widescan ripe</c> prints), stream errors last.</summary>
     public override string ToString()
     {
         var c = CultureInfo.InvariantCulture;
@@ -75,8 +81,8 @@ internal sealed class RipeSummary
             text += string.Create(c, $"duplicates: {Duplicates} route6 object(s) of a prefix written already (one entry per prefix)\n");
         if (Route6Read > 0 || Route6Malformed > 0)
             text += string.Create(c, $"route6 objects read: {Route6Read}, used: {Route6Used}, malformed: {Route6Malformed}\n");
-        foreach (var error in StreamErrors)
-            text += "error: " + error + "\n";
+        foreach (var error in streamErrors)
+            text += $"error: {error.File}: {error.Message}\n";
         return text;
     }
 
@@ -98,6 +104,8 @@ internal sealed class RipeSummary
         else
             ProblemsNotListed++;
     }
+
+    internal void AddStreamError(RipeProblem error) => streamErrors.Add(error);
 
     internal void AddTargets(UInt128 targets)
     {

@@ -2,23 +2,27 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Widescan.Contracts;
 
-namespace Widescan.Host.Ripe;
+namespace Widescan.Ripe;
 
 /// <summary>
-/// Turns RIPE Database objects into prefix-list entries: reads the route6 file (if any) into a
-/// <see cref="Route6Coverage"/>, then streams the main file (inet6num and/or route6 objects) through
-/// the <see cref="RipeFilter"/>, emitting one entry per kept prefix as it goes.
+/// Turns RIPE Database objects into prefix-list entries: reads the route6 objects (if given) into a
+/// <see cref="Route6Coverage"/>, then streams the main input (inet6num and/or route6 objects) through
+/// the filter, handing one <see cref="PrefixListEntry"/> per kept prefix to a callback as it goes, so
+/// a whole ripe.db.inet6num is imported in constant memory.
 /// </summary>
 /// <remarks>
-/// An AGGREGATED-BY-LIR inet6num's <c>assignment-size</c> becomes the entry's subnet window, so a scan
-/// probes one address per end site. With an announcement filter an inet6num yields the part of it that
-/// route6 objects cover: itself when one route covers it, else the routes inside it.
+/// An AGGREGATED-BY-LIR inet6num's <c>assignment-size</c> becomes the entry's subnet window
+/// (<see cref="PrefixListEntry.SubnetBits"/>), so a scan probes one address per end site. With an
+/// announcement filter an inet6num yields the part of it that route6 objects cover: itself when one
+/// route covers it, else the routes inside it.
 /// An inet6num and a route6 of the same prefix (or two route6 objects of one prefix with different
-/// origins) are one entry, counted once in the summary: the main file's route6 entries are held
+/// origins) are one entry, counted once in the summary: the main input's route6 entries are held
 /// (route6 objects are few) and written after its inet6num entries, each unless an entry of its
 /// prefix was written, so the inet6num's entry, which carries the assignment window, is the one kept.
+/// Malformed objects never stop an import: each is counted and listed in the <see cref="RipeSummary"/>
+/// with its file and line. One instance runs one import at a time.
 /// </remarks>
-internal sealed class RipeImport(RipeFilter filter)
+public sealed class RipeImport
 {
     private static readonly HashSet<string> OtherRpslClasses = new(StringComparer.Ordinal)
     {
@@ -27,41 +31,83 @@ internal sealed class RipeImport(RipeFilter filter)
         "route-set", "rtr-set",
     };
 
+    private readonly RipeFilter filter;
     private readonly List<Ipv6Prefix> parts = [];
     private readonly HashSet<Ipv6Prefix> written = [];
     private readonly List<PrefixListEntry> heldRoutes = [];
     private readonly HashSet<Ipv6Prefix> heldRoutePrefixes = [];
     private Route6Coverage? coverage;
 
-    /// <summary>Runs an import of files; see <see cref="Run(Stream, string, Stream?, string?, Action{PrefixListEntry})"/>.</summary>
-    public RipeSummary Run(string file, string? route6File, Action<PrefixListEntry> emit)
+    /// <summary>Prepares an import that keeps what <paramref name="options"/> selects.</summary>
+    /// <exception cref="RipeOptionsException">The options are not usable; every problem is listed.</exception>
+    public RipeImport(RipeFilterOptions options)
     {
+        filter = new RipeFilter(options);
+        Options = options;
+    }
+
+    /// <summary>The filter options this import applies.</summary>
+    public RipeFilterOptions Options { get; }
+
+    /// <summary>
+    /// Imports files (plain or gzip, sniffed from their first bytes); see
+    /// <see cref="Run(Stream, string, Stream?, string?, Action{PrefixListEntry}, CancellationToken)"/>. Problems name the
+    /// files as given.
+    /// </summary>
+    /// <param name="file">ripe.db.inet6num (or ripe.db.route6, or both kinds of object in one file).</param>
+    /// <param name="route6File">ripe.db.route6: the announcements, or null.</param>
+    /// <param name="emit">Called once per entry, in input order.</param>
+    /// <param name="cancellationToken">Stops the import between two objects.</param>
+    /// <exception cref="RipeOptionsException">The options need route6 objects and none are given.</exception>
+    /// <exception cref="IOException">A file cannot be opened or read.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public RipeSummary Run(string file, string? route6File, Action<PrefixListEntry> emit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ThrowIfUnusable(route6File is not null);
         using var main = File.OpenRead(file);
         using var routes = route6File is null ? null : File.OpenRead(route6File);
-        return Run(main, file, routes, route6File, emit);
+        return Run(main, file, routes, route6File, emit, cancellationToken);
     }
 
     /// <summary>
     /// Reads <paramref name="route6"/> (when given) and then <paramref name="main"/>, calling
-    /// <paramref name="emit"/> for each entry. Malformed objects are counted and listed, never fatal.
+    /// <paramref name="emit"/> for each entry. Malformed objects are counted and listed, never fatal; an
+    /// input that cannot be read to its end (binary, a damaged gzip stream) is in
+    /// <see cref="RipeSummary.StreamErrors"/>, and the entries are then incomplete.
     /// </summary>
-    /// <exception cref="ArgumentException">The filter is invalid, or announcement is required without route6 objects.</exception>
-    public RipeSummary Run(Stream main, string mainName, Stream? route6, string? route6Name, Action<PrefixListEntry> emit)
+    /// <param name="main">The inet6num (and/or route6) objects, plain or gzip; left open.</param>
+    /// <param name="mainName">The name problems give <paramref name="main"/>.</param>
+    /// <param name="route6">The route6 objects (announcements), plain or gzip, or null; left open.</param>
+    /// <param name="route6Name">The name problems give <paramref name="route6"/> ("route6" when null).</param>
+    /// <param name="emit">Called once per entry, in input order.</param>
+    /// <param name="cancellationToken">Stops the import between two objects.</param>
+    /// <exception cref="RipeOptionsException">The options need route6 objects and none are given.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public RipeSummary Run(Stream main, string mainName, Stream? route6, string? route6Name, Action<PrefixListEntry> emit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(main);
+        ArgumentNullException.ThrowIfNull(mainName);
         ArgumentNullException.ThrowIfNull(emit);
-        var errors = Check(filter, route6 is not null);
-        if (errors.Count > 0)
-            throw new ArgumentException(string.Join("; ", errors));
+        ThrowIfUnusable(route6 is not null);
 
+        // One import's state: a second run on the same instance starts afresh.
+        parts.Clear();
+        written.Clear();
+        heldRoutes.Clear();
+        heldRoutePrefixes.Clear();
         var summary = new RipeSummary();
-        coverage = route6 is null ? null : ReadRoutes(route6, route6Name ?? "route6", summary);
+        coverage = route6 is null ? null : ReadRoutes(route6, route6Name ?? "route6", summary, cancellationToken);
 
         using var reader = new RpslReader(main, leaveOpen: true);
         while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             Import(reader.Current, mainName, summary, emit);
+        }
+
         if (reader.StreamError is not null)
-            summary.StreamErrors.Add($"{mainName}: {reader.StreamError}");
+            summary.AddStreamError(new RipeProblem(mainName, reader.StreamErrorLine, reader.StreamError));
         foreach (var entry in heldRoutes)
         {
             if (written.Contains(entry.Prefix))
@@ -73,22 +119,20 @@ internal sealed class RipeImport(RipeFilter filter)
         return summary;
     }
 
-    /// <summary>Problems that make an import with this filter pointless, each a sentence naming the fix.</summary>
-    public static IReadOnlyList<string> Check(RipeFilter filter, bool hasRoute6)
+    private void ThrowIfUnusable(bool hasRoute6)
     {
-        ArgumentNullException.ThrowIfNull(filter);
-        var errors = filter.Validate().ToList();
-        if (filter.AnnouncedOnly && !hasRoute6)
-            errors.Add("--announced-only needs the route6 objects: give --route6-file (ripe.db.route6)");
-        return errors;
+        var errors = Options.Validate(hasRoute6);
+        if (errors.Count > 0)
+            throw new RipeOptionsException(errors);
     }
 
-    private Route6Coverage ReadRoutes(Stream stream, string name, RipeSummary summary)
+    private Route6Coverage ReadRoutes(Stream stream, string name, RipeSummary summary, CancellationToken cancellationToken)
     {
         var prefixes = new List<Ipv6Prefix>();
         using var reader = new RpslReader(stream, leaveOpen: true);
         while (reader.Read())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var obj = reader.Current;
             if (obj.Error is null && !obj.Class.SequenceEqual("route6"))
                 continue;
@@ -108,7 +152,7 @@ internal sealed class RipeImport(RipeFilter filter)
         }
 
         if (reader.StreamError is not null)
-            summary.StreamErrors.Add($"{name}: {reader.StreamError}");
+            summary.AddStreamError(new RipeProblem(name, reader.StreamErrorLine, reader.StreamError));
         return Route6Coverage.Build(prefixes);
     }
 
@@ -207,7 +251,7 @@ internal sealed class RipeImport(RipeFilter filter)
         var at = obj.IndexOf("origin");
         if (at < 0)
             return Fail(obj.StartLine, $"route6 {prefix} (line {obj.StartLine}) has no origin", out line, out problem);
-        if (!RipeFilter.TryParseAsn(obj.Value(at), out origin))
+        if (!AsNumber.TryParse(obj.Value(at), out origin))
             return Fail(obj.Line(at), $"route6 {prefix}: origin '{obj.Value(at)}' is not an AS number (AS64500)", out line, out problem);
         return true;
     }
