@@ -123,7 +123,10 @@ public class InCodeHostTests
         {
             Assert.That(summary, Is.Not.Null, "the run ends with its summary");
             Assert.That(summary!.Generator, Is.EqualTo("cpu"));
-            Assert.That(summary.ProbesSent, Is.EqualTo(256UL));
+            // The targets, and the 16 alias probes of the /64 whose live hosts started its test (Dealias is on by default).
+            Assert.That(summary.AliasProbes, Is.EqualTo(16UL));
+            Assert.That(summary.ProbesSent, Is.EqualTo(256UL + summary.AliasProbes));
+            Assert.That(summary.AliasedPrefixes, Is.Zero, "a dense /120 in a silent /64 is not aliased");
             Assert.That(alive.Select(a => a.Address).Distinct().Count(), Is.EqualTo(256));
         });
     }
