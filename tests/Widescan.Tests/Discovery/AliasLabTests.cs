@@ -89,6 +89,41 @@ public sealed class AliasLabTests
     }
 
     [Test]
+    public async Task A_peer_inside_an_aliased_64_is_still_reported_as_a_peer(CancellationToken cancellationToken)
+    {
+        // An announce is proof of a Widescan node: dealiasing drops the live hosts of an aliased
+        // prefix, never its peers. (The aliased /64 alone: a listener answers a bounded number of
+        // probes of one scanner, and the sparse hosts would be its addresses too.)
+        using var lab = NetnsLab.Dense(AliasedPrefix);
+        const string peerAddress = "2001:db8:a::77";
+        lab.AddTargetAddress(peerAddress);
+        var node = NodeId.Parse("a11a5ed0a11a5ed0a11a5ed0a11a5ed0");
+        var listener = ModuleInLab.Start(lab.Target, new WidescanOptions
+        {
+            ListenOnly = true,
+            ListenDuration = TimeSpan.FromSeconds(5),
+            NodeId = node,
+            ServicePort = 4077,
+            Log = new LogOptions { Console = false },
+        }, cancellationToken);
+        Thread.Sleep(300);
+
+        var options = Options(probes: 1);
+        var events = await ModuleInLab.RunAsync(lab.Scanner, options with { Targets = options.Targets! with { Include = [Ipv6Prefix.Parse(AliasedSwept)] } }, cancellationToken);
+        await listener.ToListAsync();
+
+        var summary = events.OfType<ScanFinished>().Single().Summary;
+        Assert.Multiple(() =>
+        {
+            Assert.That(events.OfType<PrefixAliased>().Select(a => a.Prefix.ToString()), Is.EqualTo(new[] { AliasedPrefix }));
+            Assert.That(events.OfType<PeerDiscovered>().Select(p => (Ipv6Address.Format(p.Address), p.NodeId, p.How)),
+                Is.EqualTo(new[] { (peerAddress, node, PeerDiscoveryMethod.AnsweredProbe) }), "the node in the aliased /64 is a peer");
+            Assert.That(events.OfType<HostAlive>(), Is.Empty, "and none of its neighbours is alive");
+            Assert.That(summary.AliasedHosts, Is.EqualTo(65_535UL), "every other address of the /112 is an aliased host");
+        });
+    }
+
+    [Test]
     public void The_cli_writes_one_aliased_record_that_widescan_prefixes_reads_back()
     {
         using var lab = Lab();
