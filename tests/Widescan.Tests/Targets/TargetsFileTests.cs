@@ -211,6 +211,27 @@ public sealed class TargetsFileTests
         }));
     }
 
+    [Test]
+    public void The_cli_says_a_directory_is_one_and_rewrites_option_names_but_never_file_names_or_echoed_text()
+    {
+        var (_, errors) = Discovery.CliParse.Generate("--targets-file", _temp, "--seed", "1");
+        Assert.That(errors, Is.EqualTo(new[] { $"--targets-file {_temp} is a directory: give the path of an address list" }));
+
+        var named = File("TargetFiles.txt", "# nothing yet\n");
+        var e = Assert.Throws<TargetSpecException>(() => TargetList.Load(ListSpec(named)))!;
+        Assert.That(e.Errors.Select(Host.Commands.TargetOptions.Flags), Is.EqualTo(new[] { "--targets-file TargetFiles.txt holds no address" }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Host.Commands.TargetOptions.Flags("TargetFiles a.txt: line 3: 'TargetFiles (Exclude)' is not an IPv6 address"),
+                Is.EqualTo("--targets-file a.txt: line 3: 'TargetFiles (Exclude)' is not an IPv6 address"));
+            Assert.That(Host.Commands.TargetOptions.Flags("TargetFiles[1] is empty: give the path of an address list"), Does.StartWith("--targets-file[1] is empty"));
+            Assert.That(Host.Commands.TargetOptions.Flags("2 addresses of the targets files lie in excluded prefixes (Exclude): they are not scanned"),
+                Is.EqualTo("2 addresses of the targets files lie in excluded prefixes (--exclude, --exclude-file): they are not scanned"));
+            Assert.That(Host.Commands.TargetOptions.Flags("the saved scan is of address lists (TargetFiles: /x/TargetFiles.txt), this one of prefixes"),
+                Is.EqualTo("the saved scan is of address lists (--targets-file: /x/TargetFiles.txt), this one of prefixes"));
+        });
+    }
+
     // Distinct addresses spread over a few /64s, in no particular order.
     private static IEnumerable<UInt128> Addresses(int count)
     {
