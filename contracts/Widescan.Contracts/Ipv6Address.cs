@@ -42,13 +42,13 @@ public static class Ipv6Address
         // so that a prefix list never silently means something other than what it says.
         if (text.ContainsAny('%', '[', ']') || text.ContainsAny(' ', '\t', '/') || !text.Contains(':'))
         {
-            error = $"'{text}' is not an IPv6 address";
+            error = $"'{InputText.Excerpt(text)}' is not an IPv6 address";
             return false;
         }
 
         if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6)
         {
-            error = $"'{text}' is not an IPv6 address";
+            error = $"'{InputText.Excerpt(text)}' is not an IPv6 address";
             return false;
         }
 

@@ -89,21 +89,21 @@ public readonly struct Ipv6Prefix : IEquatable<Ipv6Prefix>, IComparable<Ipv6Pref
             var lengthText = text[(slash + 1)..];
             if (lengthText.IsEmpty || lengthText.Length > 4 || !lengthText.ContainsOnlyDigits())
             {
-                error = $"'{text}' is not an IPv6 prefix: the length '{lengthText}' is not a number";
+                error = $"'{InputText.Excerpt(text)}' is not an IPv6 prefix: the length '{InputText.Excerpt(lengthText)}' is not a number";
                 return false;
             }
 
             length = int.Parse(lengthText, NumberStyles.None, CultureInfo.InvariantCulture);
             if (length > 128)
             {
-                error = $"'{text}': length {length} out of range (0-128)";
+                error = $"'{InputText.Excerpt(text)}': length {length} out of range (0-128)";
                 return false;
             }
         }
 
         if (!Ipv6Address.TryParse(addressText, out var network, out _))
         {
-            error = $"'{text}' is not an IPv6 prefix";
+            error = $"'{InputText.Excerpt(text)}' is not an IPv6 prefix";
             return false;
         }
 

@@ -44,6 +44,7 @@ public sealed record PrefixListReadResult(IReadOnlyList<PrefixListEntry> Entries
 /// per /N subnet of the prefix. N is at least the prefix length and at most 128.</item>
 /// <item><c>#</c> starts a comment, on a line of its own or after an entry. Blank lines are ignored.
 /// Spaces and tabs separate the fields; CRLF line ends are accepted.</item>
+/// <item>A UTF-8 byte-order mark at the start of the file is skipped.</item>
 /// <item>Anything else on a line (an unknown token, a bad prefix or window) makes that line an error
 /// that names its number; the lines around it are still read.</item>
 /// </list>
@@ -62,7 +63,9 @@ public static class PrefixList
         var lineNumber = 0;
         while (reader.ReadLine() is { } line)
         {
-            lineNumber++;
+            // A byte-order mark (an editor's UTF-8 with BOM) is no part of the first line.
+            if (++lineNumber == 1 && line.StartsWith('\uFEFF'))
+                line = line[1..];
             if (!TryParseLine(line, out var entry, out var error))
                 errors.Add(new PrefixListError(lineNumber, error));
             else if (entry is not null)
@@ -112,7 +115,7 @@ public static class PrefixList
             var after = tokenEnd < 0 ? [] : rest[tokenEnd..].Trim();
             if (!after.IsEmpty)
             {
-                error = $"unexpected '{after}' after '{token}': a line holds a prefix, an optional {WindowToken}N and an optional # comment";
+                error = $"unexpected '{InputText.Excerpt(after)}' after '{InputText.Excerpt(token)}': a line holds a prefix, an optional {WindowToken}N and an optional # comment";
                 return false;
             }
 
@@ -156,14 +159,14 @@ public static class PrefixList
         window = null;
         if (!token.StartsWith(WindowToken, StringComparison.OrdinalIgnoreCase))
         {
-            error = $"unknown token '{token}' after {prefix}: expected {WindowToken}N (for example {WindowToken}56) or a # comment";
+            error = $"unknown token '{InputText.Excerpt(token)}' after {prefix}: expected {WindowToken}N (for example {WindowToken}56) or a # comment";
             return false;
         }
 
         var digits = token[WindowToken.Length..];
         if (digits.IsEmpty || digits.Length > 3 || !digits.ContainsOnlyDigits())
         {
-            error = $"window '{token}' is not {WindowToken}N with N a number (for example {WindowToken}56)";
+            error = $"window '{InputText.Excerpt(token)}' is not {WindowToken}N with N a number (for example {WindowToken}56)";
             return false;
         }
 

@@ -56,9 +56,21 @@ public sealed record ScanState
     public DateTimeOffset SavedAt { get; init; }
 
     /// <summary>The state of a spec at a cursor; <paramref name="targetsFingerprint"/> is its stream's <see cref="IAddressStream.TargetsFingerprint"/>.</summary>
+    /// <exception cref="ArgumentException">The spec is of <see cref="TargetSpec.TargetFiles"/> and neither the fingerprint nor the spec's <see cref="TargetSpec.TargetFilesFingerprint"/> is given: such a state could never be resumed.</exception>
     public static ScanState Of(TargetSpec spec, ulong cursor, ulong positions, DateTimeOffset savedAt, string? targetsFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.HasTargetFiles && (targetsFingerprint ?? spec.TargetFilesFingerprint) is null)
+        {
+            throw new ArgumentException(
+                "a scan of TargetFiles needs the list's fingerprint (the stream's TargetsFingerprint) in its state, or the state could not be resumed", nameof(targetsFingerprint));
+        }
+
+        return Describe(spec, cursor, positions, savedAt, targetsFingerprint);
+    }
+
+    private static ScanState Describe(TargetSpec spec, ulong cursor, ulong positions, DateTimeOffset savedAt, string? targetsFingerprint)
+    {
         return new ScanState
         {
             Include = spec.Include.Select(p => spec.PrefixWindows.TryGetValue(p, out var w) ? $"{p} window=/{w}" : p.ToString()).ToArray(),
@@ -83,7 +95,7 @@ public sealed record ScanState
     public string? Difference(TargetSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var other = Of(spec, Cursor, Positions, SavedAt);
+        var other = Describe(spec, Cursor, Positions, SavedAt, null);
 
         // The list's content is compared by the generator once it has read it (TargetFilesFingerprint).
         if ((TargetsFingerprint is not null) != spec.HasTargetFiles)

@@ -202,6 +202,8 @@ public sealed record TargetSpec
         {
             if (string.IsNullOrWhiteSpace(TargetFiles[k]))
                 errors.Add($"TargetFiles[{k}] is empty: give the path of an address list");
+            else if (TargetFiles[k].Contains('\0', StringComparison.Ordinal))
+                errors.Add($"TargetFiles[{k}] '{InputText.Excerpt(TargetFiles[k])}' holds a NUL character, which no file path can: give the path of an address list");
         }
     }
 

@@ -33,7 +33,7 @@ internal static class ScanResume
         var candidate = seedGiven ? spec : spec with { Seed = state.Seed };
         if (state.Difference(candidate) is { } why)
         {
-            errors.Add(TargetOptions.Flags($"--state {file.FullName}: the saved state is of another scan: {why}"));
+            errors.Add($"--state {file.FullName}: the saved state is of another scan: {TargetOptions.Flags(why)}");
             return (spec, null);
         }
 

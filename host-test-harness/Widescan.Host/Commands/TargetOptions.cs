@@ -129,7 +129,9 @@ internal sealed class TargetOptions
         var targetFiles = new List<string>();
         foreach (var file in parseResult.GetValue(TargetsFile) ?? [])
         {
-            if (!file.Exists)
+            if (Directory.Exists(file.FullName))
+                errors.Add($"{TargetsFile.Name} {file.FullName} is a directory: give the path of an address list");
+            else if (!file.Exists)
                 errors.Add($"{TargetsFile.Name} {file.FullName}: no such file");
             targetFiles.Add(file.FullName);
         }
@@ -241,14 +243,49 @@ internal sealed class TargetOptions
     /// <summary>
     /// A target-spec message in this command line's words: the contracts and the plugin name their
     /// options (TargetFiles, Include, ...), the CLI its flags. Also for what the generator reports
-    /// when it reads the targets files.
+    /// when it reads the targets files. Only the known openings and endings of those messages are
+    /// rewritten, never what lies between (a file name such as TargetFiles.txt, an echoed line).
     /// </summary>
-    public static string Flags(string message) => message
-        .Replace("Include and TargetFiles do not go together", "--prefix/--prefix-file and --targets-file do not go together", StringComparison.Ordinal)
-        .Replace("SubnetBits, PrefixWindows and Iid have no meaning", "--subnet-bits, window= and --iid have no meaning", StringComparison.Ordinal)
-        .Replace("TargetFiles", "--targets-file", StringComparison.Ordinal)
-        .Replace("(Exclude)", "(--exclude, --exclude-file)", StringComparison.Ordinal)
-        .Replace("AllowReserved lifts", "--allow-reserved lifts", StringComparison.Ordinal);
+    public static string Flags(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        foreach (var (option, flag) in OptionOpenings)
+        {
+            if (message.StartsWith(option, StringComparison.Ordinal))
+            {
+                message = flag + message[option.Length..];
+                break;
+            }
+        }
+
+        foreach (var (option, flag) in OptionEndings)
+        {
+            if (message.EndsWith(option, StringComparison.Ordinal))
+                return message[..^option.Length] + flag;
+        }
+
+        return message;
+    }
+
+    // The openings of the messages that name options, longest first where one opens another.
+    private static readonly (string Option, string Flag)[] OptionOpenings =
+    [
+        ("Include and TargetFiles do not go together", "--prefix/--prefix-file and --targets-file do not go together"),
+        ("TargetFiles lists whole addresses: SubnetBits, PrefixWindows and Iid have no meaning", "--targets-file lists whole addresses: --subnet-bits, window= and --iid have no meaning"),
+        ("the saved scan is of address lists (TargetFiles: ", "the saved scan is of address lists (--targets-file: "),
+        ("the saved scan is of prefixes, this one of address lists (TargetFiles)", "the saved scan is of prefixes, this one of address lists (--targets-file)"),
+        ("TargetFiles[", "--targets-file["),
+        ("TargetFiles:", "--targets-file:"),
+        ("TargetFiles ", "--targets-file "),
+    ];
+
+    // The endings of the warnings that name options (no file name or echoed text follows them).
+    private static readonly (string Option, string Flag)[] OptionEndings =
+    [
+        ("(Exclude): they are not scanned", "(--exclude, --exclude-file): they are not scanned"),
+        ("(AllowReserved lifts the blocklist, for labs)", "(--allow-reserved lifts the blocklist, for labs)"),
+        ("since AllowReserved lifts the blocklist (for labs)", "since --allow-reserved lifts the blocklist (for labs)"),
+    ];
 
     private static void WarnAboutReserved(TargetSpec spec)
     {

@@ -5,7 +5,7 @@ namespace Widescan.Host.Input;
 /// <summary>
 /// Reads a text file one line at a time with a cap on line length, and stops at the first NUL byte:
 /// memory stays bounded by the cap whatever the file is, and a binary file ends in one error, not
-/// one per "line" of garbage. Each block is checked for NUL when it is read, before any line in it
+/// one per "line" of garbage. A UTF-8 byte-order mark at offset 0 is skipped. Each block is checked for NUL when it is read, before any line in it
 /// is handed out.
 /// </summary>
 internal sealed class BoundedLineReader : IDisposable
@@ -122,6 +122,9 @@ internal sealed class BoundedLineReader : IDisposable
             return false;
         }
 
+        // A UTF-8 byte-order mark (an editor's "UTF-8 with BOM") is no part of the first line.
+        if (offset == 0 && buffer.AsSpan(end, n).StartsWith("\uFEFF"u8))
+            start += 3;
         end += n;
         offset += n;
         return true;

@@ -22,20 +22,54 @@ internal sealed class GpuAddressStream : AddressStreamBase
     private PageLockedArray1D<Address128>? host;
 
     /// <summary>Opens the stream on a device.</summary>
+    /// <exception cref="InvalidOperationException">The device cannot hold the target space (a list too large for its memory): nothing stays allocated.</exception>
     public GpuAddressStream(TargetSpec spec, GpuDevice device)
+        : this(spec, device, static (accelerator, length) => accelerator.Allocate1D<Address128>(length))
+    {
+    }
+
+    /// <summary>Opens the stream, allocating the address list with <paramref name="allocateList"/> (a test makes it fail).</summary>
+    internal GpuAddressStream(TargetSpec spec, GpuDevice device, Func<Accelerator, long, MemoryBuffer1D<Address128, Stride1D.Dense>> allocateList)
         : base(spec)
     {
         this.device = device;
         var accelerator = device.Accelerator;
-        stream = accelerator.CreateStream();
-        segments = accelerator.Allocate1D(Space.Segments);
-        ouis = accelerator.Allocate1D(Space.Ouis);
+        AcceleratorStream? opened = null;
+        MemoryBuffer1D<TargetSegment, Stride1D.Dense>? segmentBuffer = null;
+        MemoryBuffer1D<uint, Stride1D.Dense>? ouiBuffer = null;
+        MemoryBuffer1D<Address128, Stride1D.Dense>? listBuffer = null;
+        var length = Math.Max(1, Space.ListCount);
+        try
+        {
+            opened = accelerator.CreateStream();
+            segmentBuffer = accelerator.Allocate1D(Space.Segments);
+            ouiBuffer = accelerator.Allocate1D(Space.Ouis);
 
-        // The address list (one unused entry for a prefix space) goes over once, as UInt128's own bytes.
-        ReadOnlySpan<Address128> addresses = MemoryMarshal.Cast<UInt128, Address128>(Space.List.AsSpan(0, Math.Max(1, Space.ListCount)));
-        list = accelerator.Allocate1D<Address128>(addresses.Length);
-        list.View.CopyFromCPU(stream, addresses);
-        stream.Synchronize();
+            // The address list (one unused entry for a prefix space) goes over once, as UInt128's own bytes.
+            ReadOnlySpan<Address128> addresses = MemoryMarshal.Cast<UInt128, Address128>(Space.List.AsSpan(0, length));
+            listBuffer = allocateList(accelerator, addresses.Length);
+            listBuffer.View.CopyFromCPU(opened, addresses);
+            opened.Synchronize();
+        }
+        catch (Exception e)
+        {
+            // Device memory is not the garbage collector's: what was allocated goes back now, and the
+            // host gets one clear error rather than an ILGPU exception from deep inside.
+            listBuffer?.Dispose();
+            ouiBuffer?.Dispose();
+            segmentBuffer?.Dispose();
+            opened?.Dispose();
+            var what = Space.ListCount > 0
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the target list ({Space.ListCount:N0} addresses, {(long)length * 16 / (1 << 20):N0} MiB)")
+                : "the target space";
+            throw new InvalidOperationException(
+                $"the gpu generator cannot hold {what} on {device.Description}: {e.Message}; use the cpu generator ({nameof(WidescanOptions)}.{nameof(WidescanOptions.Generator)} \"cpu\")", e);
+        }
+
+        stream = opened;
+        segments = segmentBuffer;
+        ouis = ouiBuffer;
+        list = listBuffer;
     }
 
     /// <inheritdoc />

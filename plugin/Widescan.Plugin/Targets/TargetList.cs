@@ -47,42 +47,45 @@ internal sealed class TargetList
     /// <summary>Reads the spec's targets files; every problem of every file is reported at once.</summary>
     /// <param name="spec">The spec.</param>
     /// <param name="maxAddresses">The cap on address lines (a test lowers it rather than write 10^8 lines).</param>
+    /// <param name="afterCounting">Runs between the two passes (a test changes a file there).</param>
     /// <exception cref="TargetSpecException">A file cannot be read, is binary, holds bad lines, or the files hold too many addresses.</exception>
-    public static TargetList Load(TargetSpec spec, int maxAddresses = TargetSpec.MaxTargetFileAddresses)
+    public static TargetList Load(TargetSpec spec, int maxAddresses = TargetSpec.MaxTargetFileAddresses, Action? afterCounting = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var clock = Stopwatch.StartNew();
         var files = spec.TargetFiles.Select(p => new TargetListFile(p)).ToArray();
         var errors = new List<string>();
-        long lines = 0;
-        foreach (var file in files)
+        var counts = CountLines(files, maxAddresses, errors);
+        if (errors.Count > 0)
         {
-            if (file.CountAddressLines(out var error) is { } n)
+            // Every file that counted well is still read for its bad lines, into nothing: one run names every problem.
+            for (var k = 0; k < files.Length; k++)
             {
-                lines += n;
-                if (n == 0)
-                    errors.Add($"TargetFiles {file.Name} holds no address");
+                if (counts[k] > 0)
+                    files[k].Parse(null, 0, counts[k], errors);
             }
-            else
-            {
-                errors.Add(error!);
-            }
+
+            throw new TargetSpecException(errors);
         }
 
-        if (lines > maxAddresses)
-            errors.Add($"TargetFiles hold {lines.ToString("N0", CultureInfo.InvariantCulture)} address lines; at most {maxAddresses.ToString("N0", CultureInfo.InvariantCulture)} are allowed: split the list into several scans");
-        if (errors.Count > 0)
-            throw new TargetSpecException(errors);
+        afterCounting?.Invoke();
 
-        // Uninitialised: every element below the count is written before it is read.
+        // Uninitialised: every element below the count is written before it is read. Each file
+        // fills its own range, so a file that changed spoils only its own.
+        var lines = counts.Sum();
         var addresses = GC.AllocateUninitializedArray<UInt128>((int)Math.Max(1, lines), pinned: true);
-        long written = 0;
-        foreach (var file in files)
-            file.Parse(addresses, ref written, errors, out _);
+        long start = 0;
+        for (var k = 0; k < files.Length; k++)
+        {
+            files[k].Parse(addresses, start, counts[k], errors);
+            start += counts[k];
+        }
+
         if (errors.Count > 0)
             throw new TargetSpecException(errors);
 
-        var span = addresses.AsSpan(0, (int)written);
+        var written = (int)lines;
+        var span = addresses.AsSpan(0, written);
         span.Sort();
         var distinct = Distinct(span);
         var warnings = new List<string>();
@@ -90,28 +93,128 @@ internal sealed class TargetList
         var excluded = Remove(addresses, ref count, spec.Exclude);
         if (excluded > 0)
             warnings.Add($"{excluded} addresses of the targets files lie in excluded prefixes (Exclude): they are not scanned");
+        var reserved = ReservedCounts(addresses.AsSpan(0, count));
         var blocked = 0;
         if (!spec.AllowReserved)
         {
-            var hits = new List<string>();
-            foreach (var entry in ReservedPrefixes.Default)
-            {
-                var n = CountIn(addresses.AsSpan(0, count), entry.Prefix);
-                if (n > 0)
-                    hits.Add($"{n} in {entry}");
-            }
-
             blocked = Remove(addresses, ref count, ReservedPrefixes.Default.Select(e => e.Prefix));
             if (blocked > 0)
-                warnings.Add($"{blocked} addresses of the targets files lie in the blocklist ({string.Join(", ", hits)}): they are not scanned (AllowReserved lifts the blocklist, for labs)");
+                warnings.Add($"{blocked} addresses of the targets files lie in the blocklist ({reserved}): they are not scanned (AllowReserved lifts the blocklist, for labs)");
+        }
+        else if (reserved.Length > 0)
+        {
+            warnings.Add($"the targets files hold reserved addresses ({reserved}): they are scanned, since AllowReserved lifts the blocklist (for labs)");
         }
 
         if (count == 0)
             warnings.Add("the targets files yield no targets: every address is excluded or blocked");
         var fingerprint = FingerprintOf(addresses.AsSpan(0, count));
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{files.Length} targets file(s): {written} address lines, {(int)written - distinct} duplicates, {excluded} excluded, {blocked} blocked: {count} targets in {clock.Elapsed.TotalSeconds:F2} s (fingerprint {fingerprint})");
+            $"{files.Length} targets file(s): {written} address lines, {written - distinct} duplicates, {excluded} excluded, {blocked} blocked: {count} targets in {clock.Elapsed.TotalSeconds:F2} s (fingerprint {fingerprint})");
         return new TargetList(addresses, count, fingerprint, warnings, summary);
+    }
+
+    /// <summary>
+    /// Every problem of the spec's targets files without loading them (nothing is allocated for the
+    /// list): for a spec that has other errors, so that those do not hide the files' own.
+    /// </summary>
+    public static IReadOnlyList<string> Check(TargetSpec spec, int maxAddresses = TargetSpec.MaxTargetFileAddresses)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var files = spec.TargetFiles.Select(p => new TargetListFile(p)).ToArray();
+        var errors = new List<string>();
+        var counts = CountLines(files, maxAddresses, errors);
+        for (var k = 0; k < files.Length; k++)
+        {
+            if (counts[k] > 0)
+                files[k].Parse(null, 0, counts[k], errors);
+        }
+
+        return errors;
+    }
+
+    /// <summary>Whether the load keeps an address: outside the exclusions and, unless lifted, the blocklist (what a target hint may be).</summary>
+    public static Func<UInt128, bool> KeepsOf(TargetSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var removed = spec.Exclude.Concat(spec.AllowReserved ? [] : ReservedPrefixes.Default.Select(e => e.Prefix));
+        var ranges = SubnetRanges.Normalize(removed.Select(p => new SubnetRange(p.Network, p.LastAddress))).ToArray();
+        return address =>
+        {
+            int low = 0, high = ranges.Length;
+            while (low < high)
+            {
+                var mid = (low + high) >>> 1;
+                if (ranges[mid].Last < address)
+                    low = mid + 1;
+                else
+                    high = mid;
+            }
+
+            return low == ranges.Length || ranges[low].First > address;
+        };
+    }
+
+    // The first pass over every file: its address lines, each file counted no further than the
+    // budget left (the cap less what the files before it hold), so that an endless file is refused
+    // at the cap. Once the cap is passed, each further file is still checked on its own against it.
+    // A file refused or over the budget has the count 0 (it is not read again).
+    private static long[] CountLines(TargetListFile[] files, int maxAddresses, List<string> errors)
+    {
+        var counts = new long[files.Length];
+        long lines = 0;
+        var over = new List<string>();
+        for (var k = 0; k < files.Length; k++)
+        {
+            var budget = over.Count == 0 ? maxAddresses - lines : maxAddresses;
+            if (files[k].CountAddressLines(budget, out var error) is not { } n)
+            {
+                errors.Add(error!);
+            }
+            else if (n == 0)
+            {
+                errors.Add($"TargetFiles {files[k].Name} holds no address");
+            }
+            else if (n > budget)
+            {
+                over.Add(files[k].Name);
+            }
+            else
+            {
+                counts[k] = n;
+                if (over.Count == 0)
+                    lines += n;
+            }
+        }
+
+        if (over.Count > 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture,
+                $"TargetFiles hold more than {maxAddresses:N0} address lines (counting stopped at the cap in {string.Join(", ", over)}); at most {maxAddresses:N0} are allowed: split the list into several scans"));
+        }
+
+        return counts;
+    }
+
+    // How many addresses of the sorted list each blocklist entry holds, each address counted once,
+    // for the most specific entry that holds it ("N in PREFIX (NAME, RFC)", comma-separated), or "".
+    // Prefixes either nest or are disjoint, so an entry's own count is its addresses less those of
+    // the entries inside it.
+    private static string ReservedCounts(ReadOnlySpan<UInt128> sorted)
+    {
+        var entries = ReservedPrefixes.Default;
+        var own = new long[entries.Count];
+        foreach (var k in Enumerable.Range(0, entries.Count).OrderByDescending(k => entries[k].Prefix.Length))
+        {
+            own[k] = CountIn(sorted, entries[k].Prefix);
+            for (var inner = 0; inner < entries.Count; inner++)
+            {
+                if (inner != k && entries[inner].Prefix.Length > entries[k].Prefix.Length && entries[k].Prefix.Contains(entries[inner].Prefix))
+                    own[k] -= own[inner];
+            }
+        }
+
+        return string.Join(", ", Enumerable.Range(0, entries.Count).Where(k => own[k] > 0).Select(k => $"{own[k]} in {entries[k]}"));
     }
 
     /// <summary>The fingerprint of a sorted list: "N/sha256:" and 32 hex digits.</summary>
@@ -162,12 +265,15 @@ internal sealed class TargetList
             var end = LowerBound(list, range.Last, upper: true);
             if (end <= first)
                 continue;
-            list[read..first].CopyTo(list[write..]);
+            if (write != read)
+                list[read..first].CopyTo(list[write..]);
             write += first - read;
             read = end;
         }
 
-        list[read..].CopyTo(list[write..]);
+        // Nothing moves while nothing was removed before (a 1.6 GB copy onto itself otherwise).
+        if (write != read)
+            list[read..].CopyTo(list[write..]);
         write += list.Length - read;
         var removed = count - write;
         count = write;

@@ -79,9 +79,9 @@ internal sealed class TargetSpace
     public static TargetSpace Build(TargetSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        spec.EnsureValid();
         if (spec.HasTargetFiles)
             return BuildList(spec);
+        spec.EnsureValid();
         var warnings = new List<string>();
         var includes = spec.MergedIncludes();
 
@@ -156,9 +156,18 @@ internal sealed class TargetSpace
         return new TargetSpace(layout, segments, ouis, total, SubnetRanges.Normalize(partial), warnings);
     }
 
-    // A list space: one stand-in segment and OUI, the list itself, refused when a resume expects another list.
+    // A list space: one stand-in segment and OUI, the list itself, refused when a resume expects another
+    // list. A spec with other errors (a bad shard) still has its files checked, so that one run names both.
     private static TargetSpace BuildList(TargetSpec spec)
     {
+        var errors = spec.Validate();
+        if (errors.Count > 0)
+        {
+            // A blank path or one with a NUL (already named by Validate) is not opened.
+            var usable = spec.TargetFiles.All(p => !string.IsNullOrWhiteSpace(p) && !p.Contains('\0', StringComparison.Ordinal));
+            throw new TargetSpecException(usable ? [.. errors, .. TargetList.Check(spec)] : errors);
+        }
+
         var list = TargetList.Load(spec);
         if (spec.TargetFilesFingerprint is { } expected && expected != list.Fingerprint)
         {

@@ -89,32 +89,52 @@ internal static class Utf8Ipv6Parser
         return true;
     }
 
-    // As System.Net reads an IPv6 address's dotted quad: four decimals of at most three digits and at
-    // most 255, of which the first carries no leading zero.
+    // Exactly as System.Net reads an IPv6 address's dotted quad (IPv4AddressHelper.IsValidCanonical):
+    // four decimals of at most 255 each; "00" never starts one; a single leading zero ("01") is
+    // refused in the first three parts but, as System.Net has it, not in the last ("1.2.3.04").
     private static bool TryParseIpv4(ReadOnlySpan<byte> text, out uint value)
     {
         value = 0;
-        var i = 0;
-        for (var octet = 0; octet < 4; octet++)
+        var dots = 0;
+        var number = 0;
+        var haveNumber = false;
+        var leadingZero = false;
+        for (var i = 0; i < text.Length; i++)
         {
-            if (octet > 0)
+            var c = text[i];
+            if (c is >= (byte)'0' and <= (byte)'9')
             {
-                if (i == text.Length || text[i] != '.')
-                    return false;
-                i++;
-            }
+                if (!haveNumber && c == '0')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '0')
+                        return false;
+                    leadingZero = true;
+                }
 
-            var start = i;
-            var number = 0;
-            while (i < text.Length && i - start < 4 && text[i] is >= (byte)'0' and <= (byte)'9')
-                number = number * 10 + (text[i++] - '0');
-            var digits = i - start;
-            if (digits is 0 or > 3 || number > 255 || (octet == 0 && digits > 1 && text[start] == '0'))
+                haveNumber = true;
+                number = number * 10 + (c - '0');
+                if (number > 255)
+                    return false;
+            }
+            else if (c == '.')
+            {
+                if (!haveNumber || (leadingZero && number != 0) || ++dots > 3)
+                    return false;
+                value = (value << 8) | (uint)number;
+                haveNumber = false;
+                leadingZero = false;
+                number = 0;
+            }
+            else
+            {
                 return false;
-            value = (value << 8) | (uint)number;
+            }
         }
 
-        return i == text.Length;
+        if (dots != 3 || !haveNumber)
+            return false;
+        value = (value << 8) | (uint)number;
+        return true;
     }
 
     private static int HexValue(byte c) => c switch

@@ -57,4 +57,14 @@ public class ScanStateTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void A_list_state_without_its_fingerprint_is_refused_rather_than_written_unresumable()
+    {
+        var list = new TargetSpec { TargetFiles = ["hits.txt"], Seed = 7 };
+        var e = Assert.Throws<ArgumentException>(() => ScanState.Of(list, 0, 1, DateTimeOffset.UnixEpoch))!;
+        Assert.That(e.Message, Does.StartWith("a scan of TargetFiles needs the list's fingerprint"));
+        Assert.That(ScanState.Of(list, 0, 1, DateTimeOffset.UnixEpoch, "1/sha256:00").TargetsFingerprint, Is.EqualTo("1/sha256:00"));
+        Assert.That(ScanState.Of(list with { TargetFilesFingerprint = "1/sha256:01" }, 0, 1, DateTimeOffset.UnixEpoch).TargetsFingerprint, Is.EqualTo("1/sha256:01"));
+    }
 }

@@ -52,6 +52,28 @@ public sealed class ExcludeFileTests
     }
 
     [Test]
+    public void A_prefix_or_exclude_file_echoes_only_an_excerpt_of_a_bad_line_and_skips_a_byte_order_mark()
+    {
+        var secret = new string('s', 4000);
+        var bad = File("bad.txt", $"{secret}\n2001:db8::/48 {secret}\n2001:db8::/48 window=/64 {secret}\n");
+        var bom = Path.Combine(_temp, "bom.txt");
+        System.IO.File.WriteAllBytes(bom, [.. "\uFEFF"u8, .. "2001:db8:1::/112\n"u8]);
+        var (spec, errors) = CliParse.Generate("--prefix-file", bad, "--exclude-file", bad, "--allow-reserved");
+        Assert.Multiple(() =>
+        {
+            Assert.That(spec, Is.Null);
+            Assert.That(errors, Has.Count.EqualTo(6), string.Join('\n', errors));
+            Assert.That(errors, Has.All.Length.LessThan(300), "no message echoes a whole line");
+            Assert.That(errors, Has.Some.EqualTo($"--prefix-file bad.txt: line 1: '{new string('s', InputText.ExcerptLength)}{InputText.Ellipsis}' is not an IPv6 prefix"));
+        });
+
+        (spec, errors) = CliParse.Generate("--prefix-file", bom, "--exclude-file", bom, "--allow-reserved");
+        Assert.That(errors, Is.Empty, "a byte-order mark is not part of the first line");
+        Assert.That(spec!.Include.Select(p => p.ToString()), Is.EqualTo(new[] { "2001:db8:1::/112" }));
+        Assert.That(spec.Exclude.Select(p => p.ToString()), Is.EqualTo(new[] { "2001:db8:1::/112" }));
+    }
+
+    [Test]
     public void Entries_of_an_exclude_file_inside_the_scanned_prefix_receive_no_probe()
     {
         using var lab = NetnsLab.Dense("2001:db8:100::/120");

@@ -62,6 +62,24 @@ public class GpuEmulatorTests
     }
 
     [Test]
+    public void A_list_the_device_cannot_hold_is_one_clear_error_and_the_device_still_serves()
+    {
+        using var device = GpuDevice.TryOpen(GpuDevice.Emulator, out var reason) ?? throw new AssertionException(reason);
+        var e = Assert.Throws<InvalidOperationException>(() => new GpuAddressStream(ListSpec(), device,
+            (_, length) => throw new OutOfMemoryException($"{length} elements do not fit")))!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(e.Message, Does.StartWith("the gpu generator cannot hold the target list (").And.Contain("addresses, 0 MiB) on ILGPU CPU accelerator"));
+            Assert.That(e.Message, Does.Contain("elements do not fit; use the cpu generator (WidescanOptions.Generator \"cpu\")"));
+            Assert.That(e.InnerException, Is.InstanceOf<OutOfMemoryException>());
+        });
+
+        // What the failed stream allocated went back: the device opens the same list again and maps it as the CPU does.
+        using var stream = new GpuAddressStream(ListSpec(), device);
+        Assert.That(Streams.Drain(stream, batch: 10_000), Is.EqualTo(Streams.Drain(Streams.Cpu(), ListSpec(), batch: 10_000)));
+    }
+
+    [Test]
     public void AutoNeverPicksTheEmulator()
     {
         using var auto = new AutoAddressGenerator(new GpuAddressGenerator { Device = GpuDevice.Emulator }, Streams.Cpu());

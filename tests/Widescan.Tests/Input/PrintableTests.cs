@@ -9,7 +9,9 @@ public class PrintableTests
     [TestCase("a\0b\tc\rd\ne\u007f", "a\\x00b\\x09c\\x0dd\\x0ae\\x7f")]
     [TestCase("csi\u009b2J", "csi\\x9b2J")]
     [TestCase("abc\u202edcba", "abc\\u{202e}dcba")]
-    public void EscapesControlAndBidiCharactersOnly(string text, string expected) =>
+    [TestCase("\ufeff2001:db8::1", "\\u{feff}2001:db8::1")]
+    [TestCase("zero\u200bwidth\u2028line", "zero\\u{200b}width\\u{2028}line")]
+    public void EscapesControlFormatAndSeparatorCharactersOnly(string text, string expected) =>
         Assert.That(Printable.Escape(text), Is.EqualTo(expected));
 
     [Test]

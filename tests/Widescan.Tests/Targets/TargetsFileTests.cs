@@ -82,7 +82,7 @@ public sealed class TargetsFileTests
     {
         var file = File("many.txt", string.Concat(Enumerable.Range(1, 11).Select(k => $"2001:db8::{k:x}\n")) + "# comments do not count\n");
         var e = Assert.Throws<TargetSpecException>(() => TargetList.Load(ListSpec(file), maxAddresses: 10))!;
-        Assert.That(e.Errors, Is.EqualTo(new[] { "TargetFiles hold 11 address lines; at most 10 are allowed: split the list into several scans" }));
+        Assert.That(e.Errors, Is.EqualTo(new[] { "TargetFiles hold more than 10 address lines (counting stopped at the cap in many.txt); at most 10 are allowed: split the list into several scans" }));
         Assert.That(TargetList.Load(ListSpec(file), maxAddresses: 11).Count, Is.EqualTo(11));
     }
 
@@ -95,12 +95,16 @@ public sealed class TargetsFileTests
         Assert.Multiple(() =>
         {
             Assert.That(list.Addresses.AsSpan(0, list.Count).ToArray(), Is.EqualTo(new[] { "2001:db8:1::1", "2001:db8:1::2", "2001:db8:3::9" }.Select(Ipv6Address.Parse)));
-            Assert.That(list.Warnings, Is.EqualTo(new[] { "2 addresses of the targets files lie in excluded prefixes (Exclude): they are not scanned" }));
+            Assert.That(list.Warnings, Is.EqualTo(new[]
+            {
+                "2 addresses of the targets files lie in excluded prefixes (Exclude): they are not scanned",
+                "the targets files hold reserved addresses (3 in 2001:db8::/32 (Documentation, RFC 3849)): they are scanned, since AllowReserved lifts the blocklist (for labs)",
+            }));
             Assert.That(list.Summary, Does.Contain("7 address lines, 2 duplicates, 2 excluded, 0 blocked: 3 targets"));
         });
         var all = TargetList.Load(spec with { Exclude = [] });
         Assert.That(all.Count, Is.EqualTo(5));
-        Assert.That(all.Warnings, Is.Empty);
+        Assert.That(all.Warnings, Has.Count.EqualTo(1), "only the lifted blocklist's");
     }
 
     [Test]
@@ -205,6 +209,27 @@ public sealed class TargetsFileTests
             "--prefix/--prefix-file and --targets-file do not go together: a scan targets either prefixes or address lists",
             "--targets-file lists whole addresses: --subnet-bits, window= and --iid have no meaning with it",
         }));
+    }
+
+    [Test]
+    public void The_cli_says_a_directory_is_one_and_rewrites_option_names_but_never_file_names_or_echoed_text()
+    {
+        var (_, errors) = Discovery.CliParse.Generate("--targets-file", _temp, "--seed", "1");
+        Assert.That(errors, Is.EqualTo(new[] { $"--targets-file {_temp} is a directory: give the path of an address list" }));
+
+        var named = File("TargetFiles.txt", "# nothing yet\n");
+        var e = Assert.Throws<TargetSpecException>(() => TargetList.Load(ListSpec(named)))!;
+        Assert.That(e.Errors.Select(Host.Commands.TargetOptions.Flags), Is.EqualTo(new[] { "--targets-file TargetFiles.txt holds no address" }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Host.Commands.TargetOptions.Flags("TargetFiles a.txt: line 3: 'TargetFiles (Exclude)' is not an IPv6 address"),
+                Is.EqualTo("--targets-file a.txt: line 3: 'TargetFiles (Exclude)' is not an IPv6 address"));
+            Assert.That(Host.Commands.TargetOptions.Flags("TargetFiles[1] is empty: give the path of an address list"), Does.StartWith("--targets-file[1] is empty"));
+            Assert.That(Host.Commands.TargetOptions.Flags("2 addresses of the targets files lie in excluded prefixes (Exclude): they are not scanned"),
+                Is.EqualTo("2 addresses of the targets files lie in excluded prefixes (--exclude, --exclude-file): they are not scanned"));
+            Assert.That(Host.Commands.TargetOptions.Flags("the saved scan is of address lists (TargetFiles: /x/TargetFiles.txt), this one of prefixes"),
+                Is.EqualTo("the saved scan is of address lists (--targets-file: /x/TargetFiles.txt), this one of prefixes"));
+        });
     }
 
     // Distinct addresses spread over a few /64s, in no particular order.

@@ -25,6 +25,15 @@ public sealed class Utf8Ipv6ParserTests
     [TestCase("2001:db8::1:")]
     [TestCase(":2001:db8::1")]
     [TestCase("2001:db8::01.2.3.4")]
+    [TestCase("2001:db8::1.02.3.4")]
+    [TestCase("2001:db8::9.7.00.0")]
+    [TestCase("2001:db8::1.2.03.4")]
+    [TestCase("2001:db8::1.2.3.004")]
+    [TestCase("2001:db8::1.2.3.0255")]
+    [TestCase("2001:db8::1.2.3.00")]
+    [TestCase("2001:db8::0.0.0.0")]
+    [TestCase("2001:db8::1.2.3.4.5")]
+    [TestCase("2001:db8::1..3.4")]
     [TestCase("2001:db8::1.2.3.256")]
     [TestCase("2001:db8::1.2.3")]
     [TestCase("2001:db8:1:2:3:4:5:1.2.3.4")]
@@ -45,10 +54,18 @@ public sealed class Utf8Ipv6ParserTests
         var random = new Random(13);
         const string Alphabet = "0123456789abcdefABCDEF:.:::..0g/% ";
         var accepted = 0;
+        var quads = 0;
         for (var k = 0; k < 200_000; k++)
         {
             string text;
-            if (k % 2 == 0)
+            if (k % 4 == 1)
+            {
+                // An address with a dotted-quad tail whose parts carry zeros and leading zeros, then mutated.
+                var chars = new StringBuilder(DottedQuad(random));
+                Mutate(chars, random, Alphabet);
+                text = chars.ToString();
+            }
+            else if (k % 2 == 0)
             {
                 // A real address in one of its forms, then a few characters changed, dropped or added.
                 var address = (UInt128)random.NextInt64() << 64 | (ulong)random.NextInt64();
@@ -72,10 +89,44 @@ public sealed class Utf8Ipv6ParserTests
             }
 
             if (AssertAgree(text))
+            {
                 accepted++;
+                quads += text.Contains('.', StringComparison.Ordinal) ? 1 : 0;
+            }
         }
 
         Assert.That(accepted, Is.GreaterThan(50_000), "the mutations left enough valid addresses to compare values");
+        Assert.That(quads, Is.GreaterThan(5_000), "enough valid dotted quads to compare values");
+    }
+
+    private static readonly string[] QuadParts = ["0", "00", "000", "1", "01", "001", "010", "09", "9", "99", "099", "255", "0255", "256", "25", "100"];
+
+    // A random head of groups inside 2001:db8::/32 (with or without "::") and four parts drawn from QuadParts or random decimals.
+    private static string DottedQuad(Random random)
+    {
+        var head = random.Next(4) switch
+        {
+            0 => "2001:db8:0:0:0:0:",
+            1 => "2001:db8::",
+            2 => "2001:db8:1:2:3:4:",
+            _ => "2001:db8:1::",
+        };
+        var parts = Enumerable.Range(0, 4).Select(_ => random.Next(2) == 0 ? QuadParts[random.Next(QuadParts.Length)] : random.Next(0, 300).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return head + string.Join('.', parts);
+    }
+
+    private static void Mutate(StringBuilder chars, Random random, string alphabet)
+    {
+        for (var m = random.Next(0, 2); m > 0 && chars.Length > 0; m--)
+        {
+            var at = random.Next(chars.Length);
+            switch (random.Next(3))
+            {
+                case 0: chars[at] = alphabet[random.Next(alphabet.Length)]; break;
+                case 1: chars.Remove(at, 1); break;
+                default: chars.Insert(at, alphabet[random.Next(alphabet.Length)]); break;
+            }
+        }
     }
 
     private static string Expanded(UInt128 address) =>
