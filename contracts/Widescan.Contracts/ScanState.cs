@@ -103,7 +103,7 @@ public sealed record ScanState
         if (Shard != other.Shard)
             return $"the shard differs (saved: {Shard})";
         if (AllowReserved != other.AllowReserved)
-            return "--allow-reserved differs";
+            return $"AllowReserved differs (saved: {AllowReserved})";
         return null;
     }
 

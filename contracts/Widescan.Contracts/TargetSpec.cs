@@ -126,7 +126,7 @@ public sealed record TargetSpec
         if (HasTargetFiles)
             ValidateTargetFiles(errors);
         else if (Include is null || Include.Count == 0)
-            errors.Add("no target prefix: give at least one include prefix (--prefix or --prefix-file)");
+            errors.Add("no target prefix: give at least one prefix in Include, or address lists in TargetFiles");
         if (!Shard.IsValid)
             errors.Add($"shard {Shard.Index}/{Shard.Count} is invalid: the index must be 0 to N-1 and N at least 1");
 
@@ -145,14 +145,14 @@ public sealed record TargetSpec
             if (Iid is null)
             {
                 errors.Add(SubnetBits is { } b
-                    ? $"--subnet-bits {b} needs an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)"
-                    : "windowed prefixes need an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
+                    ? $"SubnetBits {b} needs an IID pattern in Iid (::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)"
+                    : "windowed prefixes need an IID pattern in Iid (::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
             }
 
             foreach (var prefix in Include ?? [])
             {
                 if (WindowOf(prefix) is not { } window)
-                    errors.Add($"prefix {prefix} has no window while others have one: give --subnet-bits, or a window for every prefix");
+                    errors.Add($"prefix {prefix} has no window while others have one: set SubnetBits, or a window for every prefix in PrefixWindows");
                 else if (prefix.Length > window)
                     errors.Add($"prefix {prefix} is longer than the subnet window /{window}: shorten the window or the prefix");
             }
@@ -176,7 +176,7 @@ public sealed record TargetSpec
         }
         else if (Iid is not null && !HasTargetFiles)
         {
-            errors.Add($"IID pattern {Iid} needs a subnet window (--subnet-bits)");
+            errors.Add($"IID pattern {Iid} needs a subnet window (SubnetBits)");
         }
 
         if (errors.Count == 0)

@@ -229,7 +229,7 @@ internal sealed class TargetOptions
         {
             // The contracts name their properties; a command line names its flags.
             if (!(includeFailed && include.Count == 0 && error.StartsWith("no target prefix", StringComparison.Ordinal)))
-                errors.Add(Flags(error.Replace("set SubnetBits to 64 (and no other window in PrefixWindows)", "give --subnet-bits 64 (and no window= in a --prefix-file)", StringComparison.Ordinal)));
+                errors.Add(Flags(error));
         }
 
         if (errors.Count > before || rendezvousFailed)
@@ -243,12 +243,7 @@ internal sealed class TargetOptions
     /// options (TargetFiles, Include, ...), the CLI its flags. Also for what the generator reports
     /// when it reads the targets files.
     /// </summary>
-    public static string Flags(string message) => message
-        .Replace("Include and TargetFiles do not go together", "--prefix/--prefix-file and --targets-file do not go together", StringComparison.Ordinal)
-        .Replace("SubnetBits, PrefixWindows and Iid have no meaning", "--subnet-bits, window= and --iid have no meaning", StringComparison.Ordinal)
-        .Replace("TargetFiles", "--targets-file", StringComparison.Ordinal)
-        .Replace("(Exclude)", "(--exclude, --exclude-file)", StringComparison.Ordinal)
-        .Replace("AllowReserved lifts", "--allow-reserved lifts", StringComparison.Ordinal);
+    public static string Flags(string message) => OptionFlags.Translate(message);
 
     private static void WarnAboutReserved(TargetSpec spec)
     {
