@@ -61,7 +61,7 @@ public sealed record ScanState
         ArgumentNullException.ThrowIfNull(spec);
         return new ScanState
         {
-            Include = spec.Include.Select(p => spec.PrefixWindows.TryGetValue(p, out var w) ? $"{p} window=/{w}" : p.ToString()).ToArray(),
+            Include = spec.Include.Select(p => spec.PrefixWindows.Any(w => w.Prefix == p) ? $"{p} window=/{spec.WindowOf(p)}" : p.ToString()).ToArray(),
             Exclude = spec.Exclude.Select(p => p.ToString()).ToArray(),
             TargetFiles = spec.TargetFiles.ToArray(),
             TargetsFingerprint = targetsFingerprint ?? spec.TargetFilesFingerprint,

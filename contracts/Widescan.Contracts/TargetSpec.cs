@@ -55,15 +55,23 @@ public sealed record TargetSpec
     /// <summary>
     /// Windows of single includes, overriding <see cref="SubnetBits"/> for them: how a prefix list from
     /// the RIPE import (an AGGREGATED-BY-LIR object's assignment-size) probes one address per end site
-    /// while other prefixes use other windows. Once any include has a window, every include needs one.
+    /// while other prefixes use other windows. Once any include has a window, every include needs one;
+    /// a prefix has at most one window.
     /// </summary>
-    public IReadOnlyDictionary<Ipv6Prefix, int> PrefixWindows { get; init; } = new Dictionary<Ipv6Prefix, int>();
+    public IReadOnlyList<PrefixWindow> PrefixWindows { get; init; } = [];
 
     /// <summary>The identifier pattern of a window scan; required with <see cref="SubnetBits"/>.</summary>
     public IidPattern? Iid { get; init; }
 
-    /// <summary>The key of the pseudo-random order (and of random identifiers).</summary>
-    public ulong Seed { get; init; }
+    /// <summary>
+    /// The key of the pseudo-random order (and of random identifiers). Cryptographically random for
+    /// each new spec unless set (a copy made with <c>with</c> keeps it), so that no two hosts scan in the
+    /// same order by default; the discovery module logs it at the start of a scan. Set it explicitly
+    /// whenever runs must agree: every shard of one scan needs the same seed (else the shards overlap
+    /// and leave gaps), and a resume needs the seed the state was saved with
+    /// (<see cref="ScanState.Seed"/>; <see cref="ScanState.ResumeFrom"/> refuses another).
+    /// </summary>
+    public ulong Seed { get; init; } = NewSeed();
 
     /// <summary>Which part of the order this scan takes.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.Whole;
@@ -102,7 +110,17 @@ public sealed record TargetSpec
     public bool HasWindows => SubnetBits is not null || PrefixWindows.Count > 0;
 
     /// <summary>The window of an include: its own, else <see cref="SubnetBits"/>, else null (every address).</summary>
-    public int? WindowOf(Ipv6Prefix prefix) => PrefixWindows.TryGetValue(prefix, out var window) ? window : SubnetBits;
+    public int? WindowOf(Ipv6Prefix prefix)
+    {
+        // A handful of windows, read once per include when a plan is made: a scan, not a lookup table.
+        foreach (var window in PrefixWindows)
+        {
+            if (window.Prefix == prefix)
+                return window.SubnetBits;
+        }
+
+        return SubnetBits;
+    }
 
     /// <summary>The includes with those inside another include dropped, in address order.</summary>
     public IReadOnlyList<Ipv6Prefix> MergedIncludes()
@@ -119,6 +137,14 @@ public sealed record TargetSpec
         return merged;
     }
 
+    /// <summary>A new cryptographically random seed: what <see cref="Seed"/> is unless set.</summary>
+    public static ulong NewSeed()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes);
+    }
+
     /// <summary>Every problem with the spec, each a sentence that names the fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -132,6 +158,8 @@ public sealed record TargetSpec
 
         if (SubnetBits is { } bits && bits is < 1 or > 128)
             errors.Add($"subnet bits {bits} out of range (1-128)");
+        foreach (var group in PrefixWindows.GroupBy(w => w.Prefix).Where(g => g.Select(w => w.SubnetBits).Distinct().Count() > 1))
+            errors.Add($"PrefixWindows gives {group.Key} more than one window ({string.Join(", ", group.Select(w => "/" + w.SubnetBits))}): give it one");
         foreach (var (prefix, window) in PrefixWindows)
         {
             if (Include?.Contains(prefix) != true)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using Serilog;
 using Widescan.Contracts;
 using Widescan.Host.Input;
@@ -218,7 +217,7 @@ internal sealed class TargetOptions
             TargetFiles = targetFiles,
             Exclude = exclude,
             SubnetBits = subnetBits,
-            PrefixWindows = windows,
+            PrefixWindows = [.. windows.Select(w => new PrefixWindow(w.Key, w.Value))],
             Iid = iid,
             Seed = seed,
             Shard = shard,
@@ -330,7 +329,7 @@ internal sealed class TargetOptions
     private static ulong ParseSeed(string? text, List<string> errors)
     {
         if (text is null)
-            return BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+            return TargetSpec.NewSeed();
         var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seed)
             : ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seed);

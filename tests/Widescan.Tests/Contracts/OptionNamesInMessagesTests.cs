@@ -35,7 +35,7 @@ public partial class OptionNamesInMessagesTests
             new(),
             new() { SubnetBits = 48, Include = [Ipv6Prefix.Parse("2001:db8::/32")] },
             new() { Include = [Ipv6Prefix.Parse("2001:db8::/32")], Iid = IidPattern.Fixed(1) },
-            new() { Include = [Ipv6Prefix.Parse("2001:db8::/32"), Ipv6Prefix.Parse("2001:db9::/32")], PrefixWindows = new Dictionary<Ipv6Prefix, int> { [Ipv6Prefix.Parse("2001:db8::/32")] = 48 }, Iid = IidPattern.Fixed(1) },
+            new() { Include = [Ipv6Prefix.Parse("2001:db8::/32"), Ipv6Prefix.Parse("2001:db9::/32")], PrefixWindows = [new(Ipv6Prefix.Parse("2001:db8::/32"), 48)], Iid = IidPattern.Fixed(1) },
             new() { Include = [Ipv6Prefix.Parse("2001:db8::/32")], SubnetBits = 56, Iid = rendezvous },
             new() { Include = [Ipv6Prefix.Parse("2001:db8::/32")], TargetFiles = ["a"], SubnetBits = 64 },
             new() { Include = [Ipv6Prefix.Parse("2001:db8::/32")], Shard = new ShardSpec(4, 4) },

@@ -44,7 +44,7 @@ public class DiscoveryFlagsTests
         Assert.That(o.Generator, Is.EqualTo("cpu"));
         Assert.That(o.GpuDevice, Is.EqualTo("emulator"));
         Assert.That(o.Interface, Is.EqualTo("veth0"));
-        Assert.That(o.SourceAddress, Is.EqualTo(Ipv6Address.Parse("2001:db8::2")));
+        Assert.That(o.SourceAddress?.Value, Is.EqualTo(Ipv6Address.Parse("2001:db8::2")));
         Assert.That(o.Rate, Is.EqualTo(5000));
         Assert.That(o.ProbesPerTarget, Is.EqualTo(3));
         Assert.That(o.ProbeInterval, Is.EqualTo(TimeSpan.FromMilliseconds(250)));
