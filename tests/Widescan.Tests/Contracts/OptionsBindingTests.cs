@@ -159,6 +159,36 @@ public class OptionsBindingTests
         Assert.That(state.ResumeFrom(again with { Seed = state.Seed }).StartCursor, Is.EqualTo(10));
     }
 
+    [Test]
+    public void TheAppsettingsSampleOfTheHostingDocsBindsAndIsValid()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "hosting.md"));
+        var section = docs[docs.IndexOf("## Configuring from appsettings.json", StringComparison.Ordinal)..];
+        var start = section.IndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
+        var json = section[start..section.IndexOf("```", start, StringComparison.Ordinal)];
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes(json))).Build();
+
+        // The same calls as the docs' snippet.
+        var options = configuration.GetSection("Widescan")
+            .Get<WidescanOptions>(binder => binder.ErrorOnUnknownConfiguration = true)!;
+        options.EnsureValid();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(options.Targets!.Include, Is.EqualTo(new[] { Ipv6Prefix.Parse("2001:db8:1::/48"), Ipv6Prefix.Parse("2001:db8:2::/48") }));
+            Assert.That(options.Targets.Exclude, Is.EqualTo(new[] { Ipv6Prefix.Parse("2001:db8:1:ff::/64") }));
+            Assert.That(options.Targets.Iid, Is.EqualTo(IidPattern.LowRange(1, 0xff)));
+            Assert.That(options.Targets.Seed, Is.EqualTo(6148914691236517205UL));
+            Assert.That(options.Targets.Shard, Is.EqualTo(new ShardSpec(0, 2)));
+            Assert.That(options.Cooldown, Is.EqualTo(TimeSpan.FromSeconds(3)));
+            Assert.That(options.SourceAddress, Is.EqualTo(Ipv6Host.Parse("2001:db8::10")));
+            Assert.That(options.NodeId, Is.EqualTo(NodeId.Parse("0123456789abcdef0123456789abcdef")));
+            Assert.That(options.NetworkKey.Length, Is.EqualTo(32), "the key arrived: the node is authenticated");
+            Assert.That(options.Rendezvous.Prefixes, Is.EqualTo(new[] { Ipv6Prefix.Parse("2001:db8:0:1::/64") }));
+            Assert.That(options.Log.MinimumLevel, Is.EqualTo(WidescanLogLevel.Warning));
+        });
+    }
+
     /// <summary>One configuration value (or several, for a list) for every public settable option, each unlike its default.</summary>
     private static List<KeyValuePair<string, string>> EveryOptionSample()
     {
