@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 
 namespace Widescan.Contracts;
@@ -34,6 +35,7 @@ public enum IidPatternKind
 /// text does not show, so it is built with <see cref="Rendezvous(ReadOnlySpan{byte}, int)"/> or parsed
 /// back with <see cref="ParseRendezvous"/>.
 /// </summary>
+[TypeConverter(typeof(IidPatternConverter))]
 public sealed partial record IidPattern
 {
     private IidPattern(IidPatternKind kind) => Kind = kind;

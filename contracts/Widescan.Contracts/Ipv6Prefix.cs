@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
@@ -7,6 +8,7 @@ namespace Widescan.Contracts;
 /// An IPv6 prefix: a network address held as <see cref="UInt128"/> and a length of 0 to 128 bits.
 /// The host bits of <see cref="Network"/> are always zero.
 /// </summary>
+[TypeConverter(typeof(Ipv6PrefixConverter))]
 public readonly struct Ipv6Prefix : IEquatable<Ipv6Prefix>, IComparable<Ipv6Prefix>, ISpanParsable<Ipv6Prefix>, ISpanFormattable
 {
     /// <summary>The longest text of a prefix in canonical form: an address, "/" and three digits.</summary>

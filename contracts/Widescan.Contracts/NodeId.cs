@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.ComponentModel;
 using System.Globalization;
 using System.Security.Cryptography;
 
@@ -6,6 +7,7 @@ namespace Widescan.Contracts;
 
 /// <summary>The 16-byte identity of a Widescan node, written as 32 hex digits.</summary>
 /// <param name="Value">The identity; byte 0 of the wire form is the most significant.</param>
+[TypeConverter(typeof(NodeIdConverter))]
 public readonly record struct NodeId(UInt128 Value)
 {
     /// <summary>A new random identity.</summary>

@@ -73,7 +73,7 @@ public sealed record ScanState
     {
         return new ScanState
         {
-            Include = spec.Include.Select(p => spec.PrefixWindows.TryGetValue(p, out var w) ? $"{p} window=/{w}" : p.ToString()).ToArray(),
+            Include = spec.Include.Select(p => spec.PrefixWindows.Any(w => w.Prefix == p) ? $"{p} window=/{spec.WindowOf(p)}" : p.ToString()).ToArray(),
             Exclude = spec.Exclude.Select(p => p.ToString()).ToArray(),
             TargetFiles = spec.TargetFiles.ToArray(),
             TargetsFingerprint = targetsFingerprint ?? spec.TargetFilesFingerprint,
@@ -115,7 +115,7 @@ public sealed record ScanState
         if (Shard != other.Shard)
             return $"the shard differs (saved: {Shard})";
         if (AllowReserved != other.AllowReserved)
-            return "--allow-reserved differs";
+            return $"AllowReserved differs (saved: {AllowReserved})";
         return null;
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 
 namespace Widescan.Contracts;
@@ -8,6 +9,7 @@ namespace Widescan.Contracts;
 /// </summary>
 /// <param name="Index">This shard, 0 to Count - 1.</param>
 /// <param name="Count">How many shards share the space, at least 1.</param>
+[TypeConverter(typeof(ShardSpecConverter))]
 public readonly record struct ShardSpec(int Index, int Count)
 {
     /// <summary>The whole space as one shard (0/1).</summary>

@@ -55,15 +55,23 @@ public sealed record TargetSpec
     /// <summary>
     /// Windows of single includes, overriding <see cref="SubnetBits"/> for them: how a prefix list from
     /// the RIPE import (an AGGREGATED-BY-LIR object's assignment-size) probes one address per end site
-    /// while other prefixes use other windows. Once any include has a window, every include needs one.
+    /// while other prefixes use other windows. Once any include has a window, every include needs one;
+    /// a prefix has at most one window.
     /// </summary>
-    public IReadOnlyDictionary<Ipv6Prefix, int> PrefixWindows { get; init; } = new Dictionary<Ipv6Prefix, int>();
+    public IReadOnlyList<PrefixWindow> PrefixWindows { get; init; } = [];
 
     /// <summary>The identifier pattern of a window scan; required with <see cref="SubnetBits"/>.</summary>
     public IidPattern? Iid { get; init; }
 
-    /// <summary>The key of the pseudo-random order (and of random identifiers).</summary>
-    public ulong Seed { get; init; }
+    /// <summary>
+    /// The key of the pseudo-random order (and of random identifiers). Cryptographically random for
+    /// each new spec unless set (a copy made with <c>with</c> keeps it), so that no two hosts scan in the
+    /// same order by default; the discovery module logs it at the start of a scan. Set it explicitly
+    /// whenever runs must agree: every shard of one scan needs the same seed (else the shards overlap
+    /// and leave gaps), and a resume needs the seed the state was saved with
+    /// (<see cref="ScanState.Seed"/>; <see cref="ScanState.ResumeFrom"/> refuses another).
+    /// </summary>
+    public ulong Seed { get; init; } = NewSeed();
 
     /// <summary>Which part of the order this scan takes.</summary>
     public ShardSpec Shard { get; init; } = ShardSpec.Whole;
@@ -102,7 +110,17 @@ public sealed record TargetSpec
     public bool HasWindows => SubnetBits is not null || PrefixWindows.Count > 0;
 
     /// <summary>The window of an include: its own, else <see cref="SubnetBits"/>, else null (every address).</summary>
-    public int? WindowOf(Ipv6Prefix prefix) => PrefixWindows.TryGetValue(prefix, out var window) ? window : SubnetBits;
+    public int? WindowOf(Ipv6Prefix prefix)
+    {
+        // A handful of windows, read once per include when a plan is made: a scan, not a lookup table.
+        foreach (var window in PrefixWindows)
+        {
+            if (window.Prefix == prefix)
+                return window.SubnetBits;
+        }
+
+        return SubnetBits;
+    }
 
     /// <summary>The includes with those inside another include dropped, in address order.</summary>
     public IReadOnlyList<Ipv6Prefix> MergedIncludes()
@@ -119,6 +137,14 @@ public sealed record TargetSpec
         return merged;
     }
 
+    /// <summary>A new cryptographically random seed: what <see cref="Seed"/> is unless set.</summary>
+    public static ulong NewSeed()
+    {
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes);
+    }
+
     /// <summary>Every problem with the spec, each a sentence that names the fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -126,12 +152,14 @@ public sealed record TargetSpec
         if (HasTargetFiles)
             ValidateTargetFiles(errors);
         else if (Include is null || Include.Count == 0)
-            errors.Add("no target prefix: give at least one include prefix (--prefix or --prefix-file)");
+            errors.Add("no target prefix: give at least one prefix in Include, or address lists in TargetFiles");
         if (!Shard.IsValid)
             errors.Add($"shard {Shard.Index}/{Shard.Count} is invalid: the index must be 0 to N-1 and N at least 1");
 
         if (SubnetBits is { } bits && bits is < 1 or > 128)
             errors.Add($"subnet bits {bits} out of range (1-128)");
+        foreach (var group in PrefixWindows.GroupBy(w => w.Prefix).Where(g => g.Select(w => w.SubnetBits).Distinct().Count() > 1))
+            errors.Add($"PrefixWindows gives {group.Key} more than one window ({string.Join(", ", group.Select(w => "/" + w.SubnetBits))}): give it one");
         foreach (var (prefix, window) in PrefixWindows)
         {
             if (Include?.Contains(prefix) != true)
@@ -145,14 +173,14 @@ public sealed record TargetSpec
             if (Iid is null)
             {
                 errors.Add(SubnetBits is { } b
-                    ? $"--subnet-bits {b} needs an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)"
-                    : "windowed prefixes need an IID pattern (--iid ::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
+                    ? $"SubnetBits {b} needs an IID pattern in Iid (::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)"
+                    : "windowed prefixes need an IID pattern in Iid (::1, low:1-ff, random, eui64:OUI, ipv4:PREFIX)");
             }
 
             foreach (var prefix in Include ?? [])
             {
                 if (WindowOf(prefix) is not { } window)
-                    errors.Add($"prefix {prefix} has no window while others have one: give --subnet-bits, or a window for every prefix");
+                    errors.Add($"prefix {prefix} has no window while others have one: set SubnetBits, or a window for every prefix in PrefixWindows");
                 else if (prefix.Length > window)
                     errors.Add($"prefix {prefix} is longer than the subnet window /{window}: shorten the window or the prefix");
             }
@@ -176,7 +204,7 @@ public sealed record TargetSpec
         }
         else if (Iid is not null && !HasTargetFiles)
         {
-            errors.Add($"IID pattern {Iid} needs a subnet window (--subnet-bits)");
+            errors.Add($"IID pattern {Iid} needs a subnet window (SubnetBits)");
         }
 
         if (errors.Count == 0)

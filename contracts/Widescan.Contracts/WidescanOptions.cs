@@ -58,10 +58,13 @@ public sealed record WidescanOptions
     /// <summary>The interface to send and capture on; null picks the one routing to the first target.</summary>
     public string? Interface { get; init; }
 
-    /// <summary>The source address of probes; null lets the kernel choose.</summary>
-    public UInt128? SourceAddress { get; init; }
+    /// <summary>The source address of probes ("2001:db8::1" in configuration); null lets the kernel choose.</summary>
+    public Ipv6Host? SourceAddress { get; init; }
 
-    /// <summary>This node's identity, carried in every probe and announce.</summary>
+    /// <summary>
+    /// This node's identity, carried in every probe and announce (32 hex digits in configuration); a
+    /// new random one unless given, so a node that must keep its identity across restarts sets it.
+    /// </summary>
     public NodeId NodeId { get; init; } = NodeId.NewRandom();
 
     /// <summary>The service port this node announces (its P2P port).</summary>
@@ -69,9 +72,10 @@ public sealed record WidescanOptions
 
     /// <summary>
     /// A shared network key: announces then carry an HMAC tag, and only authenticated, fresh announces
-    /// count as peers. Empty: peers are accepted and marked unauthenticated.
+    /// count as peers. Empty: peers are accepted and marked unauthenticated. In configuration: hex or
+    /// base64 text (see <see cref="ByteString.Parse"/>).
     /// </summary>
-    public ReadOnlyMemory<byte> NetworkKey { get; init; }
+    public ByteString NetworkKey { get; init; }
 
     /// <summary>
     /// The network's next key during a key rollover: a listener verifies probes under
@@ -79,7 +83,7 @@ public sealed record WidescanOptions
     /// rendezvous addresses under both, so a key change does not partition the network (docs/rendezvous.md). Needs
     /// <see cref="NetworkKey"/>; at least 16 bytes, and not the same key. Empty: none.
     /// </summary>
-    public ReadOnlyMemory<byte> NextNetworkKey { get; init; }
+    public ByteString NextNetworkKey { get; init; }
 
     /// <summary>
     /// A keyless network's name: its rendezvous addresses derive from the name's UTF-8 bytes in place
@@ -90,8 +94,8 @@ public sealed record WidescanOptions
     /// <summary>Claiming rendezvous addresses while listening (off by default).</summary>
     public RendezvousOptions Rendezvous { get; init; } = new();
 
-    /// <summary>Short application data carried in announces (at most 24 bytes).</summary>
-    public ReadOnlyMemory<byte> ApplicationData { get; init; }
+    /// <summary>Short application data carried in announces (at most 24 bytes; hex or base64 text in configuration).</summary>
+    public ByteString ApplicationData { get; init; }
 
     /// <summary>Answer other Widescan scanners with an announce.</summary>
     public bool RespondToPeers { get; init; } = true;
@@ -230,7 +234,7 @@ public sealed record WidescanOptions
 public sealed record LogOptions
 {
     /// <summary>The least level written.</summary>
-    public LogLevel MinimumLevel { get; init; } = LogLevel.Information;
+    public WidescanLogLevel MinimumLevel { get; init; } = WidescanLogLevel.Information;
 
     /// <summary>Write to standard error.</summary>
     public bool Console { get; init; } = true;
@@ -248,8 +252,11 @@ public sealed record LogOptions
     public bool StatsLine { get; init; } = true;
 }
 
-/// <summary>Log levels, as Serilog names them.</summary>
-public enum LogLevel
+/// <summary>
+/// The plugin's log levels, as Serilog names them. Not called LogLevel, so that a host using
+/// Microsoft.Extensions.Logging (whose LogLevel orders its members differently) never takes one for the other.
+/// </summary>
+public enum WidescanLogLevel
 {
     /// <summary>Everything.</summary>
     Verbose,

@@ -27,7 +27,7 @@ internal static class GeneratorChoice
         var availability = generator.Availability;
         if (!availability.IsAvailable)
         {
-            stderr.WriteLine($"widescan: generator '{generator.Name}' cannot serve: {availability.Reason}");
+            stderr.WriteLine($"widescan: generator '{generator.Name}' cannot serve: {OptionFlags.Translate(availability.Reason)}");
             return null;
         }
 

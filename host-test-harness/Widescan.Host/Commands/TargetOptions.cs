@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using Serilog;
 using Widescan.Contracts;
 using Widescan.Host.Input;
@@ -220,7 +219,7 @@ internal sealed class TargetOptions
             TargetFiles = targetFiles,
             Exclude = exclude,
             SubnetBits = subnetBits,
-            PrefixWindows = windows,
+            PrefixWindows = [.. windows.Select(w => new PrefixWindow(w.Key, w.Value))],
             Iid = iid,
             Seed = seed,
             Shard = shard,
@@ -231,7 +230,7 @@ internal sealed class TargetOptions
         {
             // The contracts name their properties; a command line names its flags.
             if (!(includeFailed && include.Count == 0 && error.StartsWith("no target prefix", StringComparison.Ordinal)))
-                errors.Add(Flags(error.Replace("set SubnetBits to 64 (and no other window in PrefixWindows)", "give --subnet-bits 64 (and no window= in a --prefix-file)", StringComparison.Ordinal)));
+                errors.Add(Flags(error));
         }
 
         if (errors.Count > before || rendezvousFailed)
@@ -246,46 +245,7 @@ internal sealed class TargetOptions
     /// when it reads the targets files. Only the known openings and endings of those messages are
     /// rewritten, never what lies between (a file name such as TargetFiles.txt, an echoed line).
     /// </summary>
-    public static string Flags(string message)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        foreach (var (option, flag) in OptionOpenings)
-        {
-            if (message.StartsWith(option, StringComparison.Ordinal))
-            {
-                message = flag + message[option.Length..];
-                break;
-            }
-        }
-
-        foreach (var (option, flag) in OptionEndings)
-        {
-            if (message.EndsWith(option, StringComparison.Ordinal))
-                return message[..^option.Length] + flag;
-        }
-
-        return message;
-    }
-
-    // The openings of the messages that name options, longest first where one opens another.
-    private static readonly (string Option, string Flag)[] OptionOpenings =
-    [
-        ("Include and TargetFiles do not go together", "--prefix/--prefix-file and --targets-file do not go together"),
-        ("TargetFiles lists whole addresses: SubnetBits, PrefixWindows and Iid have no meaning", "--targets-file lists whole addresses: --subnet-bits, window= and --iid have no meaning"),
-        ("the saved scan is of address lists (TargetFiles: ", "the saved scan is of address lists (--targets-file: "),
-        ("the saved scan is of prefixes, this one of address lists (TargetFiles)", "the saved scan is of prefixes, this one of address lists (--targets-file)"),
-        ("TargetFiles[", "--targets-file["),
-        ("TargetFiles:", "--targets-file:"),
-        ("TargetFiles ", "--targets-file "),
-    ];
-
-    // The endings of the warnings that name options (no file name or echoed text follows them).
-    private static readonly (string Option, string Flag)[] OptionEndings =
-    [
-        ("(Exclude): they are not scanned", "(--exclude, --exclude-file): they are not scanned"),
-        ("(AllowReserved lifts the blocklist, for labs)", "(--allow-reserved lifts the blocklist, for labs)"),
-        ("since AllowReserved lifts the blocklist (for labs)", "since --allow-reserved lifts the blocklist (for labs)"),
-    ];
+    public static string Flags(string message) => OptionFlags.Translate(message);
 
     private static void WarnAboutReserved(TargetSpec spec)
     {
@@ -372,7 +332,7 @@ internal sealed class TargetOptions
     private static ulong ParseSeed(string? text, List<string> errors)
     {
         if (text is null)
-            return BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+            return TargetSpec.NewSeed();
         var ok = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? ulong.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seed)
             : ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seed);

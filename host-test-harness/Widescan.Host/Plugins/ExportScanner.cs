@@ -38,6 +38,26 @@ internal static class ExportScanner
         return exports;
     }
 
+    /// <summary>
+    /// The distinct <see cref="ContractsVersion.MetadataName"/> values of the assembly's exports (a part
+    /// without one gives null), read from the attribute data, so that no attribute is created.
+    /// </summary>
+    public static IReadOnlyList<string?> ContractsVersions(Assembly assembly)
+    {
+        var versions = new HashSet<string?>(StringComparer.Ordinal);
+        foreach (var type in assembly.GetTypes())
+        {
+            var data = type.GetCustomAttributesData();
+            if (!data.Any(d => d.AttributeType == typeof(ExportAttribute)))
+                continue;
+            versions.Add(data.Where(d => d.AttributeType == typeof(ExportMetadataAttribute)
+                    && d.ConstructorArguments is [{ Value: ContractsVersion.MetadataName }, _])
+                .Select(d => d.ConstructorArguments[1].Value as string).FirstOrDefault());
+        }
+
+        return [.. versions];
+    }
+
     private static string KindOf(Type contract) =>
         contract == typeof(IAddressGenerator) ? PartKinds.Generator
         : contract == typeof(IDiscoveryModule) ? PartKinds.Module

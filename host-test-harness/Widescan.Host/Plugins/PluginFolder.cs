@@ -41,6 +41,15 @@ internal static class PluginFolder
         {
             loader = PluginLoader.CreateFromAssemblyFile(path, isUnloadable: true, sharedTypes: SharedTypes);
             var assembly = loader.LoadDefaultAssembly();
+
+            // Before its types load: a plugin of another major version would fail there with a
+            // FileLoadException of the contracts, which names neither the plugin nor the fix.
+            if (ContractsProblem(assembly, name) is { } refused)
+            {
+                loader.Dispose();
+                return Fail(folder, file, refused);
+            }
+
             var exports = ExportScanner.Scan(assembly);
             if (exports.Count == 0)
             {
@@ -58,6 +67,25 @@ internal static class PluginFolder
             loader?.Dispose();
             return Fail(folder, file, Explain(e));
         }
+    }
+
+    /// <summary>
+    /// Why the plugin cannot serve with this host's contracts (ContractsVersion): it references another
+    /// major version, or a part's metadata says it was built for a newer minor one; null when it can.
+    /// </summary>
+    internal static string? ContractsProblem(Assembly assembly, string name)
+    {
+        var contracts = typeof(IAddressGenerator).Assembly.GetName();
+        var reference = assembly.GetReferencedAssemblies().FirstOrDefault(r => r.Name == contracts.Name);
+        if (reference?.Version is { } referenced && referenced.Major != contracts.Version?.Major)
+            return $"plugin {name} was built for Widescan.Contracts {referenced.Major}.x, this host has {ContractsVersion.Loaded}: use a plugin built for this major version, or a host of its own";
+        foreach (var builtFor in ExportScanner.ContractsVersions(assembly))
+        {
+            if (!ContractsVersion.Supports(builtFor, out var reason))
+                return $"plugin {name} {reason}: update the host, or use a release of the plugin built for Widescan.Contracts {ContractsVersion.Loaded} or older";
+        }
+
+        return null;
     }
 
     /// <summary>The trap files: a copy of an assembly the host shares makes the plugin's exports invisible.</summary>

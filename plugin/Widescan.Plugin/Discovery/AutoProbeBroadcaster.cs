@@ -13,6 +13,7 @@ namespace Widescan.Plugin.Discovery;
 [Export(typeof(IProbeBroadcaster))]
 [ExportMetadata("Name", "auto")]
 [ExportMetadata("Kind", PartKinds.Broadcaster)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class AutoProbeBroadcaster : IProbeBroadcaster
 {
     /// <summary>The start of the line that says which path a run took (tests read it).</summary>

@@ -10,6 +10,7 @@ namespace Widescan.Plugin.Discovery;
 [Export(typeof(IDiscoveryListener))]
 [ExportMetadata("Name", "capture")]
 [ExportMetadata("Kind", PartKinds.Listener)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class CaptureListener : IDiscoveryListener
 {
     /// <inheritdoc />

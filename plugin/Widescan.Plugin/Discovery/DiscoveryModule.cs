@@ -13,6 +13,7 @@ namespace Widescan.Plugin.Discovery;
 [Export(typeof(IDiscoveryModule))]
 [ExportMetadata("Name", "discovery")]
 [ExportMetadata("Kind", PartKinds.Module)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class DiscoveryModule : IDiscoveryModule
 {
     private readonly IReadOnlyList<Lazy<IAddressGenerator, PartMetadata>> _generators;

@@ -213,7 +213,7 @@ internal sealed class DiscoveryRun : IDisposable
                     // EINVAL (the neighbour table is full) and ENOBUFS are what an on-link sweep of
                     // absent hosts gives: each probe counted, and the fix named.
                     _log.Warning(
-                        "{Failed} probes failed ({Reason}); an on-link sweep of absent hosts fills the neighbour table: scan through a router, or lower --rate",
+                        "{Failed} probes failed ({Reason}); an on-link sweep of absent hosts fills the neighbour table: scan through a router, or lower Rate",
                         failed, sender is ProbeSender { LastErrno: not 0 and var errno } ? Transport.Native.LibC.Describe(errno) : "see the broadcaster");
                 }
 

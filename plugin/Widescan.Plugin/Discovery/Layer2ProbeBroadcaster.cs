@@ -15,6 +15,7 @@ namespace Widescan.Plugin.Discovery;
 [Export(typeof(IProbeBroadcaster))]
 [ExportMetadata("Name", "l2")]
 [ExportMetadata("Kind", PartKinds.Broadcaster)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class Layer2ProbeBroadcaster : IProbeBroadcaster
 {
     /// <summary>How long an unresolved gateway is given to answer our solicitations.</summary>

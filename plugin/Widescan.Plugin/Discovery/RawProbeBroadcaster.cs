@@ -13,6 +13,7 @@ namespace Widescan.Plugin.Discovery;
 [Export(typeof(IProbeBroadcaster))]
 [ExportMetadata("Name", "raw")]
 [ExportMetadata("Kind", PartKinds.Broadcaster)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class RawProbeBroadcaster : IProbeBroadcaster
 {
     /// <summary>The rate from which one thread is not enough: below it a single lane keeps the pacing simple.</summary>

@@ -11,6 +11,7 @@ namespace Widescan.Plugin.Discovery;
 [Export(typeof(IDiscoveryListener))]
 [ExportMetadata("Name", "raw")]
 [ExportMetadata("Kind", PartKinds.Listener)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class RawSocketListener : IDiscoveryListener
 {
     /// <inheritdoc />

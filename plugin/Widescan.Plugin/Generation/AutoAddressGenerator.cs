@@ -10,6 +10,7 @@ namespace Widescan.Plugin.Generation;
 [Export(typeof(IAddressGenerator))]
 [ExportMetadata("Name", "auto")]
 [ExportMetadata("Kind", PartKinds.Generator)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class AutoAddressGenerator : IAddressGenerator, IDisposable
 {
     private readonly Lazy<IAddressGenerator> chosen;

@@ -11,6 +11,7 @@ namespace Widescan.Plugin.Generation;
 [Export(typeof(IAddressGenerator))]
 [ExportMetadata("Name", "cpu")]
 [ExportMetadata("Kind", PartKinds.Generator)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class CpuAddressGenerator : IAddressGenerator
 {
     /// <summary>How many threads fill a batch; every core unless set (the benchmarks set 1).</summary>

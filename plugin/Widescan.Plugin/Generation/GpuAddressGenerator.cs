@@ -13,6 +13,7 @@ namespace Widescan.Plugin.Generation;
 [Export(typeof(IAddressGenerator))]
 [ExportMetadata("Name", "gpu")]
 [ExportMetadata("Kind", PartKinds.Generator)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class GpuAddressGenerator : IAddressGenerator, IDisposable
 {
     /// <summary>The environment variable read when <see cref="Device"/> is not set.</summary>

@@ -88,7 +88,7 @@ internal sealed class GpuDevice : IDisposable
         {
             context.Dispose();
             reason = candidates.Count == 0
-                ? "no usable GPU: no CUDA device and no OpenCL GPU with generic address space support (use --generator cpu, or --gpu-device emulator for tests)"
+                ? "no usable GPU: no CUDA device and no OpenCL GPU with generic address space support (set Generator to cpu, or GpuDevice to emulator for tests)"
                 : $"no GPU matches '{request}'; usable: {string.Join(", ", candidates.Select((d, k) => $"{k}: {d.Name}"))}";
             return null;
         }

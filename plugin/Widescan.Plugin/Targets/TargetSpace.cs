@@ -91,7 +91,7 @@ internal sealed class TargetSpace
         if (!spec.AllowReserved)
         {
             foreach (var entry in ReservedPrefixes.Default)
-                blocked.Add((entry.Prefix, $"blocklist entry {entry} (lift it with --allow-reserved)"));
+                blocked.Add((entry.Prefix, $"blocklist entry {entry} (lift it with AllowReserved)"));
         }
 
         foreach (var include in includes)

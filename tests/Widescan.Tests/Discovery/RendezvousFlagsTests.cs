@@ -58,7 +58,7 @@ public class RendezvousFlagsTests
         Assert.Multiple(() =>
         {
             Assert.That(spec.SubnetBits, Is.EqualTo(64), "rendezvous implies /64 windows");
-            Assert.That(spec.PrefixWindows.Values, Is.All.EqualTo(64), "the file's assignment windows become /64s");
+            Assert.That(spec.PrefixWindows.Select(w => w.SubnetBits), Is.All.EqualTo(64), "the file's assignment windows become /64s");
             Assert.That((ulong)spec.PlannedTargets, Is.EqualTo(((1UL << 24) + (1UL << 20)) * 2), "every /64 of both prefixes, two slots each");
         });
 

@@ -16,7 +16,7 @@ public class PrefixWindowTests
     internal static TargetSpec MixedWindows(IidPattern iid) => new()
     {
         Include = [Sites56, Sites60, Sites64],
-        PrefixWindows = new Dictionary<Ipv6Prefix, int> { [Sites56] = 56, [Sites60] = 60, [Sites64] = 64 },
+        PrefixWindows = [new(Sites56, 56), new(Sites60, 60), new(Sites64, 64)],
         Iid = iid,
         Seed = 11,
         AllowReserved = true,
@@ -60,17 +60,17 @@ public class PrefixWindowTests
         var onlyOne = new TargetSpec
         {
             Include = [Sites56, Sites60],
-            PrefixWindows = new Dictionary<Ipv6Prefix, int> { [Sites56] = 56, [Ipv6Prefix.Parse("2001:db8:900::/48")] = 50, [Sites60] = 40 },
+            PrefixWindows = [new(Sites56, 56), new(Ipv6Prefix.Parse("2001:db8:900::/48"), 50), new(Sites60, 40)],
             Iid = IidPattern.Fixed(1),
         };
         var errors = onlyOne.Validate();
         Assert.That(errors, Has.Some.Contains("2001:db8:900::/48, which is not an include prefix"));
         Assert.That(errors, Has.Some.Contains("the window /40 of 2001:db8:200::/56 must be between its length and 128"));
 
-        var mixed = new TargetSpec { Include = [Sites56, Sites60], PrefixWindows = new Dictionary<Ipv6Prefix, int> { [Sites56] = 56 }, Iid = IidPattern.Fixed(1) };
+        var mixed = new TargetSpec { Include = [Sites56, Sites60], PrefixWindows = [new(Sites56, 56)], Iid = IidPattern.Fixed(1) };
         Assert.That(mixed.Validate(), Has.One.Contains("2001:db8:200::/56 has no window while others have one"));
 
-        var noIid = new TargetSpec { Include = [Sites56], PrefixWindows = new Dictionary<Ipv6Prefix, int> { [Sites56] = 56 } };
+        var noIid = new TargetSpec { Include = [Sites56], PrefixWindows = [new(Sites56, 56)] };
         Assert.That(noIid.Validate(), Has.One.Contains("windowed prefixes need an IID pattern"));
     }
 
@@ -81,6 +81,6 @@ public class PrefixWindowTests
         var state = ScanState.Of(spec, 5, 48, DateTimeOffset.UnixEpoch);
         Assert.That(state.Include, Does.Contain("2001:db8:100::/52 window=/56"));
         Assert.That(state.Matches(spec), Is.True);
-        Assert.That(state.Matches(spec with { PrefixWindows = new Dictionary<Ipv6Prefix, int> { [Sites56] = 60, [Sites60] = 60, [Sites64] = 64 } }), Is.False);
+        Assert.That(state.Matches(spec with { PrefixWindows = [new(Sites56, 60), new(Sites60, 60), new(Sites64, 64)] }), Is.False);
     }
 }

@@ -63,7 +63,7 @@ public class TargetSpaceTests
 
         var blocked = TargetSpace.Build(Streams.Spec("2001:db8::/120") with { AllowReserved = false });
         Assert.That(blocked.Count, Is.EqualTo(UInt128.Zero));
-        Assert.That(blocked.Warnings[0], Does.Contain("blocklist entry 2001:db8::/32").And.Contain("--allow-reserved"));
+        Assert.That(blocked.Warnings[0], Does.Contain("blocklist entry 2001:db8::/32").And.Contain("lift it with AllowReserved"));
         Assert.That(Streams.Drain(Streams.Cpu(), Streams.Spec("2001:db8::/120") with { AllowReserved = false }), Is.Empty);
     }
 

@@ -11,6 +11,7 @@ namespace Widescan.SamplePlugin;
 [Export(typeof(IAddressGenerator))]
 [ExportMetadata("Name", "sample")]
 [ExportMetadata("Kind", PartKinds.Generator)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 public sealed class SequentialGenerator : IAddressGenerator
 {
     /// <inheritdoc />

@@ -11,6 +11,7 @@ namespace Widescan.TestPlugin;
 [Export(typeof(IAddressGenerator))]
 [ExportMetadata("Name", SequentialGenerator.GeneratorName)]
 [ExportMetadata("Kind", PartKinds.Generator)]
+[ExportMetadata(ContractsVersion.MetadataName, ContractsVersion.Current)]
 internal sealed class SequentialGenerator : IAddressGenerator
 {
     public const string GeneratorName = "test-seq";
