@@ -150,6 +150,14 @@ public sealed record DiscoverySummary
     /// </summary>
     public ulong Unreachable { get; init; }
 
+    /// <summary>
+    /// Live hosts not reported as alive because the same target also produced an ICMPv6 error (an
+    /// echo dropped in its grace when the error came, or an echo after the error); not in
+    /// <see cref="Alive"/>. A host already reported alive when a later error came is not counted: it
+    /// keeps its record beside the error's.
+    /// </summary>
+    public ulong AliveOverruled { get; init; }
+
     /// <summary>Probes of other scanners seen.</summary>
     public ulong ProbesReceived { get; init; }
 

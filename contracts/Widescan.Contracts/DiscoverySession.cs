@@ -60,6 +60,7 @@ public sealed class DiscoveryCounters
     private long _alive;
     private long _peers;
     private long _unreachable;
+    private long _aliveOverruled;
     private long _probesReceived;
     private long _announcesSent;
     private long _lostInCapture;
@@ -87,6 +88,12 @@ public sealed class DiscoveryCounters
 
     /// <summary>Distinct targets reported unreachable (an ICMPv6 error quoting our probe).</summary>
     public long Unreachable => Interlocked.Read(ref _unreachable);
+
+    /// <summary>
+    /// Live hosts not reported as alive because the same target also produced an ICMPv6 error (the
+    /// error's record stands for the target), each address once.
+    /// </summary>
+    public long AliveOverruled => Interlocked.Read(ref _aliveOverruled);
 
     /// <summary>Probes of other scanners seen.</summary>
     public long ProbesReceived => Interlocked.Read(ref _probesReceived);
@@ -141,6 +148,9 @@ public sealed class DiscoveryCounters
 
     /// <summary>Adds targets reported unreachable.</summary>
     public void AddUnreachable(long count) => Interlocked.Add(ref _unreachable, count);
+
+    /// <summary>Counts live hosts not reported because their target also produced an ICMPv6 error.</summary>
+    public void AddAliveOverruled(long count) => Interlocked.Add(ref _aliveOverruled, count);
 
     /// <summary>Counts a received probe.</summary>
     public void AddProbesReceived(long count) => Interlocked.Add(ref _probesReceived, count);

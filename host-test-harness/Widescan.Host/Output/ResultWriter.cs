@@ -329,6 +329,7 @@ internal sealed class ResultWriter : IDisposable
         json.WriteNumber("alive", summary.Alive);
         json.WriteNumber("peers", summary.Peers);
         json.WriteNumber("unreachable", summary.Unreachable);
+        json.WriteNumber("aliveOverruled", summary.AliveOverruled);
         json.WriteNumber("probesReceived", summary.ProbesReceived);
         json.WriteNumber("ignored", summary.Ignored);
         json.WriteStartObject("lost");

@@ -23,8 +23,13 @@ internal static class SummaryLine
         var sending = summary.SendDuration > TimeSpan.Zero ? summary.SendDuration.TotalSeconds : seconds;
         var rate = sending > 0 ? summary.ProbesSent / sending : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable, {summary.ProbesReceived} probes received, {summary.Ignored} ignored{Aliases(summary)}; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
+            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable{Overruled(summary)}, {summary.ProbesReceived} probes received, {summary.Ignored} ignored{Aliases(summary)}; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
     }
+
+    /// <summary>Live hosts not reported because their target also produced an error; nothing when none.</summary>
+    private static string Overruled(DiscoverySummary summary) =>
+        summary.AliveOverruled == 0 ? ""
+            : string.Create(CultureInfo.InvariantCulture, $" ({summary.AliveOverruled} of them also answered: not reported alive)");
 
     /// <summary>What dealiasing did; nothing when it sent no alias probe (off, or no live host).</summary>
     private static string Aliases(DiscoverySummary summary) =>

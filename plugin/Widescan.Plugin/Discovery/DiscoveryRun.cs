@@ -40,7 +40,7 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly string _generatorName;
     private readonly Channel<DiscoveryEvent> _heard;
     private readonly Channel<DiscoveryEvent> _output = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 12) { SingleWriter = true });
-    private readonly ResultFilter _filter = new(AliveGrace);
+    private readonly ResultFilter _filter;
     private readonly AliasDetector? _aliases;
     private readonly AliasProbeQueue? _aliasQueue;
     private readonly Action<DiscoveryEvent> _emit;
@@ -68,6 +68,7 @@ internal sealed class DiscoveryRun : IDisposable
         _stream = stream;
         _generatorName = generatorName;
         _started = _lastTick = session.Time.GetUtcNow();
+        _filter = new ResultFilter(AliveGrace, session.Counters);
         _startCursor = session.Options.Targets?.StartCursor ?? 0;
         _checkpoints = new Checkpoints(AliveGrace, CheckpointMargin, _startCursor);
         if (stream is not null)
@@ -449,7 +450,7 @@ internal sealed class DiscoveryRun : IDisposable
         if (e is HostAlive)
             _session.Counters.AddAlive(1);
         else if (e is TargetUnreachable)
-            _session.Counters.AddUnreachable(1); // the filter lets each target through once
+            _session.Counters.AddUnreachable(1); // the listener reports each target once
         else if (e is PeerDiscovered && _filter.PeersReported > _peersCounted)
         {
             // Peers are addresses: a peer reported again with stronger evidence is not a second one.
@@ -510,6 +511,7 @@ internal sealed class DiscoveryRun : IDisposable
             Alive = (ulong)c.Alive,
             Peers = (ulong)c.Peers,
             Unreachable = (ulong)c.Unreachable,
+            AliveOverruled = (ulong)c.AliveOverruled,
             ProbesReceived = (ulong)c.ProbesReceived,
             Ignored = (ulong)c.Ignored,
             Cursor = _pipeline?.Cursor ?? 0,

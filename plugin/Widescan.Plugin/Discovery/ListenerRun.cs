@@ -9,7 +9,8 @@ namespace Widescan.Plugin.Discovery;
 /// <summary>
 /// A running listener: one receiving thread classifies every echo packet and ICMPv6 error, reports each
 /// responder (and each target an error names) once per run (memory grows with responders and errored
-/// targets, never with targets probed), and answers scanners through the
+/// targets, one address each, never with targets probed), never reports a live host at a target that
+/// already produced an error (counted as overruled instead), and answers scanners through the
 /// <see cref="AnnounceResponder"/>. It reads a raw ICMPv6 socket (the "raw" listener, the default)
 /// or libpcap (the "capture" listener, which falls back to the socket). Nothing is allocated per
 /// packet except an event per new responder.
@@ -61,8 +62,7 @@ internal sealed class ListenerRun : IListenerRun
     private readonly RendezvousClaim? _rendezvous;
     private readonly UnsolicitedBudget _unsolicited;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly HashSet<UInt128> _alive = [];
-    private readonly HashSet<UInt128> _unreachable = []; // targets an error was reported for: grows with them, not with errors
+    private readonly FirstSightings _seen = new(); // live hosts and errored targets, each once
     private readonly Dictionary<UInt128, PeerEvidence> _peers = [];
     private readonly HashSet<UInt128> _scanners = [];
     private PcapCapture? _capture;
@@ -364,13 +364,24 @@ internal sealed class ListenerRun : IListenerRun
         switch (c.Kind)
         {
             case PacketKind.HostAlive:
-                if (_alive.Add(c.Source))
-                    Emit(new HostAlive(_session.Time.GetUtcNow(), c.Source, c.RoundTrip));
+                // A target that produced an error is never reported alive: its later echo (a second
+                // probe's, over a flapping route, or one forged by who saw the probe) is counted
+                // instead. An echo before the error is the filter's to drop (within its grace).
+                switch (_seen.Alive(c.Source))
+                {
+                    case Sighting.New:
+                        Emit(new HostAlive(_session.Time.GetUtcNow(), c.Source, c.RoundTrip));
+                        break;
+                    case Sighting.Overruled:
+                        counters.AddAliveOverruled(1);
+                        break;
+                }
+
                 break;
             case PacketKind.TargetUnreachable:
                 // Once per target, whichever router or error type came first: later errors (another
                 // probe, another hop) add nothing a result would carry.
-                if (_unreachable.Add(c.Target))
+                if (_seen.Error(c.Target))
                     Emit(new TargetUnreachable(_session.Time.GetUtcNow(), c.Target, c.Source, c.IcmpType, c.Code));
                 break;
             case PacketKind.PeerDiscovered:
@@ -511,11 +522,23 @@ internal sealed class ListenerRun : IListenerRun
         {
             receiver.Discard((message, source, destination, arrival) =>
             {
+                // Only first sightings count, each added to its set as it is seen: two errors of one
+                // target (or two echoes of one host) left in the queue are one answer lost.
                 var c = _classifier.ClassifyIcmp(message, source, destination, arrival);
-                if ((c.Kind == PacketKind.HostAlive && !_alive.Contains(c.Source))
-                    || (c.Kind == PacketKind.PeerDiscovered && !_peers.ContainsKey(c.Source))
-                    || (c.Kind == PacketKind.TargetUnreachable && !_unreachable.Contains(c.Target)))
-                    left++;
+                switch (c.Kind)
+                {
+                    case PacketKind.HostAlive:
+                        var sighting = _seen.Alive(c.Source);
+                        if (sighting == Sighting.New)
+                            left++;
+                        else if (sighting == Sighting.Overruled)
+                            _session.Counters.AddAliveOverruled(1); // it would not have been reported anyway
+                        break;
+                    case PacketKind.PeerDiscovered when _peers.TryAdd(c.Source, PeerEvidenceOf.Grade(c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced, c.Authenticated)):
+                    case PacketKind.TargetUnreachable when _seen.Error(c.Target):
+                        left++;
+                        break;
+                }
             }, LeftoverBudget);
         }
         catch (IOException)

@@ -11,27 +11,38 @@ namespace Widescan.Plugin.Discovery;
 /// unauthenticated or even signed by a key holder, may come from a spoofed source, so it is reported as
 /// a peer but never hides a host that answered our probe (1,000 forgeries spoofed from scanned
 /// addresses hid 950 real hosts before this rule). A peer already reported is reported again only
-/// with stronger evidence (<see cref="PeerEvidence"/>). A target that produced an ICMPv6 error quoting
-/// our probe (<see cref="TargetUnreachable"/>) is never reported alive: the error drops a live host of
-/// the same address still held in its grace and blocks every later one (an echo after an error is a
-/// second probe's answer, or forged from a spoofed source; the router's error stands). A live host
-/// already reported when an error arrives after its grace stays reported, and the error is reported
-/// too. Memory: the hosts of one grace period, the peers, and the distinct targets that produced an
-/// error (one address each). Not thread-safe: the module's event pump owns it; <see cref="Held"/> may be read from any thread.
+/// with stronger evidence (<see cref="PeerEvidence"/>).
 /// </summary>
-internal sealed class ResultFilter(TimeSpan grace)
+/// <remarks>
+/// A target that produced an ICMPv6 error quoting our probe (<see cref="TargetUnreachable"/>) is never
+/// reported alive. The listener owns the rule's one set of errored targets: it reports each target's
+/// error once and never hands on a live host of an errored target (it counts it as overruled). So
+/// the only live host of an errored target that reaches this filter came before its error, and the
+/// error drops it if it is still in its grace (counted in <see cref="AliveOverruled"/>); one already
+/// released stays reported, and the error is reported too. The filter therefore keeps no errored
+/// targets, only which held hosts an error named. Memory: the hosts of one grace period (each with its
+/// address, and a mark when an error named it) and the peers. Not thread-safe: the module's event pump
+/// owns it; <see cref="Held"/> may be read from any thread.
+/// </remarks>
+/// <param name="grace">How long a live host waits for an announce from the same address.</param>
+/// <param name="counters">Where a live host dropped for its target's error is counted (the run's); none in tests.</param>
+internal sealed class ResultFilter(TimeSpan grace, DiscoveryCounters? counters = null)
 {
     private readonly Queue<HostAlive> _pending = new();
+    private readonly HashSet<UInt128> _pendingAddresses = []; // the addresses in _pending: a host is held once
+    private readonly HashSet<UInt128> _overruled = []; // held addresses an error named: dropped at release
     private readonly HashSet<UInt128> _peers = []; // addresses claimed by an answer to our probe
     private readonly Dictionary<UInt128, PeerEvidence> _reported = []; // peers already reported, and how strongly
-    private readonly HashSet<UInt128> _unreachable = []; // targets an error was reported for
     private int _held;
 
     /// <summary>The addresses reported as peers so far (a peer reported again with stronger evidence counts once).</summary>
     public int PeersReported => _reported.Count;
 
-    /// <summary>The distinct targets reported unreachable so far.</summary>
-    public int UnreachableReported => _unreachable.Count;
+    /// <summary>The errors handed on so far (the listener reports each target once).</summary>
+    public int UnreachableReported { get; private set; }
+
+    /// <summary>Live hosts dropped in their grace because an error of the same target came.</summary>
+    public long AliveOverruled { get; private set; }
 
     /// <summary>
     /// Live hosts in their grace now (any thread). It drops only after a released host was handed on,
@@ -48,16 +59,19 @@ internal sealed class ResultFilter(TimeSpan grace)
         switch (e)
         {
             case HostAlive alive:
-                if (!_peers.Contains(alive.Address) && !_unreachable.Contains(alive.Address))
+                // A second live host of an address already held is the same result, already waiting.
+                if (!_peers.Contains(alive.Address) && _pendingAddresses.Add(alive.Address))
                 {
                     _pending.Enqueue(alive);
                     Volatile.Write(ref _held, _pending.Count);
                 }
+
                 break;
             case TargetUnreachable unreachable:
-                // The listener reports a target once; a second listener event for it is not a second target.
-                if (_unreachable.Add(unreachable.Address))
-                    emit(unreachable);
+                if (_pendingAddresses.Contains(unreachable.Address))
+                    _overruled.Add(unreachable.Address);
+                UnreachableReported++;
+                emit(unreachable);
                 break;
             case PeerDiscovered peer:
                 if (PeerEvidenceOf.Raise(_reported, peer.Address, PeerEvidenceOf.Grade(peer.How, peer.Authenticated)))
@@ -92,7 +106,17 @@ internal sealed class ResultFilter(TimeSpan grace)
 
     private void Report(HostAlive alive, Action<DiscoveryEvent> emit)
     {
-        if (!_peers.Contains(alive.Address) && !_unreachable.Contains(alive.Address))
-            emit(alive);
+        _pendingAddresses.Remove(alive.Address);
+        bool overruled = _overruled.Remove(alive.Address);
+        if (_peers.Contains(alive.Address))
+            return; // a peer's record stands for it, error or not
+        if (overruled)
+        {
+            AliveOverruled++;
+            counters?.AddAliveOverruled(1);
+            return;
+        }
+
+        emit(alive);
     }
 }

@@ -90,22 +90,33 @@ internal enum IgnoreReason : byte
     /// <summary>
     /// An ICMPv6 error whose quote is not a Widescan probe of any node: it quotes no IPv6 packet, a
     /// packet that is not an echo request with code 0 (or one behind a routing header still under
-    /// way), somebody else's ping, or a probe of another node id. Errors about other traffic.
+    /// way), somebody else's ping, a probe of another node id, or (when the node's addresses are
+    /// known) a packet whose source is not one of them. Errors about other traffic.
     /// </summary>
     ForeignError,
 
     /// <summary>
     /// An ICMPv6 error whose quote ends before the quoted probe's tag, node id, timestamp and nonce
-    /// (the first 50 bytes of the echo): it cannot be validated, so it is not ours to report.
+    /// (the first 50 bytes of the echo), or, with a network key, before the end of its MAC: it cannot
+    /// be validated, so it is not ours to report.
     /// </summary>
     QuoteTruncated,
 
     /// <summary>
     /// An ICMPv6 error quoting a probe with our node id that this run did not send: another nonce (an
     /// earlier run), other fields, or a tag that does not match the quoted destination and timestamp
-    /// (forged, or altered on the way).
+    /// (forged, or altered on the way). With a network key, a quote whose MAC does not verify is
+    /// <see cref="BadMac"/> instead.
     /// </summary>
     ForgedError,
+
+    /// <summary>
+    /// An ICMPv6 error sent from one of this node's own addresses: our own kernel, about our own send
+    /// (neighbour discovery failed for an on-link target: "address unreachable", looped back to the
+    /// raw socket). It says nothing about the target beyond its silence, and the capture listener
+    /// never sees it, so neither listener reports it.
+    /// </summary>
+    OwnError,
 }
 
 /// <summary>

@@ -16,8 +16,8 @@ namespace Widescan.Plugin.Probing;
 /// Widescan node that receives our probe produces both: its kernel's echo (HostAlive) and its announce
 /// (PeerDiscovered). An ICMPv6 error (Destination Unreachable, Packet Too Big, Time Exceeded,
 /// Parameter Problem) whose quote is one of our probes, validated by the same tag against the quoted
-/// destination and timestamp, is TargetUnreachable: the target is the quoted destination, the source
-/// the router. Not thread-safe (counters, replay cache): one classifier per receive thread.
+/// destination and timestamp (and with a network key by the quoted probe's MAC), is TargetUnreachable:
+/// the target is the quoted destination, the source the router. Not thread-safe (counters, replay cache): one classifier per receive thread.
 /// </remarks>
 internal sealed class PacketClassifier
 {
@@ -43,8 +43,10 @@ internal sealed class PacketClassifier
     /// <param name="isOwn">
     /// Whether an address is one of this node's. An echo request (probe or announce) to any other
     /// address was captured in transit and is dropped before its MAC is checked or the replay cache is
-    /// touched: genuine keyed messages meant for others would otherwise fill the cache. Null: every
-    /// address is ours (tests of the wire format alone).
+    /// touched: genuine keyed messages meant for others would otherwise fill the cache. An ICMPv6
+    /// error from one of them is our own kernel's (<see cref="IgnoreReason.OwnError"/>), and one whose
+    /// quoted source is none of them is not about our probe (<see cref="IgnoreReason.ForeignError"/>).
+    /// Null: every address is ours and no error is our own (tests of the wire format alone).
     /// </param>
     public PacketClassifier(WireIdentity identity, ValidationTag tag, TimeProvider time, ReplayGuard? replay = null, Predicate<UInt128>? isOwn = null)
     {
@@ -129,21 +131,31 @@ internal sealed class PacketClassifier
 
     /// <summary>
     /// An ICMPv6 error (types 1 to 4) from <paramref name="router"/>: a TargetUnreachable only if its
-    /// quote is one of this run's probes, proven without state as an echo is: our node id, the run's
-    /// nonce and fields, and the tag recomputed from the quoted destination and timestamp. The quote
-    /// may be cut short (RFC 4443 2.4 (c) quotes as much as fits in 1,280 bytes; some routers quote
-    /// less): the first 50 bytes of the echo hold every field checked, so the padding and the MAC
-    /// past them are not needed. The error's checksum is the caller's (verified, or the kernel's).
+    /// quote is one of this run's probes, proven without state and as strongly as an echo is: our node
+    /// id, the run's nonce and fields, the tag recomputed from the quoted destination and timestamp,
+    /// and with a network key the probe's MAC, verified over the quoted source and destination under
+    /// the current key (the probe went from there to there as an echo request), so forging an error
+    /// needs the key as forging an echo does. Unkeyed, the quote may be cut short (RFC 4443 2.4 (c)
+    /// quotes as much as fits in 1,280 bytes; some routers quote less): the first 50 bytes of the echo
+    /// hold every field checked. Keyed, it must hold the whole probe: a quote cut before the end of the
+    /// MAC proves nothing. When the node's addresses are known, an error from one of them is our own
+    /// kernel's (ignored), and a quote whose source is none of them is not about our probe. The
+    /// error's checksum is the caller's (verified, or the kernel's).
     /// </summary>
     private Classification ClassifyError(ReadOnlySpan<byte> message, UInt128 router, UInt128 destination)
     {
         if (message.Length < WireFormat.ErrorHeaderLength)
             return Count(IgnoreReason.Truncated);
+
+        // Our kernel's error about our own send (an on-link target whose neighbour discovery failed),
+        // seen by the raw socket through lo and never by the capture: the target was silent, no more.
+        if (_isOwn is { } isOwn && isOwn(router))
+            return Count(IgnoreReason.OwnError);
         var quote = message[WireFormat.ErrorHeaderLength..];
-        var chain = Ipv6HeaderChain.FindQuotedIcmp(quote, out _, out var target, out int offset, out int length);
+        var chain = Ipv6HeaderChain.FindQuotedIcmp(quote, out var quotedSource, out var target, out int offset, out int length);
         if (chain == IgnoreReason.Truncated)
             return Count(IgnoreReason.QuoteTruncated);
-        if (chain != IgnoreReason.None)
+        if (chain != IgnoreReason.None || (_isOwn is { } own && !own(quotedSource)))
             return Count(IgnoreReason.ForeignError);
 
         var probe = quote.Slice(offset, length);
@@ -172,6 +184,17 @@ internal sealed class PacketClassifier
             || port != _identity.ServicePort
             || _tag.Compute(target, timestamp) != (((uint)identifier << 16) | sequence))
             return Count(IgnoreReason.ForgedError);
+
+        // Keyed: the probe's MAC, exactly as ClassifyEcho checks an echoed probe (the quote holds the
+        // request as it left, so its own addresses and type), and only under the key we sign with.
+        if (_identity.Authenticated)
+        {
+            if (probe.Length < WireFormat.MessageLength(WireFormat.ProbePaddingLength, true))
+                return Count(IgnoreReason.QuoteTruncated);
+            if (Authenticate(probe, true, WireFormat.ProbePaddingLength, quotedSource, target, WireFormat.EchoRequest, out var probeKey) != IgnoreReason.None
+                || probeKey != WireIdentity.CurrentKey)
+                return Count(IgnoreReason.BadMac);
+        }
 
         return new Classification
         {

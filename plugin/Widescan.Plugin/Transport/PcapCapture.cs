@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.NetworkInformation;
+using System.Runtime.InteropServices;
 using PacketDotNet;
 using SharpPcap;
 using SharpPcap.LibPcap;
@@ -45,16 +46,29 @@ internal sealed class PcapCapture : IDisposable
     private readonly LinkLayers _linkType;
     private readonly string _filter;
     private readonly int _snapLength;
+    private readonly bool _batched;
+    private readonly TimeSpan _readTimeout;
     private long _received;
     private bool _started;
     private bool _disposed;
 
-    private PcapCapture(LibPcapLiveDevice device, CapturedFrameHandler handler, string filter, int snapLength)
+    // The kernel's counts and ours when the capture took over (Settle): frames counted before then
+    // that never came through were caught before the filter was set and refused by libpcap itself.
+    private long _baseReceived;
+    private long _baseDropped;
+    private long _baseHandled;
+
+    /// <summary>How long <see cref="Start"/> may wait for the link to go quiet before taking its baseline (a busy link).</summary>
+    internal static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(1);
+
+    private PcapCapture(LibPcapLiveDevice device, CapturedFrameHandler handler, string filter, int snapLength, TimeSpan? batchTimeout)
     {
         _device = device;
         _handler = handler;
         _filter = filter;
         _snapLength = snapLength;
+        _batched = batchTimeout is not null;
+        _readTimeout = batchTimeout ?? TimeSpan.Zero;
         _linkType = device.LinkType;
         _device.OnPacketArrival += OnPacketArrival;
         _device.OnCaptureStopped += OnCaptureStopped;
@@ -146,7 +160,7 @@ internal sealed class PcapCapture : IDisposable
                 ? EthernetFilter(filter, mac)
                 : filter;
             device.Filter = applied;
-            return new PcapCapture(device, handler, applied, snapLength);
+            return new PcapCapture(device, handler, applied, snapLength, batchTimeout);
         }
         catch (PcapException e) when (e.Message.Contains("permitted", StringComparison.OrdinalIgnoreCase))
         {
@@ -160,18 +174,98 @@ internal sealed class PcapCapture : IDisposable
         }
     }
 
-    /// <summary>Starts delivering frames to the handler on SharpPcap's capture thread.</summary>
+    /// <summary>
+    /// Starts delivering frames to the handler on SharpPcap's capture thread, once what the ring caught
+    /// before it opened is handed over and the kernel's counts are taken as the baseline
+    /// (<see cref="Pending"/>).
+    /// </summary>
     public void Start()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_started)
             return;
+        Settle();
         _device.StartCapture();
         _started = true;
     }
 
-    /// <summary>Packets the kernel dropped for lack of buffer since the capture was opened.</summary>
-    public long KernelDropped => _disposed ? 0 : _device.Statistics.DroppedPackets;
+    /// <summary>
+    /// libpcap sets the filter only after the socket is open: frames that came in between (a fresh
+    /// link's MLD reports and router solicitations, any traffic of a busy one) are counted by the
+    /// kernel, then refused by libpcap's own pass over the ring and never handed over, so a count of
+    /// pending frames from the totals alone stays above 0 for good (and a stopping listener waited,
+    /// then counted them as lost: the capture lab test's flake). This reads the ring out without
+    /// blocking, handing every frame the filter passes to the handler as the capture thread would,
+    /// until the kernel has counted nothing new over a streak of empty reads that spans two read
+    /// timeouts (a batched ring shows a block only once it is retired, at the latest a timeout after
+    /// its first frame; an immediate one shows each frame at once): every frame counted by then has
+    /// come through or was refused, so the counts then are the baseline. A link that never goes quiet
+    /// that long keeps a zero baseline: the old count, which can overstate what is pending but never
+    /// hide a frame.
+    /// </summary>
+    private void Settle()
+    {
+        var wait = _batched ? _readTimeout : TimeSpan.FromMilliseconds(5);
+        const int Needed = 3; // empty reads, a wait apart
+        var quiet = 0;
+        var candidate = (Received: 0L, Dropped: 0L, Handled: 0L);
+        var giveUp = Environment.TickCount64 + (long)SettleLimit.TotalMilliseconds;
+        if (IntPtr.Size != 8)
+            return; // Deliver reads the 64-bit header layout; elsewhere the zero baseline stands
+        _device.NonBlockingMode = true;
+        try
+        {
+            while (Environment.TickCount64 < giveUp)
+            {
+                var before = _device.Statistics;
+                var handled = Received;
+
+                // pcap_next_ex itself: SharpPcap's GetNextPacket first polls the descriptor for half a
+                // second, and a batched ring's descriptor wakes only when a block is retired.
+                IntPtr header = IntPtr.Zero, data = IntPtr.Zero;
+                var status = _device.GetNextPacketPointers(ref header, ref data);
+                if (status == 1)
+                {
+                    Deliver(header, data);
+                    quiet = 0;
+                    continue;
+                }
+
+                if (status != 0)
+                    return; // an error: the capture thread meets it and reports it
+                if (quiet > 0 && (before.ReceivedPackets != candidate.Received || before.DroppedPackets != candidate.Dropped))
+                    quiet = 0;
+                if (quiet == 0)
+                    candidate = (before.ReceivedPackets, before.DroppedPackets, handled);
+                if (++quiet == Needed)
+                {
+                    (_baseReceived, _baseDropped, _baseHandled) = candidate;
+                    return;
+                }
+
+                Thread.Sleep(wait);
+            }
+        }
+        finally
+        {
+            _device.NonBlockingMode = false;
+        }
+    }
+
+    /// <summary>Hands a frame read by <see cref="Settle"/> over as <see cref="OnPacketArrival"/> does.</summary>
+    private unsafe void Deliver(IntPtr header, IntPtr data)
+    {
+        // struct pcap_pkthdr on a 64-bit Linux: struct timeval (two longs), caplen, len.
+        var seconds = Marshal.ReadInt64(header);
+        var microseconds = Marshal.ReadInt64(header, 8);
+        var captured = Marshal.ReadInt32(header, 16);
+        var timestamp = DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(microseconds * 10);
+        _handler(new ReadOnlySpan<byte>((void*)data, captured), timestamp, _linkType);
+        Interlocked.Increment(ref _received);
+    }
+
+    /// <summary>Packets the kernel dropped for lack of buffer since the capture started.</summary>
+    public long KernelDropped => _disposed ? 0 : Math.Max(0, _device.Statistics.DroppedPackets - _baseDropped);
 
     /// <summary>
     /// Frames the kernel queued for this capture and not yet handed to the handler (0 when caught
@@ -185,7 +279,7 @@ internal sealed class PcapCapture : IDisposable
             if (_disposed)
                 return 0;
             var statistics = _device.Statistics;
-            return Math.Max(0, (long)statistics.ReceivedPackets - (long)statistics.DroppedPackets - Received);
+            return Math.Max(0, ((long)statistics.ReceivedPackets - _baseReceived) - ((long)statistics.DroppedPackets - _baseDropped) - (Received - _baseHandled));
         }
     }
 

@@ -78,24 +78,35 @@ public sealed class ResultFilterTests
     }
 
     [Test]
-    public void An_error_drops_a_pending_live_host_of_its_target_and_blocks_every_later_one()
+    public void An_error_drops_a_pending_live_host_of_its_target_and_counts_it()
     {
-        var filter = new ResultFilter(TimeSpan.FromSeconds(1));
+        var counters = new DiscoveryCounters();
+        var filter = new ResultFilter(TimeSpan.FromSeconds(1), counters);
         var out_ = new List<DiscoveryEvent>();
         var router = Ipv6Address.Parse("2001:db8:ff::1");
         filter.Offer(new HostAlive(T0, Node, TimeSpan.Zero), out_.Add);
         filter.Offer(new HostAlive(T0, Plain, TimeSpan.Zero), out_.Add);
         filter.Offer(new TargetUnreachable(T0.AddMilliseconds(200), Node, router, 1, 0), out_.Add);
-        filter.Offer(new TargetUnreachable(T0.AddMilliseconds(300), Node, router, 3, 0), out_.Add); // another hop, same target
-        filter.Release(T0.AddSeconds(2), out_.Add);
-        filter.Offer(new HostAlive(T0.AddSeconds(3), Node, TimeSpan.Zero), out_.Add); // a second probe's echo, or a spoofed one
         filter.ReleaseAll(out_.Add);
 
         Assert.That(out_.Select(e => e.GetType().Name), Is.EqualTo(new[] { "TargetUnreachable", "HostAlive" }));
         Assert.That(((TargetUnreachable)out_[0]).Address, Is.EqualTo(Node));
-        Assert.That(((TargetUnreachable)out_[0]).IcmpType, Is.EqualTo(1), "the first error is the one reported");
         Assert.That(((HostAlive)out_[1]).Address, Is.EqualTo(Plain), "another host is untouched");
         Assert.That(filter.UnreachableReported, Is.EqualTo(1));
+        Assert.That((filter.AliveOverruled, counters.AliveOverruled), Is.EqualTo((1L, 1L)), "the dropped live host is counted, not lost silently");
+    }
+
+    [Test]
+    public void A_host_claimed_by_a_peer_is_the_peer_even_when_an_error_names_it_too()
+    {
+        var filter = new ResultFilter(TimeSpan.FromSeconds(1));
+        var out_ = new List<DiscoveryEvent>();
+        filter.Offer(new HostAlive(T0, Node, TimeSpan.Zero), out_.Add);
+        filter.Offer(Peer(T0.AddMilliseconds(10), Node), out_.Add);
+        filter.Offer(new TargetUnreachable(T0.AddMilliseconds(20), Node, Ipv6Address.Parse("2001:db8:ff::1"), 1, 0), out_.Add);
+        filter.ReleaseAll(out_.Add);
+        Assert.That(out_.Select(e => e.GetType().Name), Is.EqualTo(new[] { "PeerDiscovered", "TargetUnreachable" }));
+        Assert.That(filter.AliveOverruled, Is.Zero, "reported, as a peer: not overruled");
     }
 
     private static PeerDiscovered Peer(DateTimeOffset time, UInt128 address, PeerDiscoveryMethod how = PeerDiscoveryMethod.AnsweredProbe, bool authenticated = false) =>

@@ -50,6 +50,24 @@ public class UnreachableRecordTests
     }
 
     [Test]
+    public void LiveHostsOverruledByAnErrorAreCountedInTheSummaryAndNamedOnTheLineOnlyWhenThereAreAny()
+    {
+        var summary = new DiscoverySummary { ProbesSent = 256, Alive = 2, Unreachable = 64, AliveOverruled = 3, Cursor = 256, Positions = 256, Duration = TimeSpan.FromSeconds(2) };
+        var text = Written(ResultFormat.Jsonl, w => w.WriteSummary(summary, DiscoveryStatus.Complete, Time));
+        using var json = JsonDocument.Parse(text.Trim());
+        var names = json.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+        Assert.That(json.RootElement.GetProperty("aliveOverruled").GetUInt64(), Is.EqualTo(3));
+        Assert.That(names.IndexOf("aliveOverruled"), Is.EqualTo(names.IndexOf("unreachable") + 1), "beside the count it belongs to");
+
+        Assert.That(SummaryLine.Format("widescan scan", summary, listenOnly: false, statePath: null),
+            Does.Contain("2 alive, 0 peers, 64 unreachable (3 of them also answered: not reported alive),"));
+        var none = Written(ResultFormat.Jsonl, w => w.WriteSummary(summary with { AliveOverruled = 0 }, DiscoveryStatus.Complete, Time));
+        using var zero = JsonDocument.Parse(none.Trim());
+        Assert.That(zero.RootElement.GetProperty("aliveOverruled").GetUInt64(), Is.Zero, "always in the record");
+        Assert.That(SummaryLine.Format("widescan scan", summary with { AliveOverruled = 0 }, listenOnly: false, statePath: null), Does.Not.Contain("also answered"));
+    }
+
+    [Test]
     public void WrittenRecordsRoundTripThroughWidescanPrefixesAsTheTargetsPrefixes()
     {
         var directory = Directory.CreateTempSubdirectory("widescan-unreachable-").FullName;

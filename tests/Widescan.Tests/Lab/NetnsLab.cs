@@ -180,6 +180,20 @@ internal sealed partial class NetnsLab : IDisposable
     }
 
     /// <summary>
+    /// The target refuses every other incoming echo request (nftables: a counter across all of them,
+    /// not per address) with Destination Unreachable code 1 from its own stack, as a host firewall's
+    /// REJECT does, and lets the kernel answer the rest.
+    /// </summary>
+    public void RejectEveryOtherEchoRequest()
+    {
+        EnsureTool("nft", "nftables");
+        var rules =
+            "add table inet wsl; add chain inet wsl input { type filter hook input priority 0; policy accept; }; " +
+            "add rule inet wsl input icmpv6 type echo-request numgen inc mod 2 < 1 reject with icmpv6 type admin-prohibited";
+        Run("ip", ["netns", "exec", Target, "nft", rules]);
+    }
+
+    /// <summary>
     /// The target drops <paramref name="percent"/>% of incoming echo requests and, independently,
     /// <paramref name="percent"/>% of its outgoing echo replies (nftables): loss each way.
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Widescan.Contracts;
 using Widescan.Plugin.Probing;
 using static Widescan.Tests.Probing.WireTestData;
 
@@ -67,14 +68,158 @@ public class ErrorClassifierTests
         }
     }
 
-    [TestCase(false, 40 + 50)] // the IPv6 header and exactly the fields checked: tag, node id, timestamp, nonce
-    [TestCase(false, 40 + 60)]
-    [TestCase(true, 40 + 74)] // the MAC cut off
-    public void AQuoteCutAfterTheCheckedFieldsIsStillOurs(bool keyed, int quoteLength)
+    [TestCase(40 + 50)] // the IPv6 header and exactly the fields checked: tag, node id, timestamp, nonce
+    [TestCase(40 + 60)]
+    [TestCase(40 + 73)] // the last byte of padding cut off
+    public void UnkeyedAQuoteCutAfterTheCheckedFieldsIsStillOurs(int quoteLength)
     {
-        var result = new PacketClassifier(Ours(keyed), Tag(), Clock()).ClassifyIpv6(ErrorPacket(ErrorOf(3, 0, SentProbe(keyed, Far), quoteLength)));
+        var result = new PacketClassifier(Ours(false), Tag(), Clock()).ClassifyIpv6(ErrorPacket(ErrorOf(3, 0, SentProbe(false, Far), quoteLength)));
         Assert.That(result.Kind, Is.EqualTo(PacketKind.TargetUnreachable), result.ToString());
         Assert.That(result.Target, Is.EqualTo(Far));
+    }
+
+    [TestCase(40 + 50)]
+    [TestCase(40 + 74)] // the MAC cut off whole
+    [TestCase(40 + 89)] // one byte of the MAC missing
+    public void KeyedAQuoteCutBeforeTheEndOfTheMacProvesNothing(int quoteLength)
+    {
+        // With a key an error must be as strong as an echo: the whole probe, its MAC verified. A
+        // router quotes as much as fits in 1,280 bytes (RFC 4443 2.4 (c)), so a genuine one holds it.
+        var classifier = new PacketClassifier(Ours(true), Tag(), Clock());
+        foreach (var entry in Enum.GetValues<Entry>())
+        {
+            var result = Classify(classifier, entry, ErrorOf(1, 0, SentProbe(true, Far), quoteLength));
+            Assert.That(result.Reason, Is.EqualTo(IgnoreReason.QuoteTruncated), $"{entry}: {result}");
+        }
+
+        var whole = classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(true, Far), 40 + 90)));
+        Assert.That(whole.Kind, Is.EqualTo(PacketKind.TargetUnreachable), whole.ToString());
+    }
+
+    [Test]
+    public void KeyedAQuoteWhoseMacDoesNotVerifyIsIgnoredAsAnEchoWouldBe()
+    {
+        var classifier = new PacketClassifier(Ours(true), Tag(), Clock(), isOwn: a => a == Us);
+        var probe = SentProbe(true, Far);
+        var mac = 40 + WireFormat.MessageLength(WireFormat.ProbePaddingLength, true) - 1;
+
+        // The probe as sent but from another of our addresses (the MAC covers the source): the tag,
+        // which covers only the destination, still matches; the MAC does not.
+        var us2 = Us + 1;
+        var otherSource = (byte[])probe.Clone();
+        BinaryPrimitives.WriteUInt128BigEndian(otherSource.AsSpan(8), us2);
+        var twoAddresses = new PacketClassifier(Ours(true), Tag(), Clock(), isOwn: a => a == Us || a == us2);
+
+        var underAnotherKey = Ipv6(Us, Far, new Func<byte[]>(() =>
+        {
+            var key = (byte[])NetworkKey.Clone();
+            key[0] ^= 1;
+            var writer = new ProbeWriter(new WireIdentity(OurNode, OurPort, key), Tag(), Us);
+            var message = new byte[writer.MessageLength];
+            writer.WriteMessage(message, Timestamp);
+            writer.SetTarget(message, Far);
+            return message;
+        })());
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, Patched(probe, mac, (byte)(probe[mac] ^ 0xFF))))).Reason, Is.EqualTo(IgnoreReason.BadMac), "a MAC byte altered");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, Patched(probe, 40 + WireFormat.DataOffset + 3, 9)))).Reason, Is.EqualTo(IgnoreReason.BadMac), "the padding altered");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, underAnotherKey))).Reason, Is.EqualTo(IgnoreReason.BadMac), "signed under another network's key");
+            Assert.That(twoAddresses.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, otherSource))).Reason, Is.EqualTo(IgnoreReason.BadMac), "the quoted source rewritten");
+            Assert.That(twoAddresses.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, probe))).Kind, Is.EqualTo(PacketKind.TargetUnreachable), "the genuine quote");
+
+            // The echo path refuses the same altered MAC for the same reason.
+            var echo = EchoOf(Probe(true, Far));
+            echo[^1] ^= 0xFF;
+            Assert.That(classifier.ClassifyIpv6(Ipv6(Far, Us, echo)).Reason, Is.EqualTo(IgnoreReason.BadMac));
+        });
+    }
+
+    [Test]
+    public void AnErrorFromOneOfOurOwnAddressesIsOurKernelsAndIgnored()
+    {
+        // Neighbour discovery failed for an on-link target: our kernel answers our own probe with
+        // "address unreachable" from our own address, looped back to the raw socket (the capture never
+        // sees it). It is not the target's answer: ignored on every entry, whatever it quotes.
+        var own = new PacketClassifier(Ours(false), Tag(), Clock(), isOwn: a => a == Us);
+        var error = ErrorOf(1, 3, SentProbe(false, Far));
+        Assert.Multiple(() =>
+        {
+            Assert.That(own.ClassifyIpv6(ErrorPacket(error, router: Us)).Reason, Is.EqualTo(IgnoreReason.OwnError));
+            Assert.That(own.ClassifyEthernet(Ethernet(ErrorPacket(error, router: Us))).Reason, Is.EqualTo(IgnoreReason.OwnError));
+            Assert.That(own.ClassifyIcmp(error, Us, Us).Reason, Is.EqualTo(IgnoreReason.OwnError));
+            Assert.That(own.ClassifyIcmp(error, Us).Reason, Is.EqualTo(IgnoreReason.OwnError), "destination unknown");
+            Assert.That(own.Ignored[IgnoreReason.OwnError], Is.EqualTo(4));
+            Assert.That(own.ClassifyIcmp(error, Router, Us).Kind, Is.EqualTo(PacketKind.TargetUnreachable), "the same error from a router");
+
+            // Without the node's addresses (wire-format tests) there is no such check.
+            Assert.That(new PacketClassifier(Ours(false), Tag(), Clock()).ClassifyIcmp(error, Us, Us).Kind, Is.EqualTo(PacketKind.TargetUnreachable));
+        });
+    }
+
+    [Test]
+    public void AQuoteWhoseSourceIsNotOneOfOurAddressesIsForeign()
+    {
+        var probe = SentProbe(false, Far);
+        var elsewhere = (byte[])probe.Clone();
+        BinaryPrimitives.WriteUInt128BigEndian(elsewhere.AsSpan(8), Ipv6Address.Parse("2001:db8:666::1"));
+        var own = new PacketClassifier(Ours(false), Tag(), Clock(), isOwn: a => a == Us);
+        Assert.Multiple(() =>
+        {
+            Assert.That(own.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, elsewhere))).Reason, Is.EqualTo(IgnoreReason.ForeignError));
+            Assert.That(own.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, probe))).Kind, Is.EqualTo(PacketKind.TargetUnreachable));
+            Assert.That(new PacketClassifier(Ours(false), Tag(), Clock()).ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, elsewhere))).Kind,
+                Is.EqualTo(PacketKind.TargetUnreachable), "unkeyed, without the node's addresses: the tag alone (it covers the destination)");
+        });
+    }
+
+    [TestCase((byte)1, (byte)1)] // a host firewall's REJECT (icmp6-adm-prohibited)
+    [TestCase((byte)1, (byte)4)] // port unreachable
+    [TestCase((byte)4, (byte)1)]
+    public void AnErrorFromTheTargetItselfIsReportedWithTheTargetAsItsRouter(byte type, byte code)
+    {
+        // The target's own stack refused the probe: it is up, and the record says so by its router
+        // (docs/results.md); it is still not an echo, so not alive.
+        var result = new PacketClassifier(Ours(false), Tag(), Clock(), isOwn: a => a == Us).ClassifyIpv6(ErrorPacket(ErrorOf(type, code, SentProbe(false, Far)), router: Far));
+        Assert.That(result.Kind, Is.EqualTo(PacketKind.TargetUnreachable), result.ToString());
+        Assert.That(result.Source, Is.EqualTo(result.Target));
+    }
+
+    [Test]
+    public void QuotesWithOddChainsAndLengthsAreWalkedByTheRules()
+    {
+        var classifier = new PacketClassifier(Ours(false), Tag(), Clock());
+        var probe = SentProbe(false, Far);
+        (byte, byte[]) destination = (60, new byte[8]);
+        (byte, byte[]) hopByHop = (0, new byte[8]);
+        var other = Target + 0x99;
+        byte[] Srh(byte segmentsLeft)
+        {
+            var srh = new byte[8 + 16];
+            (srh[1], srh[2], srh[3]) = (2, 4, segmentsLeft);
+            BinaryPrimitives.WriteUInt128BigEndian(srh.AsSpan(8), other);
+            return srh;
+        }
+
+        var longOption = SentProbe(false, Far, Timestamp, destination);
+        longOption[41] = 255; // a destination option 2,048 bytes long: past the quote
+        var hugePayload = Patched(Patched(probe, 4, 0xFF), 5, 0xFF); // past the quote: the walk stops at its end
+        var shortPayload = Patched(Patched(probe, 4, 0), 5, 20); // ends inside the echo's fixed fields
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, ErrorPacket(ErrorOf(1, 0, probe))))).Reason, Is.EqualTo(IgnoreReason.ForeignError), "an error quoting an error");
+            var viaSrh = classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(false, Far, Timestamp, (43, Srh(0))))));
+            Assert.That((viaSrh.Kind, viaSrh.Target), Is.EqualTo((PacketKind.TargetUnreachable, Far)), "a segment routing header that is done: the target is the quoted destination");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, Ipv6(Us, other, Probe(false, Far), (43, Srh(0)))))).Reason, Is.EqualTo(IgnoreReason.ForgedError), "another destination under the target's tag");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(false, Far, Timestamp, (43, Srh(1)))))).Reason, Is.EqualTo(IgnoreReason.ForeignError), "segments left");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(false, Far, Timestamp, destination, hopByHop)))).Reason, Is.EqualTo(IgnoreReason.ForeignError), "hop-by-hop not first");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(false, Far, Timestamp, Enumerable.Repeat(destination, 9).ToArray())))).Reason, Is.EqualTo(IgnoreReason.ForeignError), "nine headers");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, hugePayload))).Kind, Is.EqualTo(PacketKind.TargetUnreachable), "a payload length past the quote");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, longOption))).Reason, Is.EqualTo(IgnoreReason.QuoteTruncated), "an option past the quote");
+            Assert.That(classifier.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, shortPayload))).Reason, Is.EqualTo(IgnoreReason.QuoteTruncated), "a payload length inside the echo");
+        });
     }
 
     [TestCase(0)]

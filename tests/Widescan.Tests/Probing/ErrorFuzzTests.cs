@@ -11,7 +11,10 @@ namespace Widescan.Tests.Probing;
 /// edits of the quoted destination, tag, timestamp, node id and nonce, length-field lies, with and
 /// without a repaired outer checksum, through every entry point of a keyed and an unkeyed classifier.
 /// Asserts no exception, and that every TargetUnreachable names a target and timestamp one of our
-/// probes was sent with and carries that probe's tag, and every HostAlive is our probe byte for byte.
+/// probes was sent with, carries that probe's tag, comes from a router (never one of our own
+/// addresses: our kernel's errors), and with a key quotes that probe whole, MAC included, byte for
+/// byte; and every HostAlive is our probe byte for byte. The classifiers know our address, as the
+/// listener's do.
 /// </summary>
 public class ErrorFuzzTests
 {
@@ -26,8 +29,8 @@ public class ErrorFuzzTests
     public void MillionRandomAndMutatedErrorsNeverThrowNorForgeResults()
     {
         var clock = Clock(40);
-        var keyed = new PacketClassifier(Ours(true), Tag(), clock);
-        var open = new PacketClassifier(Ours(false), Tag(), clock);
+        var keyed = new PacketClassifier(Ours(true), Tag(), clock, isOwn: a => a == Us);
+        var open = new PacketClassifier(Ours(false), Tag(), clock, isOwn: a => a == Us);
         var sent = new Dictionary<(UInt128 Target, ulong Timestamp), uint>(); // the tag of every probe a base quotes
         var bases = BuildBases(sent);
         var random = new Random(Seed);
@@ -61,7 +64,7 @@ public class ErrorFuzzTests
                 }
 
                 kinds[(int)result.Kind]++;
-                if (Check(result, packet, isKeyed, sent) is { } forged)
+                if (Check(result, packet, b.Form, isKeyed, sent) is { } forged)
                     firstFailure ??= $"seed {Seed}, iteration {i}: {forged} on {Convert.ToHexString(packet)}";
             }
         }
@@ -76,11 +79,13 @@ public class ErrorFuzzTests
         // The mutations must reach every outcome that matters here, or the run proves little.
         Assert.That(kinds[(int)PacketKind.TargetUnreachable], Is.GreaterThan(10_000));
         Assert.That(kinds[(int)PacketKind.HostAlive], Is.GreaterThan(1_000));
-        foreach (var reason in new[] { IgnoreReason.ForeignError, IgnoreReason.QuoteTruncated, IgnoreReason.ForgedError, IgnoreReason.BadChecksum })
+        foreach (var reason in new[] { IgnoreReason.ForeignError, IgnoreReason.QuoteTruncated, IgnoreReason.ForgedError, IgnoreReason.BadChecksum, IgnoreReason.OwnError })
             Assert.That(ignored[reason] + keyed.Ignored[reason], Is.GreaterThan(1_000), reason.ToString());
+        Assert.That(keyed.Ignored[IgnoreReason.BadMac], Is.GreaterThan(1_000), "keyed quotes whose MAC the mutations broke");
+        TestContext.Out.WriteLine($"keyed: bad MAC {keyed.Ignored[IgnoreReason.BadMac]}, truncated quote {keyed.Ignored[IgnoreReason.QuoteTruncated]}, own errors {keyed.Ignored[IgnoreReason.OwnError]}");
     }
 
-    private static string? Check(in Classification result, ReadOnlySpan<byte> packet, bool keyed, Dictionary<(UInt128, ulong), uint> sent)
+    private static string? Check(in Classification result, ReadOnlySpan<byte> packet, Form form, bool keyed, Dictionary<(UInt128, ulong), uint> sent)
     {
         if (result.Kind == PacketKind.TargetUnreachable)
         {
@@ -88,6 +93,17 @@ public class ErrorFuzzTests
                 return $"false TargetUnreachable: no probe went to {result.Target} at {result.Timestamp}";
             if ((((uint)result.Identifier << 16) | result.Sequence) != tag || result.NodeId != OurNode || result.Nonce != Tag().ProbeNonce)
                 return $"false TargetUnreachable for {result.Target}: not our probe's tag, node id or nonce";
+            if (result.Source == Us)
+                return $"false TargetUnreachable for {result.Target}: from our own address";
+            if (keyed)
+            {
+                // As strong as an echo: the probe as sent, MAC and all.
+                var quoted = QuotedProbe(packet, form);
+                var probe = Probe(true, result.Target, result.Timestamp);
+                if (quoted.Length < probe.Length || quoted[0] != WireFormat.EchoRequest || quoted[1] != 0 || !quoted[4..probe.Length].SequenceEqual(probe.AsSpan(4)))
+                    return $"false keyed TargetUnreachable for {result.Target}: the quote is not our probe whole";
+            }
+
             return result.IcmpType is >= 1 and <= 4 ? null : $"TargetUnreachable of ICMPv6 type {result.IcmpType}";
         }
 
@@ -99,6 +115,31 @@ public class ErrorFuzzTests
         }
 
         return null;
+    }
+
+    /// <summary>The echo the error in <paramref name="packet"/> quotes, found independently of the classifier's entry points (empty when there is none).</summary>
+    private static ReadOnlySpan<byte> QuotedProbe(ReadOnlySpan<byte> packet, Form form)
+    {
+        var message = packet;
+        if (form != Form.Icmp)
+        {
+            int offset = 0;
+            if (form == Form.Frame)
+            {
+                offset = 12;
+                while (packet.Length >= offset + 2 && BinaryPrimitives.ReadUInt16BigEndian(packet[offset..]) is 0x8100 or 0x88A8)
+                    offset += 4;
+                offset += 2;
+            }
+
+            if (packet.Length < offset || Ipv6HeaderChain.FindIcmp(packet[offset..], out _, out _, out int at, out int length) != IgnoreReason.None)
+                return default;
+            message = packet.Slice(offset + at, length);
+        }
+
+        if (message.Length < 8 || Ipv6HeaderChain.FindQuotedIcmp(message[8..], out _, out _, out int quoted, out int quotedLength) != IgnoreReason.None)
+            return default;
+        return message.Slice(8 + quoted, quotedLength);
     }
 
     private static List<Base> BuildBases(Dictionary<(UInt128, ulong), uint> sent)
@@ -130,7 +171,14 @@ public class ErrorFuzzTests
             }
         }
 
-        // Errors about other traffic, and an error quoting an error.
+        // Our own kernel's errors (an on-link target's neighbour discovery failed), errors about other
+        // traffic, and an error quoting an error.
+        foreach (bool k in new[] { false, true })
+        {
+            for (int t = 0; t < 6; t++)
+                Add(ErrorOf(1, 3, SentProbe(k, Target + (UInt128)(t * 7), Timestamp + (ulong)(t % 4))), Us);
+        }
+
         Add(ErrorOf(1, 0, Ipv6(Us, Target, [128, 0, 0, 0, 0, 1, 0, 1, .. new byte[56]])), Router);
         Add(ErrorOf(3, 0, Ipv6(Us, Target, ErrorOf(1, 0, SentProbe(false, Target)))), Router);
         return bases;

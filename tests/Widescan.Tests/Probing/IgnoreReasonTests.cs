@@ -48,6 +48,8 @@ public class IgnoreReasonTests
         ["error quoting somebody else's ping"] = (IgnoreReason.ForeignError, (k, o) => o.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, Ipv6(Us, Target, [128, 0, 0, 0, 0, 1, 0, 1, .. new byte[56]]))))),
         ["error whose quote ends before the timestamp"] = (IgnoreReason.QuoteTruncated, (k, o) => o.ClassifyIpv6(ErrorPacket(ErrorOf(1, 0, SentProbe(false, Target), 48)))),
         ["error quoting our probe with a wrong tag"] = (IgnoreReason.ForgedError, (k, o) => o.ClassifyIcmp(ForgedTagError(), Router, Us)),
+        ["error from our own address (our kernel: neighbour discovery failed)"] = (IgnoreReason.OwnError, (k, o) =>
+            new PacketClassifier(Ours(false), Tag(), Clock(), isOwn: a => a == Us).ClassifyIcmp(ErrorOf(1, 3, SentProbe(false, Target)), Us, Us)),
     };
 
     public static IEnumerable<string> CaseNames => Cases.Keys;
