@@ -230,7 +230,7 @@ public sealed record WidescanOptions
 public sealed record LogOptions
 {
     /// <summary>The least level written.</summary>
-    public LogLevel MinimumLevel { get; init; } = LogLevel.Information;
+    public WidescanLogLevel MinimumLevel { get; init; } = WidescanLogLevel.Information;
 
     /// <summary>Write to standard error.</summary>
     public bool Console { get; init; } = true;
@@ -248,8 +248,11 @@ public sealed record LogOptions
     public bool StatsLine { get; init; } = true;
 }
 
-/// <summary>Log levels, as Serilog names them.</summary>
-public enum LogLevel
+/// <summary>
+/// The plugin's log levels, as Serilog names them. Not called LogLevel, so that a host using
+/// Microsoft.Extensions.Logging (whose LogLevel orders its members differently) never takes one for the other.
+/// </summary>
+public enum WidescanLogLevel
 {
     /// <summary>Everything.</summary>
     Verbose,

@@ -84,7 +84,7 @@ internal sealed class DiscoveryOptions
             ServicePort = parseResult.GetValue(Port),
             Log = new LogOptions
             {
-                MinimumLevel = parseResult.GetValue(Quiet) ? LogLevel.Warning : LogLevel.Information,
+                MinimumLevel = parseResult.GetValue(Quiet) ? WidescanLogLevel.Warning : WidescanLogLevel.Information,
                 FilePath = parseResult.GetValue(LogFile)?.FullName,
                 StatsInterval = Seconds(parseResult.GetValue(StatsInterval), "--stats-interval", errors, positive: true),
             },

@@ -43,12 +43,12 @@ internal static class DiscoveryLog
         return logger;
     }
 
-    private static LogEventLevel Level(Contracts.LogLevel level) => level switch
+    private static LogEventLevel Level(WidescanLogLevel level) => level switch
     {
-        Contracts.LogLevel.Verbose => LogEventLevel.Verbose,
-        Contracts.LogLevel.Debug => LogEventLevel.Debug,
-        Contracts.LogLevel.Information => LogEventLevel.Information,
-        Contracts.LogLevel.Warning => LogEventLevel.Warning,
+        WidescanLogLevel.Verbose => LogEventLevel.Verbose,
+        WidescanLogLevel.Debug => LogEventLevel.Debug,
+        WidescanLogLevel.Information => LogEventLevel.Information,
+        WidescanLogLevel.Warning => LogEventLevel.Warning,
         _ => LogEventLevel.Error,
     };
 }

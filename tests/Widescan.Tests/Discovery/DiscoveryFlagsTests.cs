@@ -56,7 +56,7 @@ public class DiscoveryFlagsTests
         Assert.That(o.ApplicationData.ToArray(), Is.EqualTo(Encoding.UTF8.GetBytes("héllo")));
         Assert.That(o.RespondToPeers, Is.False);
         Assert.That(o.StatePath, Is.EqualTo(state));
-        Assert.That(o.Log.MinimumLevel, Is.EqualTo(LogLevel.Warning));
+        Assert.That(o.Log.MinimumLevel, Is.EqualTo(WidescanLogLevel.Warning));
         Assert.That(o.Log.FilePath, Is.EqualTo(Path.Combine(temp, "scan.log")));
         Assert.That(o.Log.StatsInterval, Is.EqualTo(TimeSpan.FromSeconds(2)));
         Assert.That(request.Output!.FullName, Is.EqualTo(Path.Combine(temp, "out.csv")));
@@ -84,7 +84,7 @@ public class DiscoveryFlagsTests
         Assert.That(o.Interface, Is.Null);
         Assert.That(o.SourceAddress, Is.Null);
         Assert.That(o.StatePath, Is.Null);
-        Assert.That(o.Log.MinimumLevel, Is.EqualTo(LogLevel.Information));
+        Assert.That(o.Log.MinimumLevel, Is.EqualTo(WidescanLogLevel.Information));
         Assert.That(o.Log.StatsInterval, Is.EqualTo(TimeSpan.FromSeconds(5)));
         Assert.That(first.Output, Is.Null);
         Assert.That(first.Format, Is.EqualTo(ResultFormat.Jsonl));
