@@ -30,14 +30,14 @@ internal sealed partial class WidescanHostedService(
             work.Add(ListenAsync(host, stoppingToken));
         if (host.ScanInterval is { } interval)
             work.Add(ScheduleAsync(interval, stoppingToken));
-        try
-        {
-            await Task.WhenAll(work).ConfigureAwait(false);
-        }
-        finally
-        {
-            peers.Complete();
-        }
+        await Task.WhenAll(work).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the runs, then ends the peer stream (on-demand scans may publish until then).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        peers.Complete();
     }
 
     private async Task ListenAsync(WidescanHostOptions host, CancellationToken stoppingToken)

@@ -105,7 +105,6 @@ internal sealed partial class WidescanRunner(
 
     private async ValueTask Deliver(string name, PeerDiscovered peer, CancellationToken cancellationToken)
     {
-        peers.Publish(peer);
         foreach (var handler in _handlers)
         {
             try
@@ -117,6 +116,9 @@ internal sealed partial class WidescanRunner(
                 LogHandlerFailed(e, handler.GetType().Name, Ipv6Address.Format(peer.Address), name);
             }
         }
+
+        // After the handlers: a reader of the stream that sees a peer finds it in the host's table too.
+        peers.Publish(peer);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Widescan {Run} starts ({Kind})")]
