@@ -5,6 +5,7 @@
 #   artifacts/Widescan.Plugin.zip        that folder, zipped (unzip into a host's plugins/)
 #   artifacts/Widescan.Contracts.<version>.nupkg and .snupkg   the contracts package (README, XML docs, symbols)
 #   artifacts/Widescan.Ripe.<version>.nupkg and .snupkg        the RIPE import package (the same, depending on the contracts)
+#   artifacts/Widescan.Hosting.<version>.nupkg and .snupkg     the hosting package (the same, depending on the contracts and Microsoft.Extensions)
 # Then touches artifacts/.stamp, which ./widescan compares against the sources.
 set -euo pipefail
 
@@ -89,15 +90,29 @@ sys.stdout.write("\n".join(z.namelist()) + "\n" if len(sys.argv) == 2 else z.rea
 packed=()
 pack_library Widescan.Contracts "$root/contracts/Widescan.Contracts/Widescan.Contracts.csproj"
 pack_library Widescan.Ripe "$root/ripe/Widescan.Ripe/Widescan.Ripe.csproj"
+pack_library Widescan.Hosting "$root/hosting/Widescan.Hosting/Widescan.Hosting.csproj"
 
-# Widescan.Ripe's output types come from the contracts: its package must declare that dependency.
-ripe_package="$(printf '%s\n' "${packed[@]}" | grep -x 'Widescan\.Ripe\..*\.nupkg')"
 contracts_package="${packed[0]}"
 contracts_version="${contracts_package#Widescan.Contracts.}"
 contracts_version="${contracts_version%.nupkg}"
-nuspec="$(zip_read "$artifacts/$ripe_package" Widescan.Ripe.nuspec)"
-grep -q "<dependency id=\"Widescan.Contracts\" version=\"$contracts_version\"" <<<"$nuspec" \
-  || die "$ripe_package does not declare its dependency on Widescan.Contracts $contracts_version"
+
+# requires_dependency ID DEPENDENCY [VERSION]: the ID package's nuspec declares that dependency.
+requires_dependency() {
+  local id="$1" dependency="$2" version="${3:-}" package nuspec
+  package="$(printf '%s\n' "${packed[@]}" | grep -x "${id//./\\.}\\..*\\.nupkg")"
+  nuspec="$(zip_read "$artifacts/$package" "$id.nuspec")"
+  grep -q "<dependency id=\"$dependency\" version=\"$version" <<<"$nuspec" \
+    || die "$package does not declare its dependency on $dependency $version"
+}
+
+# Widescan.Ripe's output types come from the contracts: its package must declare that dependency.
+requires_dependency Widescan.Ripe Widescan.Contracts "$contracts_version\""
+# Widescan.Hosting: a host that installs it gets everything AddWidescan needs.
+requires_dependency Widescan.Hosting Widescan.Contracts "$contracts_version\""
+for dependency in Microsoft.Extensions.Hosting.Abstractions Microsoft.Extensions.Options Microsoft.Extensions.Options.ConfigurationExtensions \
+    Microsoft.Extensions.Logging.Abstractions Microsoft.Extensions.Diagnostics.HealthChecks OpenTelemetry.Api; do
+  requires_dependency Widescan.Hosting "$dependency"
+done
 
 touch "$artifacts/.stamp"
 say "done in $((SECONDS - start)) s: host plugins/Widescan.Plugin Widescan.Plugin.zip ${packed[*]}"

@@ -149,6 +149,22 @@ public sealed record WidescanOptions
     /// <summary>Logging of the plugin (Serilog, plain text).</summary>
     public LogOptions Log { get; init; } = new();
 
+    /// <summary>
+    /// Also hands every log event of the run (at or above <see cref="LogOptions.MinimumLevel"/>) to this
+    /// sink, whatever <see cref="LogOptions.Console"/> and <see cref="LogOptions.FilePath"/> say: how a
+    /// host sees the plugin's logs in its own (Widescan.Hosting forwards them to ILogger). Set in code,
+    /// never bound from configuration. Null: none.
+    /// </summary>
+    public IWidescanLogSink? LogSink { get; init; }
+
+    /// <summary>
+    /// The factory of the <see cref="WidescanMetrics.MeterName"/> meter the run counts on (a host's
+    /// dependency injection has one). Null: one process-wide meter. Either way the instruments are
+    /// created once and sum every run, so their series survive runs. Set in code, never bound from
+    /// configuration.
+    /// </summary>
+    public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
+
     /// <summary>Every problem with the options, each a sentence that names the fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

@@ -10,7 +10,7 @@ namespace Widescan.Plugin.Discovery;
 /// <summary>
 /// The plugin's loggers. Serilog lives in the plugin's own load context, so a host's static Log does
 /// not reach it: the discovery module builds one per run from <see cref="LogOptions"/> (plain text,
-/// stderr and optionally a file), kept with the run's session, so that runs at once in one process
+/// stderr, optionally a file, and the host's WidescanOptions.LogSink), kept with the run's session, so that runs at once in one process
 /// (a listener that never stops, scans now and then) each log to their own sinks. The generators,
 /// which see no session, write to the newest run's.
 /// </summary>
@@ -22,8 +22,12 @@ internal static class DiscoveryLog
     /// <summary>The logger of a run; Serilog's silent default for a session no module made.</summary>
     public static ILogger For(DiscoverySession session) => s_loggers.TryGetValue(session, out var logger) ? logger : Log.Logger;
 
-    /// <summary>Builds the logger of a run and keeps it with its session (and for the generators); dispose it at the end of the run.</summary>
-    public static Serilog.Core.Logger Create(LogOptions options, DiscoverySession session)
+    /// <summary>
+    /// Builds the logger of a run and keeps it with its session (and for the generators); dispose it at
+    /// the end of the run. Besides the console and the file, the events go to the host's
+    /// <paramref name="hostSink"/> when there is one (<see cref="WidescanOptions.LogSink"/>).
+    /// </summary>
+    public static Serilog.Core.Logger Create(LogOptions options, DiscoverySession session, IWidescanLogSink? hostSink = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(session);
@@ -37,6 +41,8 @@ internal static class DiscoveryLog
 
         if (options.FilePath is { } path)
             configuration = configuration.WriteTo.File(path, outputTemplate: Template, formatProvider: CultureInfo.InvariantCulture);
+        if (hostSink is not null)
+            configuration = configuration.WriteTo.Sink(new WidescanLogSinkAdapter(hostSink));
         var logger = configuration.CreateLogger();
         s_loggers.AddOrUpdate(session, logger);
         Generation.GenerationLog.Logger = logger;

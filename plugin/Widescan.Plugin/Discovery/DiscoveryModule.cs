@@ -59,7 +59,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         else
             Privileges.EnsureNetRaw();
         var session = scanSecret is null ? new DiscoverySession(options) : new DiscoverySession(options, scanSecret);
-        using var log = DiscoveryLog.Create(options.Log, session);
+        using var log = DiscoveryLog.Create(options.Log, session, options.LogSink);
 
         // Everything that opens a socket or a capture runs here, before the first await: on the
         // caller's thread, and so in its network namespace.
@@ -67,7 +67,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         // second); an unknown name is still refused before anything is opened.
         var chosen = options.ListenOnly ? null : GeneratorPart(options);
         var generator = chosen is null ? null : Task.Run(() => Available(chosen, options));
-        using var metrics = new DiscoveryMetrics(session.Counters);
+        using var metrics = new DiscoveryMetrics(session.Counters, options.MeterFactory);
         IDiscoveryListener listener = dryRun ? new DryRunListener() : Listener(options);
         IProbeBroadcaster? broadcaster = options.ListenOnly ? null : dryRun ? new DryRunBroadcaster() : Broadcaster(options);
         using var run = DiscoveryRun.Open(session, log, listener, broadcaster, generator);

@@ -1,0 +1,59 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Widescan.Contracts;
+
+namespace Widescan.Hosting;
+
+/// <summary>
+/// What <see cref="WidescanServiceCollectionExtensions.AddWidescan(IServiceCollection, Action{WidescanHostOptions})"/>
+/// returns: where the host says which discovery module runs (the plugin's, referenced directly by an
+/// AOT host, or one a plugin-folder loader found) and who takes the peers.
+/// </summary>
+public sealed class WidescanBuilder
+{
+    internal WidescanBuilder(IServiceCollection services) => Services = services;
+
+    /// <summary>The host's services.</summary>
+    public IServiceCollection Services { get; }
+
+    /// <summary>Runs this module (replacing any registered before).</summary>
+    public WidescanBuilder UseModule(IDiscoveryModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        Services.Replace(ServiceDescriptor.Singleton(module));
+        return this;
+    }
+
+    /// <summary>Runs the module this factory makes, once, when it is first needed (at start, by validation).</summary>
+    public WidescanBuilder UseModule(Func<IServiceProvider, IDiscoveryModule> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+        return this;
+    }
+
+    /// <summary>Adds a peer handler (a singleton); every handler gets every peer.</summary>
+    public WidescanBuilder AddPeerHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>()
+        where THandler : class, IWidescanPeerHandler
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IWidescanPeerHandler, THandler>());
+        return this;
+    }
+
+    /// <summary>Adds this peer handler; every handler gets every peer.</summary>
+    public WidescanBuilder AddPeerHandler(IWidescanPeerHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        Services.AddSingleton(handler);
+        return this;
+    }
+
+    /// <summary>Changes the options after they are bound (in code, after configuration).</summary>
+    public WidescanBuilder Configure(Action<WidescanHostOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        Services.Configure(configure);
+        return this;
+    }
+}
