@@ -125,11 +125,13 @@ public sealed class ModuleLabTests
         // 450 ms once in a run (seen in about a third of runs, at any point of it; the cause is open,
         // see docs/benchmarks.md). The pacing is judged on the time the sender had: the span less
         // those stalls, which are reported, and bounded so that a sender that keeps stalling fails.
+        // A stall costs only its excess over the bank: the banked 50 ms go out at once after it.
+        const double bank = 0.05;
         var stalls = Enumerable.Range(1, requests.Count - 1)
             .Select(i => (requests[i].Time - requests[i - 1].Time).TotalSeconds)
-            .Where(gap => gap > 0.05)
+            .Where(gap => gap > bank)
             .ToList();
-        var measured = (requests.Count - 1) / (span - stalls.Sum());
+        var measured = (requests.Count - 1) / (span - stalls.Sum(gap => gap - bank));
         TestContext.Out.WriteLine($"asked {rate} pps: {requests.Count} probes over {span:F3} s on the wire, {stalls.Count} stall(s) of {stalls.Sum() * 1000:F0} ms = {measured:F0} pps ({100 * (measured - rate) / rate:+0.00;-0.00}%) outside them, {(requests.Count - 1) / span:F0} pps overall");
         Assert.Multiple(() =>
         {
