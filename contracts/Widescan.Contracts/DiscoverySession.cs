@@ -5,7 +5,10 @@ namespace Widescan.Contracts;
 /// <summary>
 /// What the broadcaster and the listener of one run share: the validated options, the per-run secret
 /// that keys the probes' validation tags (so the listener recognises the broadcaster's probes without
-/// state), the clock, and the counters both update.
+/// state), the clock, and the counters both update. The discovery module creates one per run and
+/// hands it only to that run's parts (its own or another plugin's); a host sees the counters through
+/// <see cref="ProgressReported"/>, the summary and the meter, and the secret never. A host creates a
+/// session only to drive a part directly (a test).
 /// </summary>
 public sealed class DiscoverySession
 {
@@ -40,7 +43,11 @@ public sealed class DiscoverySession
     /// <summary>The clock everything of the run reads.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>The per-run secret of the validation tags; it never leaves the process.</summary>
+    /// <summary>
+    /// The per-run secret of the validation tags, for parts only: a broadcaster keys the tags of its
+    /// probes with it (docs/wire-format.md, "Validation tag") and a listener checks them. Read-only;
+    /// never log, save or send it: it never leaves the process.
+    /// </summary>
     public ReadOnlySpan<byte> ScanSecret => _scanSecret;
 
     /// <summary>The run's counters.</summary>
@@ -49,7 +56,10 @@ public sealed class DiscoverySession
 
 /// <summary>
 /// Counters of a run, updated by the broadcaster and the listener from their own threads and read by
-/// anyone (progress, metrics). Plain interlocked longs: no lock, no allocation.
+/// the module (progress, summary, metrics). Plain interlocked longs: no lock, no allocation. Who adds:
+/// the sender its probes and failures; the listener what it hears, ignores, answers and loses; the
+/// module alone counts <see cref="Alive"/>, <see cref="Peers"/> and <see cref="Unreachable"/> from the
+/// results it reports (after dedup, grace and dealiasing), so a listener must not add those.
 /// </summary>
 public sealed class DiscoveryCounters
 {
@@ -140,13 +150,13 @@ public sealed class DiscoveryCounters
     /// <summary>Counts an ignored packet.</summary>
     public void AddIgnored(long count) => Interlocked.Add(ref _ignored, count);
 
-    /// <summary>Counts a new live host.</summary>
+    /// <summary>Counts a live host reported (the module's, as it reports one).</summary>
     public void AddAlive(long count) => Interlocked.Add(ref _alive, count);
 
-    /// <summary>Counts a new peer.</summary>
+    /// <summary>Counts a peer reported (the module's, as it reports one).</summary>
     public void AddPeers(long count) => Interlocked.Add(ref _peers, count);
 
-    /// <summary>Adds targets reported unreachable.</summary>
+    /// <summary>Adds targets reported unreachable (the module's, as it reports them).</summary>
     public void AddUnreachable(long count) => Interlocked.Add(ref _unreachable, count);
 
     /// <summary>Counts live hosts not reported because their target also produced an ICMPv6 error.</summary>

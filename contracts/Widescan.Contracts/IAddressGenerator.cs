@@ -17,6 +17,17 @@ public interface IAddressGenerator
     /// <summary>Whether it can serve on this machine now, and if not, why.</summary>
     GeneratorAvailability Availability { get; }
 
+    /// <summary>
+    /// Asks the generator to run on a given device (<see cref="WidescanOptions.GpuDevice"/>: an index,
+    /// part of a device's name, or "emulator"), before <see cref="Availability"/> is read or a stream
+    /// opened: the discovery module passes the option on this way, and a host that runs a generator
+    /// itself may too. Returns false when the generator has no device to choose (the default, and the
+    /// cpu generator's): the request is then ignored. A generator shared between runs may refuse a
+    /// second, different device.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The generator has already chosen another device.</exception>
+    bool SelectDevice(string device) => false;
+
     /// <summary>Opens the target stream of a spec, positioned at its <see cref="TargetSpec.StartCursor"/>.</summary>
     /// <exception cref="TargetSpecException">The spec is invalid.</exception>
     /// <exception cref="InvalidOperationException">The generator is not available; the message says why.</exception>

@@ -165,6 +165,17 @@ public sealed record WidescanOptions
     /// </summary>
     public System.Diagnostics.Metrics.IMeterFactory? MeterFactory { get; init; }
 
+    /// <summary>
+    /// The clock of the run: every timestamp of its events, state and summary, and every wait the run
+    /// decides (<see cref="Cooldown"/>, <see cref="ListenDuration"/>, the grace of a live host, alias
+    /// verdicts, checkpoints, the drain after a cancel, the sender's rate and rounds) is measured on it,
+    /// so a host or a test can inject its own (a fake clock ends an hour's listen when it is advanced
+    /// an hour). The system clock by default. Code only: configuration does not set it. What the kernel
+    /// times (socket receive timeouts, kernel receive timestamps, a Neighbor Solicitation's answer, DAD,
+    /// address lifetimes) stays on the system clock, and so do the short polls between decisions.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
     /// <summary>Every problem with the options, each a sentence that names the fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -211,6 +222,8 @@ public sealed record WidescanOptions
             errors.Add("Rendezvous is null: leave it at its default (disabled) or set a RendezvousOptions");
         else
             errors.AddRange(Rendezvous.Validate(this));
+        if (TimeProvider is null)
+            errors.Add("TimeProvider is null: leave it at its default (TimeProvider.System) or give the clock the run should use");
         if (ListenDuration is { } d && d <= TimeSpan.Zero)
             errors.Add("listen duration must be positive");
         if (DryRunPath is { } dryRun)

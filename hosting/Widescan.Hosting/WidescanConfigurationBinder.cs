@@ -56,7 +56,7 @@ internal static class WidescanConfigurationBinder
             Dealias = r.Bool(nameof(WidescanOptions.Dealias)) ?? d.Dealias,
             AliasLength = r.Int(nameof(WidescanOptions.AliasLength)) ?? d.AliasLength,
         };
-        r.CodeOnly(nameof(WidescanOptions.LogSink), nameof(WidescanOptions.MeterFactory));
+        r.CodeOnly(nameof(WidescanOptions.LogSink), nameof(WidescanOptions.MeterFactory), nameof(WidescanOptions.TimeProvider));
         if (r.Section(nameof(WidescanOptions.Targets)) is { } targets)
             d = d with { Targets = Targets(targets, d.Targets ?? new TargetSpec(), errors) };
         if (r.Section(nameof(WidescanOptions.Log)) is { } log)

@@ -11,16 +11,24 @@ internal static class GeneratorChoice
     /// <summary>The generator, or null after writing one line that says what is wrong.</summary>
     public static IAddressGenerator? Resolve(PluginCatalog catalog, string name, string? gpuDevice, TextWriter stderr)
     {
-        if (gpuDevice is not null)
-            GpuDeviceSelection.Apply(gpuDevice);
-
-        var generator = catalog.FindGenerator(name);
-        if (generator is null)
+        IAddressGenerator? generator;
+        try
         {
-            var names = catalog.Generators().Select(g => g.Metadata.Name).Order().ToList();
-            stderr.WriteLine(names.Count == 0
-                ? $"widescan: no generator named '{Printable.Escape(name)}': no plugin exports a generator (see widescan plugins)"
-                : $"widescan: no generator named '{Printable.Escape(name)}'; the plugins offer: {string.Join(", ", names)}");
+            generator = catalog.FindGenerator(name);
+            if (generator is null)
+            {
+                stderr.WriteLine($"widescan: {PartLookup.NotFound(catalog.Generators(), PartKinds.Generator, Printable.Escape(name))} (see widescan plugins)");
+                return null;
+            }
+
+            // WidescanOptions.GpuDevice, as the discovery module passes it; a generator without devices ignores it.
+            if (gpuDevice is not null)
+                generator.SelectDevice(gpuDevice);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Two plugins export the name (DuplicatePartException), or the device was chosen already.
+            stderr.WriteLine($"widescan: {Printable.Escape(e.Message)}");
             return null;
         }
 

@@ -1,5 +1,6 @@
 using Serilog;
 using Widescan.Contracts;
+using Widescan.Host.Input;
 using Widescan.Host.Plugins;
 
 namespace Widescan.Host.Commands;
@@ -14,8 +15,17 @@ internal static class ModuleChoice
     public static IDiscoveryModule? Resolve(PluginCatalog catalog, string command, TextWriter stderr)
     {
         var modules = catalog.Modules();
-        var chosen = modules.FirstOrDefault(m => m.Metadata.Name.Equals(Name, StringComparison.Ordinal))
-            ?? (modules.Count == 1 ? modules[0] : null);
+        Lazy<IDiscoveryModule, PartMetadata>? chosen;
+        try
+        {
+            chosen = PartLookup.Find(modules, PartKinds.Module, Name) ?? (modules.Count == 1 ? modules[0] : null);
+        }
+        catch (DuplicatePartException e)
+        {
+            stderr.WriteLine($"{command}: {Printable.Escape(e.Message)}");
+            return null;
+        }
+
         if (chosen is null)
         {
             stderr.WriteLine(modules.Count == 0

@@ -68,9 +68,10 @@ internal sealed class PluginCatalog : IDisposable
     public IReadOnlyList<Lazy<IAddressGenerator, PartMetadata>> Generators() =>
         [.. Container.GetExports<Lazy<IAddressGenerator, PartMetadata>>()];
 
-    /// <summary>The generator exported under the name, or null; only that one is created.</summary>
+    /// <summary>The generator exported under the name (as <see cref="PartLookup"/> compares names), or null; only that one is created.</summary>
+    /// <exception cref="DuplicatePartException">Two plugins export a generator of that name.</exception>
     public IAddressGenerator? FindGenerator(string name) =>
-        Generators().FirstOrDefault(g => g.Metadata.Name.Equals(name, StringComparison.Ordinal))?.Value;
+        PartLookup.Find(Generators(), PartKinds.Generator, name)?.Value;
 
     /// <summary>Every discovery module of every plugin, with its metadata, none created yet.</summary>
     public IReadOnlyList<Lazy<IDiscoveryModule, PartMetadata>> Modules() =>

@@ -58,7 +58,7 @@ internal sealed class DiscoveryModule : IDiscoveryModule
             options = options with { Cooldown = TimeSpan.Zero };
         else
             Privileges.EnsureNetRaw();
-        var session = scanSecret is null ? new DiscoverySession(options) : new DiscoverySession(options, scanSecret);
+        var session = scanSecret is null ? new DiscoverySession(options, options.TimeProvider) : new DiscoverySession(options, scanSecret, options.TimeProvider);
         using var log = DiscoveryLog.Create(options.Log, session, options.LogSink);
 
         // Everything that opens a socket or a capture runs here, before the first await: on the
@@ -134,16 +134,19 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         }
     }
 
+    // One lookup for every kind (PartLookup: case-insensitive, duplicates refused), so a name that
+    // works for a generator works the same for a broadcaster, a listener, and in the host.
     private Lazy<IAddressGenerator, PartMetadata> GeneratorPart(WidescanOptions options) =>
-        _generators.FirstOrDefault(g => string.Equals(g.Metadata.Name, options.Generator, StringComparison.OrdinalIgnoreCase))
-        ?? throw new WidescanOptionsException([
-            $"no generator named '{options.Generator}'; the plugins offer: {string.Join(", ", _generators.Select(g => g.Metadata.Name).Order())}"]);
+        PartLookup.Find(_generators, PartKinds.Generator, options.Generator)
+        ?? throw new WidescanOptionsException([PartLookup.NotFound(_generators, PartKinds.Generator, options.Generator)]);
 
     private static IAddressGenerator Available(Lazy<IAddressGenerator, PartMetadata> part, WidescanOptions options)
     {
         var generator = part.Value;
-        if (options.GpuDevice is { } device && generator is GpuAddressGenerator gpu)
-            gpu.Device = device;
+
+        // A generator without devices to choose from (cpu, most plugins') answers false and runs as it is.
+        if (options.GpuDevice is { } device)
+            generator.SelectDevice(device);
         var availability = generator.Availability;
         if (!availability.IsAvailable)
             throw new InvalidOperationException($"generator '{generator.Name}' cannot serve: {availability.Reason}");
@@ -151,15 +154,14 @@ internal sealed class DiscoveryModule : IDiscoveryModule
     }
 
     private IProbeBroadcaster Broadcaster(WidescanOptions options) =>
-        _broadcasters.FirstOrDefault(b => string.Equals(b.Metadata.Name, options.Broadcaster, StringComparison.OrdinalIgnoreCase))?.Value
-        ?? throw new WidescanOptionsException([
-            $"no broadcaster named '{options.Broadcaster}'; the plugins offer: {string.Join(", ", _broadcasters.Select(b => b.Metadata.Name).Order())}"]);
+        PartLookup.Find(_broadcasters, PartKinds.Broadcaster, options.Broadcaster)?.Value
+        ?? throw new WidescanOptionsException([PartLookup.NotFound(_broadcasters, PartKinds.Broadcaster, options.Broadcaster)]);
 
     private IDiscoveryListener Listener(WidescanOptions options) =>
-        _listeners.FirstOrDefault(l => string.Equals(l.Metadata.Name, options.Listener, StringComparison.OrdinalIgnoreCase))?.Value
+        PartLookup.Find(_listeners, PartKinds.Listener, options.Listener)?.Value
         ?? throw new WidescanOptionsException([
             _listeners.Count == 0 ? "no listener part is loaded: the Widescan plugin folder is incomplete"
-                : $"no listener named '{options.Listener}'; the plugins offer: {string.Join(", ", _listeners.Select(l => l.Metadata.Name).Order())}"]);
+                : PartLookup.NotFound(_listeners, PartKinds.Listener, options.Listener)]);
 
     private static Lazy<T, PartMetadata> Part<T>(T part, string name) => new(() => part, new PartMetadata { Name = name, Kind = "" });
 }

@@ -72,15 +72,17 @@ internal sealed class DiscoveryRun : IDisposable
         _startCursor = session.Options.Targets?.StartCursor ?? 0;
         _checkpoints = new Checkpoints(AliveGrace, CheckpointMargin, _startCursor);
         if (stream is not null)
-            _pipeline = new TargetPipeline(stream, session.Options, _startCursor, (sender as ProbeSender)?.Lanes ?? 1);
+            _pipeline = new TargetPipeline(stream, session.Options, _startCursor, Math.Max(sender?.Lanes ?? 1, 1));
         _emit = Emit;
         _emitResult = EmitResult;
         (_aliases, _aliasQueue) = OpenAliasDetection(session, log, sender);
     }
 
     /// <summary>
-    /// Aliased-prefix detection when the options ask for it and the sender can send alias probes (this
-    /// plugin's broadcasters; a dry run hears nothing, so it has none).
+    /// Aliased-prefix detection when the options ask for it and the sender can send alias probes. That
+    /// capability (<see cref="IAliasProbing"/>) stays internal: its queue is this plugin's scheduling. A
+    /// broadcaster of another plugin falls back, with a warning, to no dealiasing: every live host is
+    /// reported (docs/architecture.md, "Extension points"). A dry run hears nothing, so it has none.
     /// </summary>
     private static (AliasDetector?, AliasProbeQueue?) OpenAliasDetection(DiscoverySession session, ILogger log, IProbeSender? sender)
     {
@@ -215,7 +217,7 @@ internal sealed class DiscoveryRun : IDisposable
                     // absent hosts gives: each probe counted, and the fix named.
                     _log.Warning(
                         "{Failed} probes failed ({Reason}); an on-link sweep of absent hosts fills the neighbour table: scan through a router, or lower Rate",
-                        failed, sender is ProbeSender { LastErrno: not 0 and var errno } ? Transport.Native.LibC.Describe(errno) : "see the broadcaster");
+                        failed, sender.LastFailure ?? $"the {sender.GetType().Name} sender gave no reason");
                 }
 
                 if (end == BroadcastEnd.CapReached)
@@ -270,14 +272,16 @@ internal sealed class DiscoveryRun : IDisposable
     /// <summary>
     /// Closes the send rate on the receiver (<see cref="ReceivePacing"/>) while sending: a thread of
     /// its own samples the listener's kernel queue every few milliseconds and lowers or raises the
-    /// sender's limit. Nothing to do when the listener tells no backlog or the sender takes no limit
-    /// (another plugin's parts), or when a test switched it off.
+    /// sender's limit. Nothing to do when the sender takes no limit (<see cref="IProbeSender.LimitRate"/>
+    /// is false: asking for the options' rate, its ceiling, changes nothing for one that does), or
+    /// when a test switched it off; a listener whose backlog is unknown never slows it.
     /// </summary>
     private Task StartPacing(CancellationToken stop)
     {
-        if (!ReceivePacing.Enabled || _listener is not ListenerRun listener || _sender is not IRateLimited limited)
+        var listener = _listener;
+        if (!ReceivePacing.Enabled || _sender is not { } limited || !limited.LimitRate(_session.Options.Rate))
         {
-            _log.Debug("Send pacing on the receiver is off: the listener or the broadcaster is not this plugin's");
+            _log.Debug("Send pacing on the receiver is off: the broadcaster's sender takes no rate limit");
             return Task.CompletedTask;
         }
 
@@ -382,7 +386,7 @@ internal sealed class DiscoveryRun : IDisposable
         var interval = _session.Options.Log.StatsInterval;
         var tick = TimeSpan.FromMilliseconds(100); // grace releases and progress need no finer clock
         Task<bool>? wait = null;
-        var listener = _listener as ListenerRun;
+        var listener = _listener;
         while (true)
         {
             wait ??= reader.WaitToReadAsync().AsTask();
@@ -414,7 +418,7 @@ internal sealed class DiscoveryRun : IDisposable
 
             // How far the listener has caught up, taken before its events are read: the events of
             // every frame before it are then in the filter (the checkpoints rely on that order).
-            var caughtUp = listener?.CaughtUpTo(_session.Time.GetUtcNow()) ?? _session.Time.GetUtcNow();
+            var caughtUp = listener.CaughtUpTo(_session.Time.GetUtcNow());
             while (reader.TryRead(out var e))
             {
                 // An answer or an error of an alias probe is evidence for its test, never a result.
@@ -430,7 +434,7 @@ internal sealed class DiscoveryRun : IDisposable
             _aliases?.Tick(now, _emit);
             if (_pipeline is not null)
                 _checkpoints.Record(now, _pipeline.Cursor, caughtUp);
-            listener?.CountDrops();
+            listener.CountDrops();
             if (now - _lastTick >= interval)
                 Tick(now);
         }
@@ -525,7 +529,7 @@ internal sealed class DiscoveryRun : IDisposable
             RateRequested = _session.Options.ListenOnly ? 0 : _session.Options.Rate,
             RateAchieved = achieved,
             RateShortfall = _session.Options.ListenOnly || cancelled ? null
-                : RunEnding.Shortfall(_session.Options.Rate, c.ProbesSent, _sendDuration, (_sender as ProbeSender)?.Retries ?? 0, (_sender as ProbeSender)?.Lanes ?? 1, _pacing?.Reductions ?? 0),
+                : RunEnding.Shortfall(_session.Options.Rate, c.ProbesSent, _sendDuration, _sender?.Retries ?? 0, _sender?.Lanes ?? 1, _pacing?.Reductions ?? 0),
             RepliesDropped = (ulong)c.RepliesDropped,
             RateReductions = (ulong)(_pacing?.Reductions ?? 0),
             RateLowest = _pacing is { Reductions: > 0 } p ? (long)p.Lowest : 0,

@@ -54,6 +54,13 @@ internal sealed unsafe class DryRunBroadcaster : IProbeBroadcaster
     /// <summary>The real send loop, and the file put in place only when the loop ended without an error.</summary>
     private sealed class DryRunSender(DiscoverySession session, ProbeSender sender, PcapFileSink sink) : IProbeSender
     {
+        // No LimitRate: nothing listens in a dry run, so there is nothing to pace on.
+        public int Lanes => sender.Lanes;
+
+        public long Retries => sender.Retries;
+
+        public string? LastFailure => sender.LastFailure;
+
         public BroadcastEnd Run(ChannelReader<TargetBatch> targets, ChannelWriter<TargetBatch> completed, CancellationToken cancellationToken)
         {
             // An exception (the file could not be written) leaves the file out of place: Dispose removes it.

@@ -108,7 +108,7 @@ internal sealed class ListenerRun : IListenerRun
     /// the channel (the module's checkpoints rely on it): now when the capture holds nothing pending,
     /// else the arrival of the last frame handled. Called by one thread (the module's pump).
     /// </summary>
-    internal DateTimeOffset CaughtUpTo(DateTimeOffset now)
+    public DateTimeOffset CaughtUpTo(DateTimeOffset now)
     {
         // Kernel arrival times are the wall clock: after a step back they may lie ahead of now, and a
         // time ahead of now would let a checkpoint cover answers not yet written.
@@ -139,7 +139,7 @@ internal sealed class ListenerRun : IListenerRun
     /// The kernel's queue for this listener now and its drops so far: what the run's pacing closes
     /// on. The socket tells both; libpcap tells only its drops.
     /// </summary>
-    internal ReceiveBacklog Backlog
+    public ReceiveBacklog Backlog
     {
         get
         {
@@ -162,7 +162,7 @@ internal sealed class ListenerRun : IListenerRun
     /// behind it), else the kernel's (the capture thread fell behind the wire on its own). Called by
     /// the module's pump every 100 ms and once at the end.
     /// </summary>
-    internal void CountDrops()
+    public void CountDrops()
     {
         var total = Backlog.Dropped;
 

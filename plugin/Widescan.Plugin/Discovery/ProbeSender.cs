@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Widescan.Contracts;
 using Widescan.Plugin.Probing;
 using Widescan.Plugin.Transport;
+using Widescan.Plugin.Transport.Native;
 
 namespace Widescan.Plugin.Discovery;
 
@@ -22,7 +23,7 @@ namespace Widescan.Plugin.Discovery;
 /// Memory: a FIFO holds the batches of rate x interval x (rounds - 1) probes at most, all from the
 /// module's fixed pool. Nothing is allocated per probe.
 /// </remarks>
-internal sealed class ProbeSender : IProbeSender, IRateLimited, IAliasProbing
+internal sealed class ProbeSender : IProbeSender, IAliasProbing
 {
     /// <summary>How long an idle lane waits before it looks at the alias queue again: verdicts hold results, so soon.</summary>
     private static readonly TimeSpan AliasPoll = TimeSpan.FromMilliseconds(5);
@@ -54,6 +55,9 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited, IAliasProbing
 
     /// <summary>The last errno a send ended on (0 when none): says why probes failed.</summary>
     public int LastErrno => Volatile.Read(ref _lastErrno);
+
+    /// <inheritdoc />
+    public string? LastFailure => LastErrno is not 0 and var errno ? LibC.Describe(errno) : null;
 
     /// <summary>Back-off sleeps the lanes took on ENOBUFS/EAGAIN: the kernel pushing back, which is what limits the rate when it is not the CPU.</summary>
     public long Retries
@@ -270,13 +274,15 @@ internal sealed class ProbeSender : IProbeSender, IRateLimited, IAliasProbing
     }
 
     /// <inheritdoc />
-    public void LimitRate(double probesPerSecond)
+    public bool LimitRate(double probesPerSecond)
     {
         lock (_pacerGate)
         {
             _limit = probesPerSecond;
             _pacer?.SetRate(probesPerSecond, Bank(probesPerSecond));
         }
+
+        return true;
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-using Widescan.Plugin.Transport;
+using Widescan.Contracts;
 
 namespace Widescan.Plugin.Discovery;
 

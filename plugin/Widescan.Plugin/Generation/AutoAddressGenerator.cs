@@ -46,6 +46,9 @@ internal sealed class AutoAddressGenerator : IAddressGenerator, IDisposable
     /// <inheritdoc />
     public IAddressStream Open(TargetSpec spec) => Chosen.Open(spec);
 
+    /// <summary>The GPU it may choose takes the device; "emulator" makes it choose the cpu (see the class).</summary>
+    public bool SelectDevice(string device) => gpu.SelectDevice(device);
+
     /// <inheritdoc />
     public void Dispose() => gpu.Dispose();
 

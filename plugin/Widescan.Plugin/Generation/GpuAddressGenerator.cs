@@ -6,9 +6,9 @@ namespace Widescan.Plugin.Generation;
 /// <summary>
 /// The "gpu" generator on ILGPU: a CUDA device first, then an OpenCL GPU. Its kernel runs the CPU
 /// generator's own per-position code, so the output is identical. The device comes from
-/// <see cref="Device"/> (the discovery module sets it from <see cref="WidescanOptions.GpuDevice"/>),
-/// else from the environment variable <see cref="DeviceVariable"/> (how a CLI host passes
-/// --gpu-device without a contract change), else the first usable GPU.
+/// <see cref="SelectDevice"/> (the discovery module passes <see cref="WidescanOptions.GpuDevice"/>),
+/// else from the environment variable <see cref="DeviceVariable"/> (for a host that cannot reach the
+/// generator in code), else the first usable GPU.
 /// </summary>
 [Export(typeof(IAddressGenerator))]
 [ExportMetadata("Name", "gpu")]
@@ -38,6 +38,14 @@ internal sealed class GpuAddressGenerator : IAddressGenerator, IDisposable
                 request = value;
             }
         }
+    }
+
+    /// <inheritdoc />
+    public bool SelectDevice(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        Device = device;
+        return true;
     }
 
     /// <inheritdoc />

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Widescan.Contracts;
 using Widescan.Plugin.Transport.Native;
 
 namespace Widescan.Plugin.Transport;

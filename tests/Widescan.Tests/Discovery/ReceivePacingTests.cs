@@ -1,5 +1,5 @@
 using Widescan.Plugin.Discovery;
-using Widescan.Plugin.Transport;
+using Widescan.Contracts;
 
 namespace Widescan.Tests.Discovery;
 

@@ -132,6 +132,23 @@ public class GenerateCommandTests
     }
 
     [Test]
+    public void AGeneratorNameInAnyCaseServesGenerateAndScanAlike()
+    {
+        var file = Path.Combine(temp, "upper.txt");
+        var generate = Widescan("generate", "--prefix", "2001:db8::/124", "--allow-reserved", "--generator", "CPU", "--output", file);
+        Assert.That(generate.ExitCode, Is.Zero, generate.ToString());
+        Assert.That(File.ReadAllLines(file), Has.Length.EqualTo(16));
+
+        // A dry run: the module's own lookup, and nothing is sent (the probes go to a file).
+        var probes = Path.Combine(temp, "upper.pcap");
+        var scan = Widescan("scan", "--prefix", "2001:db8::/124", "--allow-reserved", "--generator", "CPU", "--source", "2001:db8::1",
+            "--dryrun", probes, "--output", Path.Combine(temp, "upper.jsonl"));
+        Assert.That(scan.ExitCode, Is.Zero, scan.ToString());
+        Assert.That(Discovery.DryRunFile.Read(probes).Select(p => p.Destination), Is.EquivalentTo(File.ReadAllLines(file).Select(Ipv6Address.Parse)),
+            "the same 16 targets");
+    }
+
+    [Test]
     public void AThirdPartyGeneratorServesWithoutRecompilingTheHost()
     {
         var plugins = Path.Combine(temp, "plugins");

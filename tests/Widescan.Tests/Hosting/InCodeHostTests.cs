@@ -48,9 +48,9 @@ public class InCodeHostTests
             .CreateContainer();
 
         var generators = container.GetExports<Lazy<IAddressGenerator, PartMetadata>>().ToList();
-        var generator = generators.FirstOrDefault(g => g.Metadata.Name == options.Generator)?.Value
-            ?? throw new InvalidOperationException(
-                $"no generator named {options.Generator}; the plugin exports: {string.Join(", ", generators.Select(g => g.Metadata.Name))}");
+        // One lookup for every host and the module: names ignore case, two parts of one name are refused.
+        var generator = PartLookup.Find(generators, PartKinds.Generator, options.Generator)?.Value
+            ?? throw new InvalidOperationException(PartLookup.NotFound(generators, PartKinds.Generator, options.Generator));
 
         using var stream = generator.Open(options.Targets!);
         var batch = new UInt128[1024];
@@ -96,7 +96,7 @@ public class InCodeHostTests
             ServicePort = 30303,
             Log = new LogOptions { Console = false },
         };
-        var module = container.GetExports<Lazy<IDiscoveryModule, PartMetadata>>().Single(m => m.Metadata.Name == "discovery").Value;
+        var module = PartLookup.Find(container.GetExports<Lazy<IDiscoveryModule, PartMetadata>>(), PartKinds.Module, "discovery")!.Value;
         var alive = new List<HostAlive>();
         DiscoverySummary? summary = null;
         // (The test starts the run on a thread inside the lab's namespace, so its sockets live there.)
