@@ -110,7 +110,7 @@ public sealed class RendezvousSweepLabTests
         finally
         {
             foreach (var listener in listeners)
-                Stop(listener);
+                HarnessProcess.Stop(listener);
             work.Delete(recursive: true);
         }
     }
@@ -134,7 +134,7 @@ public sealed class RendezvousSweepLabTests
 
     private static bool LabCommandsSucceed(string file, params string[] args) => Widescan.Host.Lab.LabCommands.TryRun(file, args, TimeSpan.FromSeconds(10));
 
-    private static string HostDll => Path.Combine(RepoArtifacts.Directory, "host", "widescan.dll");
+    private static string HostDll => HarnessProcess.HostDll;
 
     private static NodeId Id(Random random)
     {
@@ -153,38 +153,11 @@ public sealed class RendezvousSweepLabTests
     }
 
     /// <summary>Starts `widescan listen` in a peer's namespace (its log in the work folder).</summary>
-    private static Process Listen(IspLab lab, string name, NodeId id, ushort port, DirectoryInfo work, params string[] extra)
-    {
-        var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["netns", "exec", lab.PeerNamespace(name), "dotnet", HostDll, "--plugins", RepoArtifacts.PluginsDirectory,
-                     "listen", "--node-id", id.ToString(), "--port", port.ToString(), "--duration", "150", "--rendezvous-lifetime", "60",
-                     "--log-file", Path.Combine(work.FullName, name + ".log"), "--output", Path.Combine(work.FullName, name + ".jsonl"), .. extra])
-            start.ArgumentList.Add(a);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process Listen(IspLab lab, string name, NodeId id, ushort port, DirectoryInfo work, params string[] extra) =>
+        HarnessProcess.Start(lab.PeerNamespace(name),
+            ["listen", "--node-id", id.ToString(), "--port", port.ToString(), "--duration", "150", "--rendezvous-lifetime", "60",
+             "--log-file", Path.Combine(work.FullName, name + ".log"), "--output", Path.Combine(work.FullName, name + ".jsonl"), .. extra]);
 
-    private static void Stop(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        process.Dispose();
-    }
 
     /// <summary>Waits until every member's namespace holds a non-tentative rendezvous address of the key in its /64; returns each with its slot.</summary>
     private static Dictionary<string, (UInt128 Address, int Slot)> WaitForClaims(IspLab lab, List<string> names, ulong k0, ulong k1, TimeSpan limit)

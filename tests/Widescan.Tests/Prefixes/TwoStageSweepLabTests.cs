@@ -102,12 +102,12 @@ public sealed class TwoStageSweepLabTests
         finally
         {
             foreach (var listener in listeners)
-                Stop(listener);
+                HarnessProcess.Stop(listener);
             work.Delete(recursive: true);
         }
     }
 
-    private static string HostDll => Path.Combine(RepoArtifacts.Directory, "host", "widescan.dll");
+    private static string HostDll => HarnessProcess.HostDll;
 
     private static ProcessRunner.Result Scan(IspLab lab, params string[] flags) =>
         ProcessRunner.Run("ip",
@@ -125,38 +125,11 @@ public sealed class TwoStageSweepLabTests
         return new NodeId(BinaryPrimitives.ReadUInt128BigEndian(bytes));
     }
 
-    private static Process Listen(IspLab lab, string name, NodeId id, ushort port, DirectoryInfo work, string key)
-    {
-        var start = new ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in (string[])["netns", "exec", lab.PeerNamespace(name), "dotnet", HostDll, "--plugins", RepoArtifacts.PluginsDirectory,
-                     "listen", "--node-id", id.ToString(), "--port", port.ToString(), "--duration", "100", "--rendezvous-lifetime", "60",
-                     "--rendezvous", "--network-key-file", key, "--log-file", Path.Combine(work.FullName, name + ".log")])
-            start.ArgumentList.Add(a);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+    private static Process Listen(IspLab lab, string name, NodeId id, ushort port, DirectoryInfo work, string key) =>
+        HarnessProcess.Start(lab.PeerNamespace(name),
+            "listen", "--node-id", id.ToString(), "--port", port.ToString(), "--duration", "100", "--rendezvous-lifetime", "60",
+            "--rendezvous", "--network-key-file", key, "--log-file", Path.Combine(work.FullName, name + ".log"));
 
-    private static void Stop(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5_000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        process.Dispose();
-    }
 
     /// <summary>Waits until every member's link holds a settled (not tentative) address besides its base one: its rendezvous claim.</summary>
     private static void WaitForClaims(IspLab lab, int count, TimeSpan limit)
