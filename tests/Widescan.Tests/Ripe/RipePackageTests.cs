@@ -55,79 +55,39 @@ public class RipePackageTests
     [Test]
     public void AFreshProjectRestoresThePackageFromALocalFeedAndImports()
     {
-        var feed = RepoArtifacts.Directory;
-        var project = Directory.CreateTempSubdirectory("widescan-ripe-consumer-").FullName;
-        try
+        var sample = string.Join("\n", RipeHostingSampleTests.DocumentedSample());
+        using var project = ConsumerProject.Create("Widescan.Ripe", Version, $$"""
+            using Widescan.Contracts;
+            using Widescan.Ripe;
+
+            var inet6numFile = "ripe.db.inet6num.gz";
+            var route6File = "ripe.db.route6";
+            {{sample}}
+            foreach (var spec in specs)
+                Console.WriteLine($"window /{spec.SubnetBits}: {string.Join(",", spec.Include)} targets {spec.PlannedTargets}");
+            Console.WriteLine($"prefixes {summary.Prefixes} malformed {summary.Malformed}");
+            """, warningsAsErrors: true);
+        project.Add("ripe.db.inet6num.gz", RipeHostingSampleTests.Gzip(RipeHostingSampleTests.Inet6num));
+        project.Add("ripe.db.route6", System.Text.Encoding.UTF8.GetBytes(RipeHostingSampleTests.Route6));
+
+        var clock = Stopwatch.StartNew();
+        var result = project.Run();
+        TestContext.Progress.WriteLine($"the consumer project restored, built and ran in {clock.Elapsed.TotalSeconds:0.0} s");
+
+        Assert.That(result.ExitCode, Is.Zero, result.ToString());
+        // stdout and stderr arrive through two pipes: pick the program's own lines, in their order.
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("window ", StringComparison.Ordinal) || l.StartsWith("prefixes ", StringComparison.Ordinal));
+        Assert.That(lines, Is.EqualTo(new[]
         {
-            // No Directory.*.props of ours applies there; its own package folder keeps a cached copy
-            // of an older build of the package from masking a broken one.
-            File.WriteAllText(Path.Combine(project, "Directory.Build.props"), "<Project />\n");
-            File.WriteAllText(Path.Combine(project, "Directory.Packages.props"), "<Project />\n");
-            File.WriteAllText(Path.Combine(project, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config>
-                    <add key="globalPackagesFolder" value="{Path.Combine(project, "packages")}" />
-                  </config>
-                  <packageSources>
-                    <clear />
-                    <add key="widescan-artifacts" value="{feed}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Widescan.Ripe" Version="{Version}" />
-                  </ItemGroup>
-                </Project>
-                """);
-            File.WriteAllBytes(Path.Combine(project, "ripe.db.inet6num.gz"), RipeHostingSampleTests.Gzip(RipeHostingSampleTests.Inet6num));
-            File.WriteAllText(Path.Combine(project, "ripe.db.route6"), RipeHostingSampleTests.Route6);
-            var sample = string.Join("\n", RipeHostingSampleTests.DocumentedSample());
-            File.WriteAllText(Path.Combine(project, "Program.cs"), $$"""
-                using Widescan.Contracts;
-                using Widescan.Ripe;
-
-                var inet6numFile = "ripe.db.inet6num.gz";
-                var route6File = "ripe.db.route6";
-                {{sample}}
-                foreach (var spec in specs)
-                    Console.WriteLine($"window /{spec.SubnetBits}: {string.Join(",", spec.Include)} targets {spec.PlannedTargets}");
-                Console.WriteLine($"prefixes {summary.Prefixes} malformed {summary.Malformed}");
-                """);
-
-            var clock = Stopwatch.StartNew();
-            var result = ProcessRunner.Run("dotnet", ["run", "--nologo"], project, TimeSpan.FromMinutes(5));
-            TestContext.Progress.WriteLine($"the consumer project restored, built and ran in {clock.Elapsed.TotalSeconds:0.0} s");
-
-            Assert.That(result.ExitCode, Is.Zero, result.ToString());
-            // stdout and stderr arrive through two pipes: pick the program's own lines, in their order.
-            var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .Where(l => l.StartsWith("window ", StringComparison.Ordinal) || l.StartsWith("prefixes ", StringComparison.Ordinal));
-            Assert.That(lines, Is.EqualTo(new[]
-            {
-                $"window /48: 2001:db8:1000::/36 targets {1 << 12}",
-                $"window /64: 2001:db8:2000::/48 targets {1 << 16}",
-                "prefixes 2 malformed 1",
-            }), result.ToString());
-            Assert.That(result.ToString(), Does.Contain("skipped ripe.db.inet6num.gz:23: inet6num: 2001:db8:4000::1/48 has host bits set"));
-            Assert.That(Directory.Exists(Path.Combine(project, "packages", "widescan.ripe", Version)), Is.True,
-                "Widescan.Ripe was not restored into the project's own packages folder");
-            Assert.That(Directory.Exists(Path.Combine(project, "packages", "widescan.contracts", RepoArtifacts.ContractsVersion)), Is.True,
-                "Widescan.Contracts did not come as Widescan.Ripe's dependency");
-        }
-        finally
-        {
-            Directory.Delete(project, recursive: true);
-        }
+            $"window /48: 2001:db8:1000::/36 targets {1 << 12}",
+            $"window /64: 2001:db8:2000::/48 targets {1 << 16}",
+            "prefixes 2 malformed 1",
+        }), result.ToString());
+        Assert.That(result.ToString(), Does.Contain("skipped ripe.db.inet6num.gz:23: inet6num: 2001:db8:4000::1/48 has host bits set"));
+        Assert.That(project.Restored("Widescan.Ripe", Version), Is.True,
+            "Widescan.Ripe was not restored into the project's own packages folder");
+        Assert.That(project.Restored("Widescan.Contracts", RepoArtifacts.ContractsVersion), Is.True,
+            "Widescan.Contracts did not come as Widescan.Ripe's dependency");
     }
 }

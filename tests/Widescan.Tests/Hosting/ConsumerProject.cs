@@ -1,0 +1,66 @@
+namespace Widescan.Tests.Hosting;
+
+/// <summary>
+/// A fresh console project outside the repository that restores one of our packages from
+/// <c>artifacts/</c> as a local feed (nuget.org for everything else), as a host developer's project
+/// would: no Directory.*.props of ours applies, and its own package folder keeps a cached copy of an
+/// older build of the package from masking a broken one. Deleted on dispose.
+/// </summary>
+internal sealed class ConsumerProject : IDisposable
+{
+    private ConsumerProject(string directory) => Directory = directory;
+
+    /// <summary>The project's folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The project's own package folder (what restore brought in).</summary>
+    public string Packages => Path.Combine(Directory, "packages");
+
+    /// <summary>Creates the project referencing <paramref name="package"/> at <paramref name="version"/>, with <paramref name="program"/> as Program.cs.</summary>
+    public static ConsumerProject Create(string package, string version, string program, bool warningsAsErrors = false)
+    {
+        var directory = System.IO.Directory.CreateTempSubdirectory($"widescan-{package.ToLowerInvariant()}-consumer-").FullName;
+        File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"), "<Project />\n");
+        File.WriteAllText(Path.Combine(directory, "NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(directory, "packages")}" />
+              </config>
+              <packageSources>
+                <clear />
+                <add key="widescan-artifacts" value="{RepoArtifacts.Directory}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <TreatWarningsAsErrors>{(warningsAsErrors ? "true" : "false")}</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="{package}" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(directory, "Program.cs"), program);
+        return new ConsumerProject(directory);
+    }
+
+    /// <summary>Writes a file beside the project (input for its program).</summary>
+    public void Add(string name, byte[] bytes) => File.WriteAllBytes(Path.Combine(Directory, name), bytes);
+
+    /// <summary>Restores, builds and runs it.</summary>
+    public ProcessRunner.Result Run() => ProcessRunner.Run("dotnet", ["run", "--nologo"], Directory, TimeSpan.FromMinutes(5));
+
+    /// <summary>Whether restore put <paramref name="package"/> <paramref name="version"/> in the project's own package folder.</summary>
+    public bool Restored(string package, string version) => System.IO.Directory.Exists(Path.Combine(Packages, package.ToLowerInvariant(), version));
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+}
