@@ -41,14 +41,22 @@ internal static class NetworkKeySources
     /// <summary>Parses hex digits (an even number) or base64; null with the reason when neither fits.</summary>
     public static byte[]? ParseText(string text, string where, List<string> errors)
     {
-        var trimmed = text.Trim();
-        if (trimmed.Length > 0 && trimmed.Length % 2 == 0 && trimmed.All(char.IsAsciiHexDigit))
-            return Convert.FromHexString(trimmed);
-        var buffer = new byte[trimmed.Length];
-        if (trimmed.Length > 0 && Convert.TryFromBase64String(trimmed, buffer, out var written))
-            return buffer[..written];
-        errors.Add($"{where}: the key is neither hex digits (an even number) nor base64");
-        return null;
+        // One text form for bytes everywhere (ByteString: hex:…, base64:…, or bare hex or base64).
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add($"{where}: the key is empty: give it as hex digits or base64 (hex:…, base64:…)");
+            return null;
+        }
+
+        try
+        {
+            return ByteString.Parse(text).ToArray();
+        }
+        catch (FormatException e)
+        {
+            errors.Add($"{where}: the key {e.Message}");
+            return null;
+        }
     }
 
     private static WidescanOptions FromEnvironment(WidescanOptions options, string variable, List<string> errors)

@@ -74,6 +74,7 @@ internal static class WidescanConfigurationBinder
             Include = r.List(nameof(TargetSpec.Include), Ipv6Prefix.Parse) ?? t.Include,
             Exclude = r.List(nameof(TargetSpec.Exclude), Ipv6Prefix.Parse) ?? t.Exclude,
             TargetFiles = r.List(nameof(TargetSpec.TargetFiles), s => s) ?? t.TargetFiles,
+            TargetFilesFingerprint = r.String(nameof(TargetSpec.TargetFilesFingerprint)) ?? t.TargetFilesFingerprint, // a resumed list's, from its state
             SubnetBits = r.Int(nameof(TargetSpec.SubnetBits)) ?? t.SubnetBits,
             Iid = r.Parse(nameof(TargetSpec.Iid), IidPattern.Parse) ?? t.Iid,
             Seed = r.Parse(nameof(TargetSpec.Seed), ParseUInt64) ?? t.Seed,
@@ -82,7 +83,6 @@ internal static class WidescanConfigurationBinder
             AllowReserved = r.Bool(nameof(TargetSpec.AllowReserved)) ?? t.AllowReserved,
             PrefixWindows = r.List(nameof(TargetSpec.PrefixWindows), PrefixWindow.Parse) ?? t.PrefixWindows, // "2001:db8::/48 window=/56"
         };
-        r.CodeOnly(nameof(TargetSpec.TargetFilesFingerprint));
         r.ReportUnknown();
         return t;
     }

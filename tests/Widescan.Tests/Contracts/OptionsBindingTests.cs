@@ -38,6 +38,19 @@ public class OptionsBindingTests
     }
 
     [Test]
+    public void EveryOptionRoundTripsThroughWidescanHostingsOwnBinder()
+    {
+        // AddWidescan binds key by key (AOT-clean), not through the reflection binder: the same
+        // sample must arrive whole through it, with no binding error.
+        var values = EveryOptionSample();
+        var section = Widescan.Tests.HostingPackage.AddWidescanTests.Section(values.ToDictionary(v => $"{Section}:{v.Key}", v => (string?)v.Value));
+        var host = Widescan.Tests.HostingPackage.AddWidescanTests.Options(s => s.AddWidescan(section));
+
+        Assert.That(host.BindingErrors, Is.Empty);
+        AssertEveryOptionArrived(host.Discovery, values);
+    }
+
+    [Test]
     public void EveryOptionRoundTripsFromEnvironmentVariablesThroughAddOptionsBind()
     {
         var values = EveryOptionSample();

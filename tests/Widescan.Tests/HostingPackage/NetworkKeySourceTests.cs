@@ -71,7 +71,7 @@ public sealed class NetworkKeySourceTests
     public void A_bound_key_that_is_neither_hex_nor_base64_is_named_by_its_path()
     {
         var options = AddWidescanTests.Options(s => s.AddWidescan(AddWidescanTests.Section(new() { ["Widescan:NetworkKey"] = "not a key!" })));
-        Assert.That(options.BindingErrors, Has.One.Contains("Widescan:NetworkKey: the key is neither hex"));
+        Assert.That(options.BindingErrors, Has.One.Contains("Widescan:NetworkKey: the key").And.Contains("neither hex digits nor base64"));
     }
 
     private static (WidescanOptions Options, List<string> Errors) Resolve(WidescanHostOptions host)
