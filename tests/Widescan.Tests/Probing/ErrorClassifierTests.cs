@@ -347,14 +347,28 @@ public class ErrorClassifierTests
         var genuine = Ethernet(ErrorPacket(ErrorOf(1, 0, SentProbe(true, Far))));
         var forged = Ethernet(ErrorPacket(ErrorOf(1, 0, Patched(SentProbe(true, Far), 40 + WireFormat.IdentifierOffset, 0))));
         var icmp = ErrorOf(3, 0, SentProbe(true, Far));
-        for (int i = 0; i < 100; i++) // warm up (tiering)
+        // Warm up past tiering (tier-1 code is installed in the background some 100 ms after the
+        // first calls), then measure three times: the runtime's own one-off work on this thread (a
+        // method tiering up mid-loop, seen as 3.5 KB once on the shared 2-core machine under load) is not the
+        // classifier's. A per-packet allocation shows in every attempt (30,000 packets each).
+        var warm = System.Diagnostics.Stopwatch.StartNew();
+        while (warm.ElapsedMilliseconds < 300)
             Touch(classifier, genuine, forged, icmp);
+        var attempts = new long[3];
+        for (var a = 0; a < attempts.Length; a++)
+            attempts[a] = Measure(classifier, genuine, forged, icmp, out _);
+        Assert.That(attempts.Min(), Is.Zero, $"allocated per attempt: {string.Join(", ", attempts)} bytes");
+        Measure(classifier, genuine, forged, icmp, out var found);
+        Assert.That(found, Is.EqualTo(20_000));
+    }
+
+    private static long Measure(PacketClassifier classifier, byte[] genuine, byte[] forged, byte[] icmp, out int found)
+    {
         long before = GC.GetAllocatedBytesForCurrentThread();
-        int found = 0;
+        found = 0;
         for (int i = 0; i < 10_000; i++)
             found += Touch(classifier, genuine, forged, icmp);
-        Assert.That(GC.GetAllocatedBytesForCurrentThread() - before, Is.Zero);
-        Assert.That(found, Is.EqualTo(20_000));
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     private static int Touch(PacketClassifier classifier, byte[] genuine, byte[] forged, byte[] icmp) =>
