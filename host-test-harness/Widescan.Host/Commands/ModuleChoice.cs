@@ -1,6 +1,6 @@
 using Serilog;
 using Widescan.Contracts;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Host.Commands;
 
