@@ -16,7 +16,7 @@ public static class PluginFolder
     /// The types host and plugins share: the contracts and System.Composition's attribute types. Every
     /// other assembly a plugin uses is its own.
     /// </summary>
-    public static readonly Type[] SharedTypes = [typeof(IAddressGenerator), typeof(ExportAttribute)];
+    internal static readonly Type[] SharedTypes = [typeof(IAddressGenerator), typeof(ExportAttribute)];
 
     private const string PublishFix =
         "delete it; publish the plugin with dotnet publish and reference Widescan.Contracts with " +
