@@ -16,15 +16,20 @@ namespace Widescan.Tests.HostingPlugins;
 [CancelAfter(60_000)]
 public sealed class PluginFolderSampleTests
 {
-    [Test]
-    public void The_documented_sample_is_the_one_tested_here()
+    /// <summary>The sample's lines as docs/hosting.md shows them.</summary>
+    public static string[] DocumentedSample()
     {
         var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "hosting.md"));
         var at = Array.IndexOf(lines, "<!-- hosting-plugins-sample -->");
         Assert.That(at, Is.GreaterThanOrEqualTo(0), "docs/hosting.md lost its <!-- hosting-plugins-sample --> marker");
         Assert.That(lines[at + 1], Is.EqualTo("```csharp"));
-        var documented = lines[(at + 2)..Array.IndexOf(lines, "```", at + 2)];
+        return lines[(at + 2)..Array.IndexOf(lines, "```", at + 2)];
+    }
 
+    [Test]
+    public void The_documented_sample_is_the_one_tested_here()
+    {
+        var documented = DocumentedSample();
         var source = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "tests", "Widescan.Tests", "HostingPlugins", "PluginFolderSampleTests.cs"));
         var start = Array.FindIndex(source, l => l.Trim() == "// --- hosting-plugins-sample: docs/hosting.md ---");
         var end = Array.FindIndex(source, l => l.Trim() == "// --- end of hosting-plugins-sample ---");
