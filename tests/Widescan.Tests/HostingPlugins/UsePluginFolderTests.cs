@@ -94,6 +94,31 @@ public sealed class UsePluginFolderTests
     }
 
     [Test]
+    public async Task With_a_module_the_other_problems_are_warnings_and_the_host_starts(CancellationToken cancellationToken)
+    {
+        var plugins = Path.Combine(directory, "plugins");
+        var plugin = Path.Combine(plugins, "Widescan.Plugin");
+        Directory.CreateDirectory(plugin);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoArtifacts.PluginsDirectory, "Widescan.Plugin")))
+            File.Copy(file, Path.Combine(plugin, Path.GetFileName(file)));
+        File.WriteAllBytes(Path.Combine(plugins, "stray.dll"), [0x4d, 0x5a]);
+
+        var (host, logs) = TestHosts.Build(s => s.AddWidescan(o => o.Discovery = DryRun(Path.Combine(directory, "p.pcap"))).UsePluginFolder(plugins));
+        using (host)
+        {
+            await host.StartAsync(cancellationToken);
+            var module = host.Services.GetRequiredService<IDiscoveryModule>();
+            await host.StopAsync(cancellationToken);
+            Assert.Multiple(() =>
+            {
+                Assert.That(module.Name, Is.EqualTo("discovery"));
+                Assert.That(logs.Records.Where(r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning).Select(r => r.Message),
+                    Has.Some.Contains("stray.dll").And.Contains("lies loose"), "the problem is reported, not lost");
+            });
+        }
+    }
+
+    [Test]
     public void A_missing_folder_fails_the_start_naming_it()
     {
         var missing = Path.Combine(directory, "nowhere");
