@@ -6,6 +6,8 @@
 #   artifacts/Widescan.Contracts.<version>.nupkg and .snupkg   the contracts package (README, XML docs, symbols)
 #   artifacts/Widescan.Ripe.<version>.nupkg and .snupkg        the RIPE import package (the same, depending on the contracts)
 #   artifacts/Widescan.Hosting.<version>.nupkg and .snupkg     the hosting package (the same, depending on the contracts and Microsoft.Extensions)
+#   artifacts/Widescan.Hosting.Plugins.<version>.nupkg and .snupkg   the plugin-folder loader (the same, depending on
+#                                        Widescan.Hosting, the contracts, McMaster.NETCore.Plugins and System.Composition)
 # Then touches artifacts/.stamp, which ./widescan compares against the sources.
 set -euo pipefail
 
@@ -91,6 +93,7 @@ packed=()
 pack_library Widescan.Contracts "$root/contracts/Widescan.Contracts/Widescan.Contracts.csproj"
 pack_library Widescan.Ripe "$root/ripe/Widescan.Ripe/Widescan.Ripe.csproj"
 pack_library Widescan.Hosting "$root/hosting/Widescan.Hosting/Widescan.Hosting.csproj"
+pack_library Widescan.Hosting.Plugins "$root/hosting/Widescan.Hosting.Plugins/Widescan.Hosting.Plugins.csproj"
 
 contracts_package="${packed[0]}"
 contracts_version="${contracts_package#Widescan.Contracts.}"
@@ -99,7 +102,7 @@ contracts_version="${contracts_version%.nupkg}"
 # requires_dependency ID DEPENDENCY [VERSION]: the ID package's nuspec declares that dependency.
 requires_dependency() {
   local id="$1" dependency="$2" version="${3:-}" package nuspec
-  package="$(printf '%s\n' "${packed[@]}" | grep -x "${id//./\\.}\\..*\\.nupkg")"
+  package="$(printf '%s\n' "${packed[@]}" | grep -x "${id//./\\.}\\.[0-9].*\\.nupkg")"
   nuspec="$(zip_read "$artifacts/$package" "$id.nuspec")"
   grep -q "<dependency id=\"$dependency\" version=\"$version" <<<"$nuspec" \
     || die "$package does not declare its dependency on $dependency $version"
@@ -112,6 +115,16 @@ requires_dependency Widescan.Hosting Widescan.Contracts "$contracts_version\""
 for dependency in Microsoft.Extensions.Hosting.Abstractions Microsoft.Extensions.Options Microsoft.Extensions.Options.ConfigurationExtensions \
     Microsoft.Extensions.Logging.Abstractions Microsoft.Extensions.Diagnostics.HealthChecks OpenTelemetry.Api; do
   requires_dependency Widescan.Hosting "$dependency"
+done
+
+# Widescan.Hosting.Plugins: UsePluginFolder needs the core package, the loader and MEF, at the versions the
+# host shares with the plugin (System.Composition's attribute types must be the host's).
+requires_dependency Widescan.Hosting.Plugins Widescan.Hosting "$contracts_version\""
+requires_dependency Widescan.Hosting.Plugins Widescan.Contracts "$contracts_version\""
+for dependency in McMaster.NETCore.Plugins System.Composition; do
+  version="$(sed -n "s/.*<PackageVersion Include=\"$dependency\" Version=\"\([^\"]*\)\".*/\1/p" "$root/Directory.Packages.props")"
+  [[ -n "$version" ]] || die "Directory.Packages.props pins no version of $dependency"
+  requires_dependency Widescan.Hosting.Plugins "$dependency" "$version\""
 done
 
 touch "$artifacts/.stamp"

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Serilog;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Host.Commands;
 

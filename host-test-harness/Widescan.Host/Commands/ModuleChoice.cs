@@ -1,7 +1,7 @@
 using Serilog;
 using Widescan.Contracts;
 using Widescan.Host.Input;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Host.Commands;
 

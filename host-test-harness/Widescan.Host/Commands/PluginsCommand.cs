@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Host.Commands;
 

@@ -1,6 +1,6 @@
 using System.Reflection;
 using Widescan.Contracts;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Tests.Hosting;
 

@@ -1,6 +1,6 @@
 using Widescan.Contracts;
 using Widescan.Host;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Tests.Hosting;
 

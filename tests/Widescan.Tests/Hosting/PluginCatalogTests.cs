@@ -1,5 +1,5 @@
 using Widescan.Contracts;
-using Widescan.Host.Plugins;
+using Widescan.Hosting.Plugins;
 
 namespace Widescan.Tests.Hosting;
 

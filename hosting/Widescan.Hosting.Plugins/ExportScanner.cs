@@ -2,7 +2,7 @@ using System.Composition;
 using System.Reflection;
 using Widescan.Contracts;
 
-namespace Widescan.Host.Plugins;
+namespace Widescan.Hosting.Plugins;
 
 /// <summary>
 /// Lists a plugin assembly's MEF exports from its attributes. The attribute types are the host's own

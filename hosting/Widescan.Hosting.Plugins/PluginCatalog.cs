@@ -1,7 +1,7 @@
 using System.Composition.Hosting;
 using Widescan.Contracts;
 
-namespace Widescan.Host.Plugins;
+namespace Widescan.Hosting.Plugins;
 
 /// <summary>
 /// Every plugin under a plugins directory, each in its own unloadable context, and one MEF container
@@ -9,7 +9,7 @@ namespace Widescan.Host.Plugins;
 /// <see cref="Problems"/>; the others load. Disposing the catalog disposes the container and unloads
 /// every plugin.
 /// </summary>
-internal sealed class PluginCatalog : IDisposable
+public sealed class PluginCatalog : IDisposable
 {
     private readonly List<LoadedPlugin> plugins;
     private CompositionHost? container;
@@ -43,7 +43,7 @@ internal sealed class PluginCatalog : IDisposable
         var problems = new List<PluginProblem>();
         if (!System.IO.Directory.Exists(directory))
         {
-            problems.Add(new(directory, "", "the plugins directory does not exist: give --plugins DIR, a directory holding <Name>/<Name>.dll"));
+            problems.Add(new(directory, "", "the plugins directory does not exist: it must be a directory holding <Name>/<Name>.dll"));
             return new(directory, plugins, problems, Compose(plugins, problems));
         }
 

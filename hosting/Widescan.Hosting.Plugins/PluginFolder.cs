@@ -4,19 +4,19 @@ using System.Reflection;
 using McMaster.NETCore.Plugins;
 using Widescan.Contracts;
 
-namespace Widescan.Host.Plugins;
+namespace Widescan.Hosting.Plugins;
 
 /// <summary>
 /// Loads one plugin folder, plugins/&lt;Name&gt;/&lt;Name&gt;.dll, into its own unloadable context, or says
 /// by file name why it cannot serve. Never throws for a broken plugin.
 /// </summary>
-internal static class PluginFolder
+public static class PluginFolder
 {
     /// <summary>
     /// The types host and plugins share: the contracts and System.Composition's attribute types. Every
     /// other assembly a plugin uses is its own.
     /// </summary>
-    public static readonly Type[] SharedTypes = [typeof(IAddressGenerator), typeof(ExportAttribute)];
+    internal static readonly Type[] SharedTypes = [typeof(IAddressGenerator), typeof(ExportAttribute)];
 
     private const string PublishFix =
         "delete it; publish the plugin with dotnet publish and reference Widescan.Contracts with " +
@@ -73,7 +73,7 @@ internal static class PluginFolder
     /// Why the plugin cannot serve with this host's contracts (ContractsVersion): it references another
     /// major version, or a part's metadata says it was built for a newer minor one; null when it can.
     /// </summary>
-    internal static string? ContractsProblem(Assembly assembly, string name)
+    public static string? ContractsProblem(Assembly assembly, string name)
     {
         var contracts = typeof(IAddressGenerator).Assembly.GetName();
         var reference = assembly.GetReferencedAssemblies().FirstOrDefault(r => r.Name == contracts.Name);

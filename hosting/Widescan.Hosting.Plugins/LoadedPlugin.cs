@@ -1,13 +1,13 @@
 using System.Reflection;
 using McMaster.NETCore.Plugins;
 
-namespace Widescan.Host.Plugins;
+namespace Widescan.Hosting.Plugins;
 
 /// <summary>
 /// A plugin that loaded into its own unloadable context and exports at least one part. Owned by its
 /// <see cref="PluginCatalog"/>: disposing the catalog unloads it, after which nothing here may be used.
 /// </summary>
-internal sealed class LoadedPlugin
+public sealed class LoadedPlugin
 {
     private PluginLoader? loader;
     private Assembly? assembly;
