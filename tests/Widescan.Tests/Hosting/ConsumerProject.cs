@@ -16,9 +16,13 @@ internal sealed class ConsumerProject : IDisposable
     /// <summary>The project's own package folder (what restore brought in).</summary>
     public string Packages => Path.Combine(Directory, "packages");
 
-    /// <summary>Creates the project referencing <paramref name="package"/> at <paramref name="version"/>, with <paramref name="program"/> as Program.cs.</summary>
-    public static ConsumerProject Create(string package, string version, string program, bool warningsAsErrors = false)
+    /// <summary>Creates the project referencing <paramref name="package"/> at <paramref name="version"/> (and <paramref name="also"/>), with <paramref name="program"/> as Program.cs.</summary>
+    public static ConsumerProject Create(string package, string version, string program, bool warningsAsErrors = false, params (string Package, string Version)[] also)
     {
+        var references = string.Concat(also.Select(a => $"""
+
+                <PackageReference Include="{a.Package}" Version="{a.Version}" />
+            """));
         var directory = System.IO.Directory.CreateTempSubdirectory($"widescan-{package.ToLowerInvariant()}-consumer-").FullName;
         File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"), "<Project />\n");
@@ -45,7 +49,7 @@ internal sealed class ConsumerProject : IDisposable
                 <TreatWarningsAsErrors>{(warningsAsErrors ? "true" : "false")}</TreatWarningsAsErrors>
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="{package}" Version="{version}" />
+                <PackageReference Include="{package}" Version="{version}" />{references}
               </ItemGroup>
             </Project>
             """);

@@ -14,71 +14,38 @@ public class HostingPluginsPackageTests
     [Test]
     public void A_fresh_project_restores_the_package_from_a_local_feed_and_dry_runs_through_the_plugin_folder()
     {
-        var feed = RepoArtifacts.Directory;
-        var project = Directory.CreateTempSubdirectory("widescan-plugins-consumer-").FullName;
+        var sample = string.Join("\n", PluginFolderSampleTests.DocumentedSample());
+        var pcap = Path.Combine(Path.GetTempPath(), $"widescan-plugins-consumer-{Environment.ProcessId}.pcap");
+        var program = $$"""
+            using Microsoft.Extensions.Configuration;
+            using Microsoft.Extensions.DependencyInjection;
+            using Microsoft.Extensions.Hosting;
+            using Widescan.Contracts;
+            using Widescan.Hosting;
+            using Widescan.Hosting.Plugins;
+
+            var plugins = @"{{RepoArtifacts.PluginsDirectory}}";
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Widescan:DryRunPath"] = @"{{pcap}}",
+                ["Widescan:SourceAddress"] = "2001:db8:1::1",
+                ["Widescan:Rate"] = "100000",
+                ["Widescan:Targets:Include:0"] = "2001:db8:1:2::/120",
+                ["Widescan:Targets:AllowReserved"] = "true",
+            });
+            {{sample}}
+            var result = await host.Services.GetRequiredService<IWidescanScanner>().ScanAsync(
+                new TargetSpec { Include = [Ipv6Prefix.Parse("2001:db8:1:2::/120")], AllowReserved = true, Seed = 1 });
+            await host.StopAsync();
+            Console.WriteLine($"probes sent {result.Summary.ProbesSent}");
+            """;
+        using var project = ConsumerProject.Create("Widescan.Hosting.Plugins", RepoArtifacts.ContractsVersion, program, warningsAsErrors: true,
+            ("Microsoft.Extensions.Hosting", "10.0.15"));
         try
         {
-            // No Directory.*.props of ours applies there; its own package folder keeps a cached copy
-            // of an older build of the packages from masking a broken one.
-            File.WriteAllText(Path.Combine(project, "Directory.Build.props"), "<Project />\n");
-            File.WriteAllText(Path.Combine(project, "Directory.Packages.props"), "<Project />\n");
-            File.WriteAllText(Path.Combine(project, "NuGet.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <config>
-                    <add key="globalPackagesFolder" value="{Path.Combine(project, "packages")}" />
-                  </config>
-                  <packageSources>
-                    <clear />
-                    <add key="widescan-artifacts" value="{feed}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>enable</ImplicitUsings>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="Widescan.Hosting.Plugins" Version="{RepoArtifacts.ContractsVersion}" />
-                    <PackageReference Include="Microsoft.Extensions.Hosting" Version="10.0.15" />
-                  </ItemGroup>
-                </Project>
-                """);
-            var sample = string.Join("\n", PluginFolderSampleTests.DocumentedSample());
-            var pcap = Path.Combine(project, "probes.pcap");
-            File.WriteAllText(Path.Combine(project, "Program.cs"), $$"""
-                using Microsoft.Extensions.Configuration;
-                using Microsoft.Extensions.DependencyInjection;
-                using Microsoft.Extensions.Hosting;
-                using Widescan.Contracts;
-                using Widescan.Hosting;
-                using Widescan.Hosting.Plugins;
-
-                var plugins = @"{{RepoArtifacts.PluginsDirectory}}";
-                var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-                builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Widescan:DryRunPath"] = @"{{pcap}}",
-                    ["Widescan:SourceAddress"] = "2001:db8:1::1",
-                    ["Widescan:Rate"] = "100000",
-                    ["Widescan:Targets:Include:0"] = "2001:db8:1:2::/120",
-                    ["Widescan:Targets:AllowReserved"] = "true",
-                });
-                {{sample}}
-                var result = await host.Services.GetRequiredService<IWidescanScanner>().ScanAsync(
-                    new TargetSpec { Include = [Ipv6Prefix.Parse("2001:db8:1:2::/120")], AllowReserved = true, Seed = 1 });
-                await host.StopAsync();
-                Console.WriteLine($"probes sent {result.Summary.ProbesSent}");
-                """);
-
             var clock = Stopwatch.StartNew();
-            var result = ProcessRunner.Run("dotnet", ["run", "--nologo"], project, TimeSpan.FromMinutes(5));
+            var result = project.Run();
             TestContext.Progress.WriteLine($"the consumer project restored, built and ran in {clock.Elapsed.TotalSeconds:0.0} s");
 
             Assert.That(result.ExitCode, Is.Zero, result.ToString());
@@ -89,13 +56,13 @@ public class HostingPluginsPackageTests
                 Assert.That(lines, Has.Member("probes sent 256"), result.ToString());
                 Assert.That(File.Exists(pcap), Is.True, "the dry run wrote its probes");
                 foreach (var dependency in new[] { "widescan.hosting", "widescan.contracts" })
-                    Assert.That(Directory.Exists(Path.Combine(project, "packages", dependency, RepoArtifacts.ContractsVersion)), Is.True, $"{dependency} did not come as a dependency");
-                Assert.That(Directory.Exists(Path.Combine(project, "packages", "mcmaster.netcore.plugins")), Is.True, "McMaster.NETCore.Plugins did not come as a dependency");
+                    Assert.That(project.Restored(dependency, RepoArtifacts.ContractsVersion), Is.True, $"{dependency} did not come as a dependency");
+                Assert.That(Directory.Exists(Path.Combine(project.Packages, "mcmaster.netcore.plugins")), Is.True, "McMaster.NETCore.Plugins did not come as a dependency");
             });
         }
         finally
         {
-            Directory.Delete(project, recursive: true);
+            File.Delete(pcap);
         }
     }
 }
