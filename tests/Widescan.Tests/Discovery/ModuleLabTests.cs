@@ -1,6 +1,7 @@
 using Widescan.Contracts;
 using Widescan.Plugin.Discovery;
 using Widescan.Tests.Lab;
+using Widescan.Tests.Support;
 
 namespace Widescan.Tests.Discovery;
 
@@ -110,6 +111,7 @@ public sealed class ModuleLabTests
     {
         using var lab = DenseLab();
         using var capture = TargetCapture.Start(lab);
+        using var pauses = PauseWatch.Start(TimeSpan.FromMilliseconds(20));
 
         // About three seconds of sending at either rate.
         var probes = rate * 3;
@@ -121,23 +123,28 @@ public sealed class ModuleLabTests
         var span = (requests[^1].Time - requests[0].Time).TotalSeconds;
 
         // The pacer banks 50 ms (TokenBucket): a sender held off the CPU longer than that loses the
-        // rest, and on this shared 2-core machine the sending thread is sometimes held off for 50 to
-        // 450 ms once in a run (seen in about a third of runs, at any point of it; the cause is open,
-        // see docs/benchmarks.md). The pacing is judged on the time the sender had: the span less
-        // those stalls, which are reported, and bounded so that a sender that keeps stalling fails.
-        // A stall costs only its excess over the bank: the banked 50 ms go out at once after it.
+        // rest, and on this shared 2-core VM the sending thread is sometimes held off for 50 to 800 ms
+        // once or twice in a run (at any point of it). The pacing is judged on the time the sender
+        // had: the span less those stalls' excess over the bank (the banked 50 ms go out at once after
+        // one). A stall the machine explains (PauseWatch's idle threads were held off at the same time)
+        // is reported; the rest is the sender's own lag, and bounded, so a sender that keeps falling
+        // behind fails.
         const double bank = 0.05;
         var stalls = Enumerable.Range(1, requests.Count - 1)
-            .Select(i => (requests[i].Time - requests[i - 1].Time).TotalSeconds)
-            .Where(gap => gap > bank)
+            .Select(i => (From: requests[i - 1].Time, To: requests[i].Time))
+            .Where(gap => (gap.To - gap.From).TotalSeconds > bank)
+            .Select(gap => (Excess: (gap.To - gap.From).TotalSeconds - bank, Paused: pauses.Covered(gap.From, gap.To).TotalSeconds))
             .ToList();
-        var measured = (requests.Count - 1) / (span - stalls.Sum(gap => gap - bank));
-        TestContext.Out.WriteLine($"asked {rate} pps: {requests.Count} probes over {span:F3} s on the wire, {stalls.Count} stall(s) of {stalls.Sum() * 1000:F0} ms = {measured:F0} pps ({100 * (measured - rate) / rate:+0.00;-0.00}%) outside them, {(requests.Count - 1) / span:F0} pps overall");
+        var measured = (requests.Count - 1) / (span - stalls.Sum(s => s.Excess));
+        var unexplained = stalls.Sum(s => Math.Max(0, s.Excess - s.Paused));
+        TestContext.Out.WriteLine($"asked {rate} pps: {requests.Count} probes over {span:F3} s on the wire, {stalls.Count} stall(s) with {stalls.Sum(s => s.Excess) * 1000:F0} ms past the bank " +
+            $"({stalls.Sum(s => Math.Min(s.Excess, s.Paused)) * 1000:F0} ms of it the machine paused, {unexplained * 1000:F0} ms the sender's own) = {measured:F0} pps ({100 * (measured - rate) / rate:+0.00;-0.00}%) outside them, " +
+            $"{(requests.Count - 1) / span:F0} pps overall; {pauses.Pauses.Count} pause(s) seen by the watch");
         Assert.Multiple(() =>
         {
             Assert.That(requests, Has.Count.EqualTo(probes));
             Assert.That(measured, Is.EqualTo(rate).Within(5).Percent);
-            Assert.That(stalls.Sum(), Is.LessThan(0.5), "the sender was held off for more than half a second in all");
+            Assert.That(unexplained, Is.LessThan(0.5), "the sender fell behind by more than half a second in all while the machine ran");
         });
     }
 
