@@ -6,13 +6,25 @@ namespace Widescan.Tests.PluginPackage;
 /// <summary>
 /// Widescan.Plugin as a package, the way an AOT-bound host takes it: a fresh project references
 /// Widescan.Hosting and Widescan.Plugin from a local feed (artifacts/), with no plugins folder, no
-/// McMaster and no MEF container, and runs the plugin's module through AddWidescan.
+/// McMaster and no MEF container, and runs the plugin's module through AddWidescan (docs/hosting.md's
+/// "Referencing the plugin package directly" block, read from the page).
 /// </summary>
 public class PluginPackageTests
 {
+    /// <summary>docs/hosting.md's block under &lt;!-- plugin-package-sample --&gt;, which the consumer runs.</summary>
+    public static string[] DocumentedSample()
+    {
+        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "hosting.md"));
+        var at = Array.IndexOf(lines, "<!-- plugin-package-sample -->");
+        Assert.That(at, Is.GreaterThanOrEqualTo(0), "docs/hosting.md lost its <!-- plugin-package-sample --> marker");
+        Assert.That(lines[at + 1], Is.EqualTo("```csharp"));
+        return lines[(at + 2)..Array.IndexOf(lines, "```", at + 2)];
+    }
+
     [Test]
     public void A_fresh_project_references_the_plugin_package_and_runs_its_module_through_AddWidescan()
     {
+        var sample = string.Join("\n", DocumentedSample());
         var pcap = Path.Combine(Path.GetTempPath(), $"widescan-plugin-consumer-{Environment.ProcessId}.pcap");
         var program = $$"""
             using Microsoft.Extensions.Configuration;
@@ -32,10 +44,7 @@ public class PluginPackageTests
                 ["Widescan:Targets:Include:0"] = "2001:db8:1:2::/120",
                 ["Widescan:Targets:AllowReserved"] = "true",
             });
-            builder.Services.AddWidescan(builder.Configuration.GetSection("Widescan"))
-                .UseModule(WidescanPlugin.CreateModule());
-            using var host = builder.Build();
-            await host.StartAsync();
+            {{sample}}
             var module = host.Services.GetRequiredService<IDiscoveryModule>();
             Console.WriteLine($"module {module.Name} from {module.GetType().Assembly.Location}");
 
