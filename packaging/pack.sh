@@ -8,6 +8,8 @@
 #   artifacts/Widescan.Hosting.<version>.nupkg and .snupkg     the hosting package (the same, depending on the contracts and Microsoft.Extensions)
 #   artifacts/Widescan.Hosting.Plugins.<version>.nupkg and .snupkg   the plugin-folder loader (the same, depending on
 #                                        Widescan.Hosting, the contracts, McMaster.NETCore.Plugins and System.Composition)
+#   artifacts/Widescan.Plugin.<version>.nupkg and .snupkg      the plugin as a library, for hosts that reference it
+#                                        directly (every dependency declared, the contracts' and System.Composition's too)
 # Then touches artifacts/.stamp, which ./widescan compares against the sources.
 set -euo pipefail
 
@@ -126,6 +128,24 @@ for dependency in McMaster.NETCore.Plugins System.Composition; do
   [[ -n "$version" ]] || die "Directory.Packages.props pins no version of $dependency"
   requires_dependency Widescan.Hosting.Plugins "$dependency" "$version\""
 done
+
+# Widescan.Plugin as a package, for a host that references it directly (WidescanPlugin.CreateModule; no
+# plugins folder): the same project packed with WidescanPluginPackage=true (an environment property
+# for MSBuild; plugin/Widescan.Plugin/Widescan.Plugin.csproj), where the contracts and
+# System.Composition.AttributedModel are real dependencies. Restored and built in obj/package, bin/package:
+# the folder published above is untouched. Every package the plugin references must be declared, and none
+# with its runtime assets excluded (the host would then lack the assembly at run time).
+WidescanPluginPackage=true pack_library Widescan.Plugin "$root/plugin/Widescan.Plugin/Widescan.Plugin.csproj"
+requires_dependency Widescan.Plugin Widescan.Contracts "$contracts_version\""
+plugin_nuspec="$(zip_read "$artifacts/${packed[-2]}" Widescan.Plugin.nuspec)"
+for dependency in $(sed -n 's/.*<PackageReference Include="\([^"]*\)".*/\1/p' "$root/plugin/Widescan.Plugin/Widescan.Plugin.csproj" | sort -u); do
+  version="$(sed -n "s/.*<PackageVersion Include=\"$dependency\" Version=\"\([^\"]*\)\".*/\1/p" "$root/Directory.Packages.props")"
+  [[ -n "$version" ]] || die "Directory.Packages.props pins no version of $dependency"
+  requires_dependency Widescan.Plugin "$dependency" "$version\""
+done
+if grep -E '<dependency [^>]*exclude="[^"]*(Runtime|Compile)' <<<"$plugin_nuspec" >&2; then
+  die "${packed[-2]} excludes a dependency's runtime or compile assets (above): a host referencing it would lack that assembly"
+fi
 
 touch "$artifacts/.stamp"
 say "done in $((SECONDS - start)) s: host plugins/Widescan.Plugin Widescan.Plugin.zip ${packed[*]}"

@@ -61,6 +61,7 @@ public sealed class PluginCatalog : IDisposable
             problems.AddRange(folderProblems);
         }
 
+        problems.AddRange(DuplicateNames(directory, plugins));
         return new(directory, plugins, problems, Compose(plugins, problems));
     }
 
@@ -84,6 +85,24 @@ public sealed class PluginCatalog : IDisposable
         container = null;
         foreach (var plugin in plugins)
             plugin.Unload();
+    }
+
+    /// <summary>
+    /// Exports of one kind that share a name as <see cref="PartLookup"/> compares them: every lookup of that
+    /// name is refused (<see cref="DuplicatePartException"/>), so each clash is a problem, naming every source.
+    /// </summary>
+    private static IEnumerable<PluginProblem> DuplicateNames(string directory, List<LoadedPlugin> plugins)
+    {
+        var exports = plugins.SelectMany(p => p.Exports.Select(e => (Plugin: p, Export: e))).ToList();
+        foreach (var kind in exports.GroupBy(x => x.Export.Kind, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            foreach (var clash in kind.GroupBy(x => x.Export.Name, PartLookup.Comparer).Where(g => g.Count() > 1).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var sources = clash.Select(x => $"'{x.Export.Name}' ({x.Export.Part}) of {x.Plugin.Name} {x.Plugin.Version} in {x.Plugin.Folder}");
+                yield return new(directory, "", $"{clash.Count()} {kind.Key} exports are named '{clash.Key}' (names compare ignoring case): " +
+                    $"{string.Join(" and ", sources)}; a lookup of that name is refused, so rename one or remove its plugin");
+            }
+        }
     }
 
     private static CompositionHost Compose(List<LoadedPlugin> plugins, List<PluginProblem> problems)

@@ -7,9 +7,10 @@ namespace Widescan.Hosting.Plugins;
 
 /// <summary>
 /// The catalog UsePluginFolder loads (once, when the module is first needed) and the module chosen from
-/// it, or every reason there is none. Owned by the host's services: disposing it unloads the plugins.
+/// it, or every reason there is none (the start's validation lists them, as an <see cref="IWidescanModuleSource"/>).
+/// Owned by the host's services: disposing it unloads the plugins.
 /// </summary>
-internal sealed class PluginFolderModule : IDisposable
+internal sealed class PluginFolderModule : IWidescanModuleSource, IDisposable
 {
     private readonly PluginCatalog? catalog;
 
@@ -33,6 +34,7 @@ internal sealed class PluginFolderModule : IDisposable
         }
 
         Problems = problems;
+        Lines = [.. problems.Select(p => "UsePluginFolder: " + p)];
         if (Module is null)
             return;
         foreach (var problem in problems)
@@ -46,6 +48,11 @@ internal sealed class PluginFolderModule : IDisposable
 
     /// <summary>Every problem of the zip and the catalog, and why no module was chosen.</summary>
     public IReadOnlyList<PluginProblem> Problems { get; }
+
+    /// <summary>The problems as the start's validation lists them: "UsePluginFolder: FILE: CAUSE".</summary>
+    IReadOnlyList<string> IWidescanModuleSource.Problems => Lines;
+
+    private IReadOnlyList<string> Lines { get; }
 
     public void Dispose() => catalog?.Dispose();
 

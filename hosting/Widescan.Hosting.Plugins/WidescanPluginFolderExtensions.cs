@@ -1,4 +1,3 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Widescan.Hosting;
 using Widescan.Hosting.Plugins;
@@ -25,11 +24,7 @@ public static class WidescanPluginFolderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(moduleName);
-        builder.Services.RemoveAll<PluginFolderModule>();
-        builder.Services.AddSingleton(sp => new PluginFolderModule(path, moduleName, cacheDirectory, sp));
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WidescanHostOptions>, PluginFolderValidator>());
-
-        // Null when the folder offers no module: the validator then fails the start with the reasons.
-        return builder.UseModule(sp => sp.GetRequiredService<PluginFolderModule>().Module!);
+        // Without a module the start fails with the folder's own problems, and only those.
+        return builder.UseModuleSource(sp => new PluginFolderModule(path, moduleName, cacheDirectory, sp));
     }
 }

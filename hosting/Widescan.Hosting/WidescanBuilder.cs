@@ -33,6 +33,21 @@ public sealed class WidescanBuilder
         return this;
     }
 
+    /// <summary>
+    /// Runs the module that <paramref name="factory"/>'s source finds (made once, when the module is first
+    /// needed: at start, by validation), replacing any module or source registered before. When the
+    /// source finds none, the start fails with the source's <see cref="IWidescanModuleSource.Problems"/>.
+    /// The host's services own the source: one that is <see cref="IDisposable"/> is disposed with them.
+    /// </summary>
+    public WidescanBuilder UseModuleSource(Func<IServiceProvider, IWidescanModuleSource> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        Services.Replace(ServiceDescriptor.Singleton(factory));
+
+        // Null when the source found nothing: the validator then fails the start with its reasons.
+        return UseModule(sp => sp.GetRequiredService<IWidescanModuleSource>().Module!);
+    }
+
     /// <summary>Adds a peer handler (a singleton); every handler gets every peer.</summary>
     public WidescanBuilder AddPeerHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>()
         where THandler : class, IWidescanPeerHandler

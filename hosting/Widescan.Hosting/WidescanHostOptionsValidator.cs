@@ -8,7 +8,8 @@ namespace Widescan.Hosting;
 /// Checks <see cref="WidescanHostOptions"/> when the host starts (ValidateOnStart), and reports every
 /// problem at once, in option names: what the binding could not read, the host's own ranges (the
 /// source-generated <see cref="WidescanHostOptionsAnnotations"/>), the network key's source, the
-/// discovery options (<see cref="WidescanOptions.Validate"/>) and whether a module is registered.
+/// discovery options (<see cref="WidescanOptions.Validate"/>) and whether a module is registered (when an
+/// <see cref="IWidescanModuleSource"/> found none, its reasons instead).
 /// </summary>
 internal sealed class WidescanHostOptionsValidator(IServiceProvider services) : IValidateOptions<WidescanHostOptions>
 {
@@ -36,7 +37,15 @@ internal sealed class WidescanHostOptionsValidator(IServiceProvider services) : 
         // Targets are optional here: a listener needs none and an on-demand scan brings its own.
         errors.AddRange((discovery with { ListenOnly = discovery.ListenOnly || discovery.Targets is null }).Validate());
         if (services.GetService<IDiscoveryModule>() is null)
-            errors.Add("no IDiscoveryModule is registered: call UseModule on the builder AddWidescan returns (with the plugin's module, or a plugin-folder loader's)");
+        {
+            // A source that found no module has said why (a plugin folder's own problems): only that.
+            var why = services.GetService<IWidescanModuleSource>()?.Problems ?? [];
+            if (why.Count > 0)
+                errors.AddRange(why);
+            else
+                errors.Add("no IDiscoveryModule is registered: call UseModule on the builder AddWidescan returns (with the plugin's module, or a plugin-folder loader's)");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,7 +1,6 @@
 using System.Composition;
 using System.Runtime.CompilerServices;
 using Widescan.Contracts;
-using Widescan.Plugin.Generation;
 
 namespace Widescan.Plugin.Discovery;
 
@@ -32,11 +31,8 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         _listeners = listeners.ToList();
     }
 
-    /// <summary>The plugin's own parts, without MEF (tests).</summary>
-    internal static DiscoveryModule WithOwnParts() => new(
-        [Part<IAddressGenerator>(new CpuAddressGenerator(), "cpu"), Part<IAddressGenerator>(new GpuAddressGenerator(), "gpu"), Part<IAddressGenerator>(new AutoAddressGenerator(), "auto")],
-        [Part<IProbeBroadcaster>(new AutoProbeBroadcaster(), "auto"), Part<IProbeBroadcaster>(new RawProbeBroadcaster(), "raw"), Part<IProbeBroadcaster>(new Layer2ProbeBroadcaster(), "l2")],
-        [Part<IDiscoveryListener>(new RawSocketListener(), "raw"), Part<IDiscoveryListener>(new CaptureListener(), "capture")]);
+    /// <summary>The plugin's own parts, without MEF (tests; hosts use <see cref="WidescanPlugin.CreateModule()"/>).</summary>
+    internal static DiscoveryModule WithOwnParts() => new(WidescanPlugin.Generators(), WidescanPlugin.Broadcasters(), WidescanPlugin.Listeners());
 
     /// <inheritdoc />
     public string Name => "discovery";
@@ -162,6 +158,4 @@ internal sealed class DiscoveryModule : IDiscoveryModule
         ?? throw new WidescanOptionsException([
             _listeners.Count == 0 ? "no listener part is loaded: the Widescan plugin folder is incomplete"
                 : PartLookup.NotFound(_listeners, PartKinds.Listener, options.Listener)]);
-
-    private static Lazy<T, PartMetadata> Part<T>(T part, string name) => new(() => part, new PartMetadata { Name = name, Kind = "" });
 }
