@@ -11,8 +11,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # System packages the tests and the plugin use at run time; "a|b" accepts either name (Debian 13
-# renamed libpcap0.8 to libpcap0.8t64), and the first is the one installed.
-system_packages=("libpcap0.8|libpcap0.8t64" iproute2 iputils-ping tcpdump nftables fping zip)
+# renamed libpcap0.8 to libpcap0.8t64), and the first is the one installed. systemd brings
+# systemd-analyze, which checks deploy/widescan.service.
+system_packages=("libpcap0.8|libpcap0.8t64" iproute2 iputils-ping tcpdump nftables fping zip systemd)
 
 say() { echo "build: $*" >&2; }
 die() { echo "build: error: $*" >&2; exit 1; }

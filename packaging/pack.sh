@@ -10,6 +10,7 @@
 #                                        Widescan.Hosting, the contracts, McMaster.NETCore.Plugins and System.Composition)
 #   artifacts/Widescan.Plugin.<version>.nupkg and .snupkg      the plugin as a library, for hosts that reference it
 #                                        directly (every dependency declared, the contracts' and System.Composition's too)
+#   artifacts/widescan.<version>.nupkg   the CLI as a .NET tool, the plugin folder bundled (dotnet tool install --add-source artifacts widescan)
 # Then touches artifacts/.stamp, which ./widescan compares against the sources.
 set -euo pipefail
 
@@ -146,6 +147,28 @@ done
 if grep -E '<dependency [^>]*exclude="[^"]*(Runtime|Compile)' <<<"$plugin_nuspec" >&2; then
   die "${packed[-2]} excludes a dependency's runtime or compile assets (above): a host referencing it would lack that assembly"
 fi
+# The widescan CLI as a .NET tool. The plugin folder rides along under tools/net10.0/any/plugins/, next to
+# widescan.dll, where the CLI's default --plugins looks: the installed tool needs no other file. The
+# bundled folder is the one checked above (no shared assemblies); the check is repeated on the package,
+# where a second copy of the contracts would hide every export just the same.
+say "packing the widescan tool (the plugin bundled)"
+dotnet pack "$root/host-test-harness/Widescan.Host/Widescan.Host.csproj" -c Release -o "$artifacts" --nologo -v quiet \
+  -p:WidescanBundledPlugin="$plugin_dir"
+shopt -s nullglob
+tool_packages=("$artifacts"/widescan.[0-9]*.nupkg)
+shopt -u nullglob
+((${#tool_packages[@]} == 1)) || die "expected one widescan tool nupkg in artifacts/, found ${#tool_packages[@]}"
+tool_entries="$(zip_read "${tool_packages[0]}")"
+tool_root="tools/net10.0/any"
+for entry in README.md "$tool_root/DotnetToolSettings.xml" "$tool_root/widescan.dll" "$tool_root/Widescan.Contracts.dll" \
+    "$tool_root/plugins/Widescan.Plugin/Widescan.Plugin.dll" "$tool_root/plugins/Widescan.Plugin/Widescan.Plugin.deps.json"; do
+  grep -qxF "$entry" <<<"$tool_entries" || die "${tool_packages[0]##*/} lacks $entry"
+done
+tool_shared="$(grep -iE "^$tool_root/plugins/[^/]+/(Widescan\.Contracts|System\.Composition[^/]*)\.dll$" <<<"$tool_entries" || true)"
+[[ -z "$tool_shared" ]] || die "${tool_packages[0]##*/} bundles a plugin folder holding assemblies the host shares: ${tool_shared//$'\n'/ }"
+grep -q '<Command Name="widescan" EntryPoint="widescan.dll"' <<<"$(zip_read "${tool_packages[0]}" "$tool_root/DotnetToolSettings.xml")" \
+  || die "${tool_packages[0]##*/}: its DotnetToolSettings.xml does not name the command widescan (widescan.dll)"
+packed+=("${tool_packages[0]##*/}")
 
 touch "$artifacts/.stamp"
 say "done in $((SECONDS - start)) s: host plugins/Widescan.Plugin Widescan.Plugin.zip ${packed[*]}"

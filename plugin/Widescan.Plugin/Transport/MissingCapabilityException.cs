@@ -10,10 +10,14 @@ internal sealed class MissingCapabilityException : UnauthorizedAccessException
     /// <summary>EX_NOPERM from sysexits.h: the exit code the CLI uses for this error.</summary>
     public const int ExitCode = 77;
 
-    /// <summary>The one line the user sees; it names the capability and both ways to grant it.</summary>
+    /// <summary>
+    /// The one line the user sees: the capability, and how to grant it to this process alone. Not setcap
+    /// on the dotnet binary: every .NET program runs through that shared file and would get CAP_NET_RAW.
+    /// </summary>
     public const string DefaultMessage =
-        "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo), or grant it to the " +
-        "dotnet host: sudo setcap cap_net_raw+ep \"$(readlink -f \"$(command -v dotnet)\")\"";
+        "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo) to try it out, or grant it " +
+        "to this process alone: the systemd unit deploy/widescan.service (AmbientCapabilities), or a container run " +
+        "with --cap-add=NET_RAW (docs/deploy.md); not setcap on the dotnet binary, which would grant it to every .NET program";
 
     public MissingCapabilityException()
         : base(DefaultMessage)

@@ -78,7 +78,8 @@ public sealed class CliLabTests
                 var lines = run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 Assert.That(run.ExitCode, Is.EqualTo(77), run.ToString);
                 Assert.That(lines, Has.Length.EqualTo(1), run.ToString);
-                Assert.That(lines[0], Does.Contain("CAP_NET_RAW is missing").And.Contain("setcap cap_net_raw+ep"));
+                Assert.That(lines[0], Does.Contain("CAP_NET_RAW is missing").And.Contain("deploy/widescan.service")
+                    .And.Contain("--cap-add=NET_RAW").And.Contain("docs/deploy.md").And.Not.Contain("setcap cap_net_raw"));
             }
 
             Assert.That(capture.Requests, Is.Empty, "a probe went out without the capability");

@@ -69,7 +69,7 @@ public class DiscoveryDriverTests
     [Test]
     public void AMissingPrivilegeIsItsMessageOnOneLineAndExit77()
     {
-        const string Message = "sending probes needs CAP_NET_RAW: run as root or sudo setcap cap_net_raw+ep $(which dotnet)";
+        const string Message = "sending probes needs CAP_NET_RAW: run as root, or grant it to this process alone (docs/deploy.md)";
         var (code, _, stderr) = Run(new FakeModule([], new MissingPrivilegeException("CAP_NET_RAW", Message)), Options());
         Assert.That(code, Is.EqualTo(ExitCodes.NoPermission));
         Assert.That(stderr, Is.EqualTo($"widescan: {Message}{Environment.NewLine}"));

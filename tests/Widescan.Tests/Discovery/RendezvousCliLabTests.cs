@@ -69,7 +69,8 @@ public sealed class RendezvousCliLabTests
         {
             Assert.That(code, Is.EqualTo(0), listener.Output);
             Assert.That(lines, Has.Count.EqualTo(1), listener.Output);
-            Assert.That(lines.FirstOrDefault(), Does.Contain("CAP_NET_ADMIN is missing").And.Contain("widescan rendezvous"));
+            Assert.That(lines.FirstOrDefault(), Does.Contain("CAP_NET_ADMIN is missing").And.Contain("widescan rendezvous")
+                .And.Contain("docs/deploy.md").And.Not.Contain("setcap"));
             Assert.That(RendezvousLabTests.AddressLine(addresses, RendezvousAddress(Ipv6Address.Parse(NetnsLab.TargetAddress))), Is.Null, "nothing claimed");
             Assert.That(events.OfType<PeerDiscovered>().Select(p => (Ipv6Address.Format(p.Address), p.NodeId)),
                 Is.EqualTo(new[] { (NetnsLab.TargetAddress, node) }), "the listener still answers at its ordinary address");

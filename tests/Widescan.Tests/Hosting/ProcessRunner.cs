@@ -11,7 +11,8 @@ internal static class ProcessRunner
         public override string ToString() => $"exit {ExitCode}\n{Output}";
     }
 
-    public static Result Run(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan limit)
+    public static Result Run(string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan limit,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -29,6 +30,8 @@ internal static class ProcessRunner
             start.Environment.Remove(key);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
 
         using var process = new Process { StartInfo = start };
         var output = new StringBuilder();

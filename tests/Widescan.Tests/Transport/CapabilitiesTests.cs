@@ -9,7 +9,7 @@ public sealed class CapabilitiesTests
         $"Name:\twidescan\nUmask:\t0022\nState:\tR (running)\nCapInh:\t0000000000000000\nCapPrm:\t{capEff}\nCapEff:\t{capEff}\nCapBnd:\t000001ffffffffff\n";
 
     [TestCase("000001ffffffffff", true)]     // root
-    [TestCase("0000000000002000", true)]     // CAP_NET_RAW alone (setcap cap_net_raw+ep)
+    [TestCase("0000000000002000", true)]     // CAP_NET_RAW alone (AmbientCapabilities=CAP_NET_RAW)
     [TestCase("000001ffffffdfff", false)]    // root under setpriv --bounding-set=-net_raw
     [TestCase("0000000000000000", false)]    // an ordinary user
     public void Reads_CAP_NET_RAW_from_CapEff(string capEff, bool expected) =>
@@ -28,8 +28,11 @@ public sealed class CapabilitiesTests
         Assert.Multiple(() =>
         {
             Assert.That(error!.Message, Is.EqualTo(
-                "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo), or grant it to the " +
-                "dotnet host: sudo setcap cap_net_raw+ep \"$(readlink -f \"$(command -v dotnet)\")\""));
+                "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo) to try it out, or grant it " +
+                "to this process alone: the systemd unit deploy/widescan.service (AmbientCapabilities), or a container run " +
+                "with --cap-add=NET_RAW (docs/deploy.md); not setcap on the dotnet binary, which would grant it to every .NET program"));
+            Assert.That(File.Exists(Path.Combine(RepositoryRoot.Path, "deploy", "widescan.service")), Is.True, "the message names a unit that exists");
+            Assert.That(File.Exists(Path.Combine(RepositoryRoot.Path, "docs", "deploy.md")), Is.True, "the message names a page that exists");
             Assert.That(error.Message, Does.Not.Contain("\n"));
             Assert.That(error, Is.InstanceOf<UnauthorizedAccessException>(), "hosts recognise it through a BCL type");
             Assert.That(error.HResult, Is.EqualTo(77));
