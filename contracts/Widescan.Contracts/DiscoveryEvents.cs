@@ -79,6 +79,18 @@ public sealed record PeerDiscovered(
 /// <param name="Answered">Whether we answered it with our announce (the responder policy may refuse).</param>
 public sealed record ProbeReceived(DateTimeOffset Time, UInt128 Address, NodeId NodeId, bool Answered) : DiscoveryEvent(Time);
 
+/// <summary>
+/// The plan of a scan, once its targets are laid out (a list read): the first event of every scan,
+/// before anything is sent, so that a host can label its results with the plan before the first one.
+/// A listen has none.
+/// </summary>
+/// <param name="Time">When the plan was made.</param>
+/// <param name="Fingerprint">The plan's fingerprint (<see cref="PlanFingerprint"/>): the same in every shard of one scan.</param>
+/// <param name="Shard">This run's shard.</param>
+/// <param name="StartCursor">The position this run starts at (greater than 0 on a resume).</param>
+/// <param name="Positions">The shard's positions in all.</param>
+public sealed record ScanPlanned(DateTimeOffset Time, string Fingerprint, ShardSpec Shard, ulong StartCursor, ulong Positions) : DiscoveryEvent(Time);
+
 /// <summary>A periodic progress report.</summary>
 /// <param name="Time">When it was taken.</param>
 /// <param name="Progress">The counters.</param>
@@ -128,6 +140,9 @@ public sealed record DiscoverySummary
 {
     /// <summary>The generator that produced the targets.</summary>
     public string Generator { get; init; } = "";
+
+    /// <summary>The fingerprint of the scan's plan (<see cref="ScanPlanned.Fingerprint"/>); null for a listen.</summary>
+    public string? PlanFingerprint { get; init; }
 
     /// <summary>Echo requests sent.</summary>
     public ulong ProbesSent { get; init; }

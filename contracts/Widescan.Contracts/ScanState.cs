@@ -31,6 +31,13 @@ public sealed record ScanState
     /// </summary>
     public string? TargetsFingerprint { get; init; }
 
+    /// <summary>
+    /// The fingerprint of the scan's plan (<see cref="Contracts.PlanFingerprint"/>), the same in every shard
+    /// of one scan; null in a state file written before fingerprints existed. A resume whose plan has
+    /// another fingerprint (a blocklist that changed between versions, say) is refused.
+    /// </summary>
+    public string? PlanFingerprint { get; init; }
+
     /// <summary>The subnet window, if any.</summary>
     public int? SubnetBits { get; init; }
 
@@ -71,12 +78,14 @@ public sealed record ScanState
 
     private static ScanState Describe(TargetSpec spec, ulong cursor, ulong positions, DateTimeOffset savedAt, string? targetsFingerprint)
     {
+        var list = targetsFingerprint ?? spec.TargetFilesFingerprint;
         return new ScanState
         {
+            PlanFingerprint = spec.HasTargetFiles && list is null ? null : Contracts.PlanFingerprint.Of(spec, list),
             Include = spec.Include.Select(p => spec.PrefixWindows.Any(w => w.Prefix == p) ? $"{p} window=/{spec.WindowOf(p)}" : p.ToString()).ToArray(),
             Exclude = spec.Exclude.Select(p => p.ToString()).ToArray(),
             TargetFiles = spec.TargetFiles.ToArray(),
-            TargetsFingerprint = targetsFingerprint ?? spec.TargetFilesFingerprint,
+            TargetsFingerprint = list,
             SubnetBits = spec.SubnetBits,
             Iid = spec.Iid?.ToString(),
             Seed = spec.Seed,
@@ -116,6 +125,15 @@ public sealed record ScanState
             return $"the shard differs (saved: {Shard})";
         if (AllowReserved != other.AllowReserved)
             return $"AllowReserved differs (saved: {AllowReserved})";
+
+        // Every option agrees; the plan can still differ where no option does (this version's blocklist).
+        if (PlanFingerprint is not null && (!spec.HasTargetFiles || TargetsFingerprint is not null))
+        {
+            var now = Contracts.PlanFingerprint.Of(spec, TargetsFingerprint);
+            if (now != PlanFingerprint)
+                return $"the plan's fingerprint differs (saved: {PlanFingerprint}, now: {now}) though the options agree: the blocklist of this version differs from the one the scan started with; finish it with that version, or start a new state";
+        }
+
         return null;
     }
 

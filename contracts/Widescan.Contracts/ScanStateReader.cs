@@ -58,6 +58,9 @@ internal static class ScanStateReader
                 throw new InvalidDataException($"{where}: field 'subnetBits' is {subnetBits}; it must be 1 to 128");
             // A scan of address lists has no include prefix; its fingerprint says what it scanned.
             var targetsFingerprint = fields.Text("targetsFingerprint", required: false);
+            var planFingerprint = fields.Text("planFingerprint", required: false);
+            if (planFingerprint is not null && !PlanFingerprint.IsWellFormed(planFingerprint))
+                throw new InvalidDataException($"{where}: field 'planFingerprint' is '{InputText.Excerpt(planFingerprint)}'; it must be {PlanFingerprint.Length} lowercase hex digits");
             var cursor = fields.Unsigned("cursor");
             var positions = fields.Unsigned("positions");
             if (cursor > positions)
@@ -65,6 +68,7 @@ internal static class ScanStateReader
             return new ScanState
             {
                 Version = version,
+                PlanFingerprint = planFingerprint,
                 Include = fields.Texts("include", required: targetsFingerprint is null),
                 Exclude = fields.Texts("exclude", required: false),
                 TargetFiles = fields.Texts("targetFiles", required: false),

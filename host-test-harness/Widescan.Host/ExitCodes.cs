@@ -15,7 +15,10 @@ internal static class ExitCodes
     /// <summary>Finished, but results were lost on the way (the summary and stderr say how many, where, and the fix).</summary>
     public const int Losses = 3;
 
-    /// <summary>The command line is wrong.</summary>
+    /// <summary><c>widescan merge</c> wrote the merge, but shards are missing or incomplete (stderr and its closing record name them).</summary>
+    public const int ShardsIncomplete = 4;
+
+    /// <summary>The command line is wrong (for <c>widescan merge</c> also: unreadable input, files of different plans).</summary>
     public const int Usage = 2;
 
     /// <summary>Missing privilege (CAP_NET_RAW), as sysexits' EX_NOPERM.</summary>

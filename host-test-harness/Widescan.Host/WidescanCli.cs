@@ -29,6 +29,7 @@ internal static class WidescanCli
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(RendezvousCommand.Create());
         root.Subcommands.Add(PrefixesCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -71,8 +71,12 @@ internal sealed class DiscoveryDriver
                     // The first record, once the module has started (a run refused for its options or
                     // a privilege writes nothing) and before it sends (it waits for the host to take
                     // its first event): an output that cannot be written fails here.
+                    // A scan's first event is its plan (ScanPlanned), whose fingerprint labels the run.
                     started = true;
-                    results.WriteRun(command.Replace("widescan ", "", StringComparison.Ordinal), options, DateTimeOffset.UtcNow);
+                    var plan = e as ScanPlanned;
+                    if (plan is not null)
+                        Log.Information("Plan {Fingerprint}, shard {Shard}: positions {Start} to {Positions}", plan.Fingerprint, plan.Shard.ToString(), plan.StartCursor, plan.Positions);
+                    results.WriteRun(command.Replace("widescan ", "", StringComparison.Ordinal), options, DateTimeOffset.UtcNow, plan?.Fingerprint);
                 }
 
                 switch (e)

@@ -27,6 +27,8 @@ internal static partial class OptionFlags
         (OptionName("SubnetBits"), "--subnet-bits"),
         (OptionName("TargetFiles"), "--targets-file"),
         (OptionName("AllowReserved"), "--allow-reserved"),
+        (OptionName("ShardCount"), "--shard-count"),
+        (new Regex(@"^shard auto:", RegexOptions.CultureInvariant), "--shard auto:"),
     ];
 
     // Messages that carry a file name or echoed file text (a targets file's load errors, its

@@ -111,7 +111,8 @@ internal sealed class ScanCommand : Command, ICollectsErrors
     /// <summary>The request of a command line, or null with every problem in <paramref name="errors"/>.</summary>
     public DiscoveryRequest? Build(ParseResult parseResult, List<string> errors)
     {
-        var spec = Targets.Build(parseResult, errors);
+        // A state file to resume holds the seed, so a shard resumed from it needs no --seed.
+        var spec = Targets.Build(parseResult, errors, seedSaved: parseResult.GetValue(State) is { Exists: true });
         var options = Discovery.Build(parseResult, errors);
 
         UInt128? source = null;

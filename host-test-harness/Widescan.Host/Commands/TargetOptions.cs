@@ -69,7 +69,20 @@ internal sealed class TargetOptions
         HelpName = "SEED",
     };
 
-    public Option<string?> Shard { get; } = new("--shard") { Description = "Take shard I of N (0-based), e.g. 0/4", HelpName = "I/N" };
+    public Option<string?> Shard { get; } = new("--shard")
+    {
+        Description = "Take shard I of N (0-based), e.g. 0/4 (needs --seed), or auto: from a Slurm job array (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX of --shard-count or WIDESCAN_SHARD_COUNT)",
+        HelpName = "I/N|auto",
+    };
+
+    public Option<int?> ShardCount { get; } = new("--shard-count")
+    {
+        Description = "With --shard auto: the number of shards (a Kubernetes Indexed Job's completions; for a Slurm array it must equal SLURM_ARRAY_TASK_COUNT)",
+        HelpName = "N",
+    };
+
+    /// <summary>Reads an environment variable for <c>--shard auto</c>; the process's, or a test's.</summary>
+    public Func<string, string?> EnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
 
     public Option<ulong> Start { get; } = new("--start") { Description = "Start at this cursor (a position saved by an earlier run)", HelpName = "CURSOR" };
 
@@ -94,7 +107,7 @@ internal sealed class TargetOptions
     /// <summary>Adds every target flag to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Prefix, PrefixFile, TargetsFile, Exclude, ExcludeFile, SubnetBits, Iid, Seed, Shard, Start, AllowReserved, Generator, GpuDevice })
+        foreach (Option option in new Option[] { Prefix, PrefixFile, TargetsFile, Exclude, ExcludeFile, SubnetBits, Iid, Seed, Shard, ShardCount, Start, AllowReserved, Generator, GpuDevice })
             command.Options.Add(option);
         Rendezvous.AddTo(command, withKeyFile: OwnsKeyFile);
     }
@@ -105,7 +118,10 @@ internal sealed class TargetOptions
     /// checked on the rest, so one run lists every problem; what only follows from a flag in error
     /// ("no target prefix" when every prefix was bad) is not reported twice.
     /// </summary>
-    public TargetSpec? Build(ParseResult parseResult, List<string> errors)
+    /// <param name="parseResult">The command line.</param>
+    /// <param name="errors">Where every problem goes.</param>
+    /// <param name="seedSaved">A state file to resume exists: it holds the seed, so shards need no --seed.</param>
+    public TargetSpec? Build(ParseResult parseResult, List<string> errors, bool seedSaved = false)
     {
         var before = errors.Count;
         var include = new List<Ipv6Prefix>();
@@ -199,19 +215,7 @@ internal sealed class TargetOptions
             windows = windows.ToDictionary(w => w.Key, _ => 64);
         }
 
-        var shard = ShardSpec.Whole;
-        if (parseResult.GetValue(Shard) is { } shardText)
-        {
-            try
-            {
-                shard = ShardSpec.Parse(shardText);
-            }
-            catch (FormatException e)
-            {
-                errors.Add(e.Message);
-            }
-        }
-
+        var shard = BuildShard(parseResult, errors, seedSaved);
         var seed = ParseSeed(parseResult.GetValue(Seed), errors);
         var spec = new TargetSpec
         {
@@ -327,6 +331,52 @@ internal sealed class TargetOptions
         if (bad > TextInputLimits.ListedLineErrors)
             errors.Add($"{flag} {file.Name}: and {bad - TextInputLimits.ListedLineErrors} more bad lines not listed");
         return bad == 0;
+    }
+
+    /// <summary>
+    /// The shard of --shard (I/N or auto, from the batch engine's environment) and --shard-count.
+    /// Shards of one scan must share a seed: a random one each would overlap and leave gaps, so more
+    /// than one shard, or auto, needs --seed (or a state file that saved it).
+    /// </summary>
+    private ShardSpec BuildShard(ParseResult parseResult, List<string> errors, bool seedSaved)
+    {
+        var shard = ShardSpec.Whole;
+        var text = parseResult.GetValue(Shard)?.Trim();
+        var count = parseResult.GetValue(ShardCount);
+        var auto = string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase);
+        if (auto)
+        {
+            var resolved = ShardEnvironment.Resolve(EnvironmentVariable, count);
+            errors.AddRange(resolved.Errors.Select(Flags));
+            if (resolved.Shard is { } found)
+            {
+                shard = found;
+                Log.Information("--shard auto: shard {Shard} from the {Source}", shard.ToString(), resolved.Source);
+            }
+        }
+        else
+        {
+            if (count is not null)
+                errors.Add($"--shard-count goes with --shard auto only: --shard I/N carries its count ({(text is null ? "no --shard is given" : $"--shard {Input.Printable.Escape(text)}")})");
+            if (text is not null)
+            {
+                try
+                {
+                    shard = ShardSpec.Parse(text);
+                }
+                catch (FormatException e)
+                {
+                    errors.Add(e.Message);
+                }
+            }
+        }
+
+        if ((auto || shard.Count > 1) && parseResult.GetValue(Seed) is null && !seedSaved)
+        {
+            errors.Add($"--shard {(auto ? "auto" : shard.ToString())} needs --seed: every shard of one scan must have the same seed, and without it each picks its own random order, so the shards would overlap and leave gaps (give one --seed, the same, to every shard)");
+        }
+
+        return shard;
     }
 
     private static ulong ParseSeed(string? text, List<string> errors)

@@ -61,6 +61,8 @@ internal sealed class ResultWriter : IDisposable
     private readonly ArrayBufferWriter<byte> buffer = new(4096);
     private readonly Utf8JsonWriter json;
     private long lastFlush;
+    private string? runFingerprint;
+    private ShardSpec? runShard;
 
     /// <param name="stream">Where the records go; not disposed here.</param>
     /// <param name="format">JSONL or CSV.</param>
@@ -287,19 +289,37 @@ internal sealed class ResultWriter : IDisposable
     }
 
     /// <summary>
-    /// The first record of a JSONL run, resumes included: what run the records after it belong to
-    /// (docs/results.md). CSV holds results only.
+    /// The first record of a run, resumes included: what run the records after it belong to
+    /// (docs/results.md). In CSV, a comment line of the same facts (<c># widescan run ...</c>).
     /// </summary>
-    public void WriteRun(string command, WidescanOptions options, DateTimeOffset time)
+    /// <param name="command">"scan" or "listen".</param>
+    /// <param name="options">The run's options.</param>
+    /// <param name="time">When it started.</param>
+    /// <param name="fingerprint">The plan's fingerprint (<see cref="ScanPlanned"/>); null for a listen.</param>
+    public void WriteRun(string command, WidescanOptions options, DateTimeOffset time, string? fingerprint = null)
     {
-        if (format != ResultFormat.Jsonl)
+        var spec = options.ListenOnly ? null : options.Targets;
+        runFingerprint = fingerprint;
+        runShard = spec?.Shard;
+        if (format == ResultFormat.Csv)
+        {
+            // The facts a merge needs, where a CSV reader that skips '#' lines does not trip over them.
+            var facts = spec is null ? "" : string.Create(CultureInfo.InvariantCulture,
+                $" shard={spec.Shard} seed=0x{spec.Seed:x16} startCursor={spec.StartCursor}");
+            CsvComment(string.Create(CultureInfo.InvariantCulture,
+                $"# widescan run version={RecordVersion} command={command} fingerprint={fingerprint ?? "none"}{facts} time={time.UtcDateTime:yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'}"));
             return;
+        }
+
         json.WriteStartObject();
         json.WriteString(TypeName, "run");
         json.WriteNumber("version", RecordVersion);
-        json.WriteNull("fingerprint");
+        if (fingerprint is null)
+            json.WriteNull("fingerprint");
+        else
+            json.WriteString("fingerprint", fingerprint);
         json.WriteString("command", command);
-        if (options.Targets is { } spec && !options.ListenOnly)
+        if (spec is not null)
         {
             json.WriteString("shard", spec.Shard.ToString());
             json.WriteString("seed", string.Create(CultureInfo.InvariantCulture, $"0x{spec.Seed:x16}"));
@@ -316,14 +336,27 @@ internal sealed class ResultWriter : IDisposable
         Flush();
     }
 
-    /// <summary>The last record of a JSONL run: how it ended, what it found, what it lost (docs/results.md).</summary>
+    /// <summary>
+    /// The last record of a run: how it ended, what it found, what it lost (docs/results.md). In CSV,
+    /// a comment line with the status, plan, shard and cursor (what a merge checks).
+    /// </summary>
     public void WriteSummary(DiscoverySummary summary, DiscoveryStatus status, DateTimeOffset time)
     {
-        if (format != ResultFormat.Jsonl)
+        var fingerprint = summary.PlanFingerprint ?? runFingerprint;
+        if (format == ResultFormat.Csv)
+        {
+            CsvComment(string.Create(CultureInfo.InvariantCulture,
+                $"# widescan summary status={StatusText(status)} fingerprint={fingerprint ?? "none"}{(runShard is { } s ? $" shard={s}" : "")} cursor={summary.Cursor} positions={summary.Positions}"));
             return;
+        }
+
         json.WriteStartObject();
         json.WriteString(TypeName, "summary");
         json.WriteString("status", StatusText(status));
+        if (fingerprint is not null)
+            json.WriteString("fingerprint", fingerprint);
+        if (runShard is { } shard)
+            json.WriteString("shard", shard.ToString());
         json.WriteNumber("sent", summary.ProbesSent);
         json.WriteNumber("sendFailures", summary.SendFailures);
         json.WriteNumber("alive", summary.Alive);
@@ -465,6 +498,14 @@ internal sealed class ResultWriter : IDisposable
     {
         value.TryFormat(buffer.GetSpan(64), out var length, format, CultureInfo.InvariantCulture);
         buffer.Advance(length);
+    }
+
+    // A '#' line of CSV; its text is this writer's own (numbers, names, a hex fingerprint): ASCII.
+    private void CsvComment(string line)
+    {
+        Ascii(line);
+        Byte((byte)'\n');
+        Flush();
     }
 
     private void Ascii(ReadOnlySpan<char> text) => buffer.Advance(Encoding.ASCII.GetBytes(text, buffer.GetSpan(text.Length)));

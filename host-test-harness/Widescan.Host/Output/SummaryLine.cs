@@ -23,7 +23,7 @@ internal static class SummaryLine
         var sending = summary.SendDuration > TimeSpan.Zero ? summary.SendDuration.TotalSeconds : seconds;
         var rate = sending > 0 ? summary.ProbesSent / sending : 0;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable{Overruled(summary)}, {summary.ProbesReceived} probes received, {summary.Ignored} ignored{Aliases(summary)}; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)})");
+            $"{command}: {summary.ProbesSent} probes sent in {sending:F2} s ({rate:F0} pps), run {seconds:F2} s{Failures(summary)}; {summary.Alive} alive, {summary.Peers} peers, {summary.Unreachable} unreachable{Overruled(summary)}, {summary.ProbesReceived} probes received, {summary.Ignored} ignored{Aliases(summary)}; cursor {summary.Cursor} of {summary.Positions} ({Ending(summary, statePath)}){(summary.PlanFingerprint is { } plan ? $"; plan {plan}" : "")}");
     }
 
     /// <summary>Live hosts not reported because their target also produced an error; nothing when none.</summary>

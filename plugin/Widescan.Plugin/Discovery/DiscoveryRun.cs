@@ -38,6 +38,7 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly IAddressStream? _stream;
     private readonly TargetPipeline? _pipeline;
     private readonly string _generatorName;
+    private readonly string? _planFingerprint;
     private readonly Channel<DiscoveryEvent> _heard;
     private readonly Channel<DiscoveryEvent> _output = Channel.CreateBounded<DiscoveryEvent>(new BoundedChannelOptions(1 << 12) { SingleWriter = true });
     private readonly ResultFilter _filter;
@@ -72,7 +73,10 @@ internal sealed class DiscoveryRun : IDisposable
         _startCursor = session.Options.Targets?.StartCursor ?? 0;
         _checkpoints = new Checkpoints(AliveGrace, CheckpointMargin, _startCursor);
         if (stream is not null)
+        {
             _pipeline = new TargetPipeline(stream, session.Options, _startCursor, Math.Max(sender?.Lanes ?? 1, 1));
+            _planFingerprint = PlanOf(session.Options.Targets!, stream);
+        }
         _emit = Emit;
         _emitResult = EmitResult;
         (_aliases, _aliasQueue) = OpenAliasDetection(session, log, sender);
@@ -110,6 +114,12 @@ internal sealed class DiscoveryRun : IDisposable
         (options.ProbeInterval * (options.ProbesPerTarget - 1))
         + TimeSpan.FromSeconds(AliasTargets.SubPrefixes * options.ProbesPerTarget / (double)options.Rate)
         + TimeSpan.FromSeconds(5);
+
+    // A list's plan is known once the generator has read it; a generator that gives no list fingerprint leaves none.
+    private static string? PlanOf(TargetSpec spec, IAddressStream stream) =>
+        spec.HasTargetFiles && (stream.TargetsFingerprint ?? spec.TargetFilesFingerprint) is null
+            ? null
+            : PlanFingerprint.Of(spec, stream.TargetsFingerprint);
 
     /// <summary>The events of the run, ending with <see cref="ScanFinished"/>.</summary>
     public ChannelReader<DiscoveryEvent> Events => _output.Reader;
@@ -170,6 +180,9 @@ internal sealed class DiscoveryRun : IDisposable
 
         // A first progress report, and nothing sent until the host has taken it: a host whose
         // output cannot be written (a full disk, /dev/full) stops before the first probe.
+        // The plan first, so the host can label its results with it before the first one.
+        if (_planFingerprint is not null && _pipeline is not null)
+            _output.Writer.TryWrite(new ScanPlanned(_started, _planFingerprint, _session.Options.Targets!.Shard, _startCursor, _pipeline.Positions));
         _output.Writer.TryWrite(new ProgressReported(_started, Progress(_started)));
         var pump = Task.Factory.StartNew(Pump, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         using var aliasStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -509,6 +522,7 @@ internal sealed class DiscoveryRun : IDisposable
         return new DiscoverySummary
         {
             Generator = _generatorName,
+            PlanFingerprint = _planFingerprint,
             ProbesSent = (ulong)c.ProbesSent,
             SendFailures = (ulong)c.SendFailures,
             PacketsReceived = (ulong)c.PacketsReceived,
