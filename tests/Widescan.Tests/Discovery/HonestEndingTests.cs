@@ -53,7 +53,7 @@ public class HonestEndingTests
     }
 
     [Test]
-    public void CsvHoldsResultsOnly()
+    public void CsvHoldsResultsAndTheRunsFactsInCommentLines()
     {
         using var stream = new MemoryStream();
         using (var results = new ResultWriter(stream, ResultFormat.Csv, flushEachRecord: false))
@@ -63,7 +63,14 @@ public class HonestEndingTests
         }
 
         var lines = Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.That(lines, Is.EqualTo(new[] { ResultWriter.CsvHeader, "alive,::1,0.000,2026-12-01T18:00:00.000Z,,,,,,," }));
+        Assert.Multiple(() =>
+        {
+            Assert.That(lines, Has.Length.EqualTo(4));
+            Assert.That(lines[0], Is.EqualTo(ResultWriter.CsvHeader));
+            Assert.That(lines[1], Does.StartWith("# widescan run version=2 command=scan fingerprint=none shard=1/2 seed=0x"), "a module that plans nothing leaves no fingerprint");
+            Assert.That(lines[2], Is.EqualTo("alive,::1,0.000,2026-12-01T18:00:00.000Z,,,,,,,"));
+            Assert.That(lines[3], Does.StartWith("# widescan summary status=complete fingerprint=none shard=1/2 cursor="));
+        });
     }
 
     [Test]
@@ -143,6 +150,26 @@ public class HonestEndingTests
         var beforeCheckpoint = Encoding.UTF8.GetString(stream.ToArray().AsSpan(0, (int)flushedAtCheckpoint));
         Assert.That(beforeCheckpoint.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.Length.EqualTo(2).And.Some.Contains("\"alive\""),
             "the run record and the result were in the stream when the module resumed after the checkpoint");
+    }
+
+    [Test]
+    public void The_plan_labels_the_run_record_and_the_summary_with_its_fingerprint_and_shard()
+    {
+        var spec = Options().Targets!;
+        var fingerprint = PlanFingerprint.Of(spec);
+        var planned = new ScanPlanned(Time, fingerprint, spec.Shard, 0, 32_768);
+        var (code, results, stderr) = Run(new FakeModule([planned, new ScanFinished(Time, Done with { PlanFingerprint = fingerprint })]), Options());
+
+        var records = results.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(0), stderr);
+            Assert.That(records[0].GetProperty("fingerprint").GetString(), Is.EqualTo(fingerprint));
+            Assert.That(records[0].GetProperty("shard").GetString(), Is.EqualTo("1/2"));
+            Assert.That(records[^1].GetProperty("fingerprint").GetString(), Is.EqualTo(fingerprint));
+            Assert.That(records[^1].GetProperty("shard").GetString(), Is.EqualTo("1/2"));
+            Assert.That(stderr, Does.Contain($"; plan {fingerprint}"), "the summary line");
+        });
     }
 
     private static WidescanOptions Options(ulong startCursor = 0) => new()
