@@ -57,7 +57,7 @@ public static class ShardEnvironment
             return FromSlurm(variable, slurm, shardCount, errors);
         if (kubernetes is not null)
             return FromKubernetes(variable, kubernetes, shardCount, errors);
-        errors.Add($"shard auto: neither {SlurmTaskId} (a Slurm job array: sbatch --array=0-(N-1)) nor {KubernetesIndex} (a Kubernetes Indexed Job: completionMode: Indexed) is set: run inside one, or give the shard as I/N");
+        errors.Add($"shard auto: neither {SlurmTaskId} (a Slurm job array of indexes 0 to N-1) nor {KubernetesIndex} (a Kubernetes Indexed Job: completionMode: Indexed) is set: run inside one, or give the shard as I/N");
         return new ShardResolution(null, null, errors);
     }
 
@@ -69,16 +69,16 @@ public static class ShardEnvironment
         var max = Number(variable, SlurmTaskMax, errors, required: false);
         var step = Number(variable, SlurmTaskStep, errors, required: false);
         if (step is { } s && s != 1)
-            errors.Add($"shard auto: {SlurmTaskStep} is {s}: a shard array needs consecutive indexes (sbatch --array=0-(N-1), step 1), or shards would be missing");
+            errors.Add($"shard auto: {SlurmTaskStep} is {s}: a shard array needs consecutive indexes (0 to N-1, step 1), or shards would be missing");
         if (id is null || min is null || count is null)
             return new ShardResolution(null, null, errors);
         if (count < 1)
             errors.Add($"shard auto: {SlurmTaskCount} is {count}; it must be at least 1");
         if (max is { } m && step is null or 1 && m - min + 1 != count)
-            errors.Add($"shard auto: the array's indexes {min}-{m} are not {count} consecutive ones ({SlurmTaskCount}): give the array as one range, sbatch --array=0-(N-1)");
+            errors.Add($"shard auto: the array's indexes {min}-{m} are not {count} consecutive ones ({SlurmTaskCount}): give the array as one range of indexes, 0 to N-1");
         var index = id.Value - min.Value;
         if (index < 0 || index >= count)
-            errors.Add($"shard auto: {SlurmTaskId} {idText} - {SlurmTaskMin} {min} = {index} is not an index below {SlurmTaskCount} {count}: give the array as one range, sbatch --array=0-(N-1)");
+            errors.Add($"shard auto: {SlurmTaskId} {idText} - {SlurmTaskMin} {min} = {index} is not an index below {SlurmTaskCount} {count}: give the array as one range of indexes, 0 to N-1");
         if (shardCount is { } given && given != count)
             errors.Add($"shard auto: ShardCount {given} disagrees with the Slurm array's {SlurmTaskCount} {count}: give ShardCount {count}, or leave it out");
         if (errors.Count > 0)

@@ -90,7 +90,7 @@ public sealed class PlanFingerprintTests
             {
                 Assert.That(File.ReadAllText(path), Does.Contain($"\"planFingerprint\": \"{PlanFingerprint.Of(Plan)}\""));
                 Assert.That(loaded.PlanFingerprint, Is.EqualTo(PlanFingerprint.Of(Plan)));
-                Assert.That(loaded.Difference(Plan with { Include = [.. Plan.Include.Reverse()] }), Is.Null, "the same plan, spelled otherwise");
+                Assert.That(loaded.Difference(Plan with { Shard = new ShardSpec(0, 4) }), Is.Null, "the same plan");
                 Assert.That(forged.Difference(Plan), Does.StartWith("the plan's fingerprint differs (saved: 0123456789abcdef"));
             });
 

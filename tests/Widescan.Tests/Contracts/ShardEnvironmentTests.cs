@@ -36,7 +36,7 @@ public sealed class ShardEnvironmentTests
         });
     }
 
-    [TestCase(null, new[] { "HOME=/root" }, "neither SLURM_ARRAY_TASK_ID (a Slurm job array: sbatch --array=0-(N-1)) nor JOB_COMPLETION_INDEX")]
+    [TestCase(null, new[] { "HOME=/root" }, "neither SLURM_ARRAY_TASK_ID (a Slurm job array of indexes 0 to N-1) nor JOB_COMPLETION_INDEX")]
     [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=4", "JOB_COMPLETION_INDEX=1" }, "both SLURM_ARRAY_TASK_ID (1) and JOB_COMPLETION_INDEX (1) are set")]
     [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=2", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=4", "SLURM_ARRAY_TASK_STEP=2" }, "SLURM_ARRAY_TASK_STEP is 2: a shard array needs consecutive indexes")]
     [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=2" }, "SLURM_ARRAY_TASK_MIN is not set, though SLURM_ARRAY_TASK_ID is")]

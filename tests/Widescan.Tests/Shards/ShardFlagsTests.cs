@@ -70,7 +70,7 @@ public sealed class ShardFlagsTests
         var (_, countErrors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--seed", "1", "--shard", "1/4", "--shard-count", "4");
         Assert.Multiple(() =>
         {
-            Assert.That(autoErrors, Has.Some.StartsWith("--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array: sbatch --array=0-(N-1)) nor JOB_COMPLETION_INDEX"));
+            Assert.That(autoErrors, Has.Some.StartsWith("--shard auto: neither SLURM_ARRAY_TASK_ID (a Slurm job array of indexes 0 to N-1) nor JOB_COMPLETION_INDEX"));
             Assert.That(autoErrors, Has.Some.EqualTo("--shard-count 0 must be at least 1"));
             Assert.That(countErrors, Has.One.StartsWith("--shard-count goes with --shard auto only"));
         });
