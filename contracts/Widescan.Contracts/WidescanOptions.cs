@@ -272,12 +272,14 @@ public sealed record WidescanOptions
     private IEnumerable<string> PeerTableProblems()
     {
         if (PeerSeenInterval < TimeSpan.Zero)
-            yield return $"PeerSeenInterval {PeerSeenInterval} is negative: give the least time between two PeerSeen events of a peer (0 reports every sighting)";
+            yield return $"PeerSeenInterval {Seconds(PeerSeenInterval)} is negative: give the least time between two PeerSeen events of a peer (0 reports every sighting)";
         if (PeerExpiry < TimeSpan.FromSeconds(2) || PeerExpiry <= PeerSeenInterval)
-            yield return $"PeerExpiry {PeerExpiry} must be at least 2 s and longer than PeerSeenInterval ({PeerSeenInterval}), or a peer heard steadily would expire";
+            yield return $"PeerExpiry {Seconds(PeerExpiry)} must be at least 2 s and longer than PeerSeenInterval ({Seconds(PeerSeenInterval)}), or a peer heard steadily would expire";
         if (MaxTrackedPeers < 1)
             yield return $"MaxTrackedPeers {MaxTrackedPeers} must be at least 1 (peers past it are reported but not tracked)";
     }
+
+    private static string Seconds(TimeSpan time) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.###} s");
 
     private IEnumerable<string> ProgressCellsProblems()
     {
