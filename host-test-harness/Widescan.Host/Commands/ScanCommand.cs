@@ -194,7 +194,8 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         // "no targets" is not added and the other flags' problems still come out in this same run.
         // The options speak in their own names; the one a flag of this command sets is named by its flag.
         errors.AddRange((spec is null ? options with { ListenOnly = true } : options).Validate()
-            .Select(e => e.StartsWith(nameof(WidescanOptions.AliasLength) + " ", StringComparison.Ordinal) ? "--alias-length" + e[nameof(WidescanOptions.AliasLength).Length..] : e));
+            .Select(e => e.StartsWith(nameof(WidescanOptions.AliasLength) + " ", StringComparison.Ordinal) ? "--alias-length" + e[nameof(WidescanOptions.AliasLength).Length..] : e)
+            .Select(OptionFlags.Translate));
         return errors.Count > 0 ? null : new DiscoveryRequest(options, parseResult.GetValue(Discovery.Output), parseResult.GetValue(Discovery.Format), resumed);
     }
 
