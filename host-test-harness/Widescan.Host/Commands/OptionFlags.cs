@@ -27,6 +27,9 @@ internal static partial class OptionFlags
         (OptionName("SubnetBits"), "--subnet-bits"),
         (OptionName("TargetFiles"), "--targets-file"),
         (OptionName("AllowReserved"), "--allow-reserved"),
+        (OptionName("PeerSeenInterval"), "--peer-seen-interval"),
+        (OptionName("PeerExpiry"), "--peer-expiry"),
+        (OptionName("ProgressCells"), "--progress-cells"),
     ];
 
     // Messages that carry a file name or echoed file text (a targets file's load errors, its
