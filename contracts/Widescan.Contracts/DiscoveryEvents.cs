@@ -72,6 +72,98 @@ public sealed record PeerDiscovered(
     ReadOnlyMemory<byte> ApplicationData,
     TimeSpan? RoundTrip) : DiscoveryEvent(Time);
 
+/// <summary>
+/// A peer already reported (<see cref="PeerDiscovered"/>) was heard again: its announce, its answer to
+/// our probe, or its probe of us. Throttled: at most one per peer per
+/// <see cref="WidescanOptions.PeerSeenInterval"/>, the first as soon as a sighting comes after the
+/// interval, and a sighting inside the interval is reported by the first progress tick past it; so a
+/// long-lived listener's table shows each peer's last sighting within about the interval.
+/// The same address with another node id or port, heard with evidence at least as strong as the
+/// peer's (<see cref="PeerDiscovered.How"/>), is a new peer: a <see cref="PeerDiscovered"/> with fresh
+/// first-seen time; with weaker evidence (an unsolicited announce against an answer to our probe, which
+/// anyone can forge) it is not reported, only counted in <see cref="DiscoverySummary.PeerSightingsDropped"/>.
+/// </summary>
+/// <param name="Time">When it was reported.</param>
+/// <param name="Address">The node's address.</param>
+/// <param name="NodeId">Its identity (as first reported).</param>
+/// <param name="Port">The service port it announced.</param>
+/// <param name="How">How the latest sighting came.</param>
+/// <param name="Authenticated">Whether the latest sighting carried a valid tag of the shared network key.</param>
+/// <param name="FirstSeen">When it was first heard (its <see cref="PeerDiscovered"/>, or the identity change or return after expiry that reported it again).</param>
+/// <param name="LastSeen">When it was last heard.</param>
+/// <param name="Sightings">
+/// How many times it was heard since <paramref name="FirstSeen"/>, the first included; sightings less than
+/// a second apart count as one (the listener hands on at most one per peer per second).
+/// </param>
+public sealed record PeerSeen(
+    DateTimeOffset Time,
+    UInt128 Address,
+    NodeId NodeId,
+    ushort Port,
+    PeerDiscoveryMethod How,
+    bool Authenticated,
+    DateTimeOffset FirstSeen,
+    DateTimeOffset LastSeen,
+    ulong Sightings) : DiscoveryEvent(Time);
+
+/// <summary>
+/// A peer not heard for <see cref="WidescanOptions.PeerExpiry"/>: a host's peer table drops it. Checked
+/// on the run's event pump about once a second. A later sighting of the address is a new
+/// <see cref="PeerDiscovered"/>. A run's end expires nothing: a host that keeps its table across runs
+/// ages it itself.
+/// </summary>
+/// <param name="Time">When the expiry was noticed.</param>
+/// <param name="Address">The node's address.</param>
+/// <param name="NodeId">Its identity.</param>
+/// <param name="FirstSeen">When it was first heard.</param>
+/// <param name="LastSeen">When it was last heard.</param>
+public sealed record PeerExpired(DateTimeOffset Time, UInt128 Address, NodeId NodeId, DateTimeOffset FirstSeen, DateTimeOffset LastSeen) : DiscoveryEvent(Time);
+
+/// <summary>
+/// Per-cell counters of a scan's target space, for a map of the scan (a Hilbert curve over each grid):
+/// with <see cref="WidescanOptions.ProgressCells"/> set, each merged include prefix is one
+/// <see cref="CellGrid"/> of equal sub-prefixes in address order, and this event follows every
+/// periodic <see cref="ProgressReported"/> (each <see cref="LogOptions.StatsInterval"/>) and comes once
+/// more, final, before <see cref="ScanFinished"/>. The counts are
+/// cumulative since the run started (a reader that missed one loses nothing), never deltas.
+/// </summary>
+/// <param name="Time">When it was taken.</param>
+/// <param name="Grids">One grid per merged include prefix, in address order.</param>
+public sealed record CellProgress(DateTimeOffset Time, IReadOnlyList<CellGrid> Grids) : DiscoveryEvent(Time);
+
+/// <summary>
+/// One include prefix cut into <see cref="Cells"/>.Length equal sub-prefixes of /<see cref="CellLength"/>:
+/// cell i covers <c>Prefix.Network + (i &lt;&lt; (128 - CellLength))</c>, so a map draws cell i at the
+/// Hilbert curve's distance i (the count is a power of 4: a square).
+/// </summary>
+/// <param name="Prefix">The include prefix (a window scan's too: its cells hold the windows inside them).</param>
+/// <param name="CellLength">The cells' prefix length: the prefix's length plus log2 of the cell count.</param>
+/// <param name="Cells">The counters, cell by cell, in address order.</param>
+public sealed record CellGrid(Ipv6Prefix Prefix, int CellLength, ReadOnlyMemory<CellCounts> Cells)
+{
+    /// <summary>The sub-prefix cell <paramref name="index"/> covers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The index is not a cell of this grid.</exception>
+    public Ipv6Prefix CellPrefix(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Cells.Length);
+        return new Ipv6Prefix(Prefix.Network + ((UInt128)(uint)index << (128 - CellLength)), CellLength);
+    }
+}
+
+/// <summary>What one cell of a <see cref="CellGrid"/> counted so far.</summary>
+/// <param name="Probes">
+/// Probes sent to the cell's targets, counted when their batch is complete (every round out): over all
+/// cells, <see cref="DiscoverySummary.ProbesSent"/> minus <see cref="DiscoverySummary.AliasProbes"/> plus
+/// <see cref="DiscoverySummary.SendFailures"/> at the end of a run that sent all its batches (a run
+/// cancelled or capped mid-batch sent the few probes of that batch uncounted here).
+/// </param>
+/// <param name="Alive">Live hosts reported (<see cref="HostAlive"/>) in the cell; over all cells, <see cref="DiscoverySummary.Alive"/>.</param>
+/// <param name="Peers">Peer addresses reported (<see cref="PeerDiscovered"/>) in the cell, each once.</param>
+/// <param name="Unreachable">Targets an ICMPv6 error answered for (<see cref="TargetUnreachable"/>) in the cell.</param>
+/// <param name="Aliased">Aliased prefixes (<see cref="PrefixAliased"/>) whose first address lies in the cell.</param>
+public readonly record struct CellCounts(ulong Probes, ulong Alive, ulong Peers, ulong Unreachable, ulong Aliased);
+
 /// <summary>Another Widescan probed us.</summary>
 /// <param name="Time">When the probe arrived.</param>
 /// <param name="Address">The scanner's address.</param>
@@ -235,6 +327,19 @@ public sealed record DiscoverySummary
 
     /// <summary>Alias probes sent (each address of a test times the probes per target); also counted in <see cref="ProbesSent"/>.</summary>
     public ulong AliasProbes { get; init; }
+
+    /// <summary>
+    /// Peers reported (<see cref="PeerDiscovered"/>) while the peer table was full
+    /// (<see cref="WidescanOptions.MaxTrackedPeers"/>): no <see cref="PeerSeen"/> or <see cref="PeerExpired"/>
+    /// follows for them; once expiry makes room, the next sighting of one reports it again.
+    /// </summary>
+    public ulong PeersUntracked { get; init; }
+
+    /// <summary>
+    /// Peer sightings not reported: repeats of a peer the full table does not track, and a different node
+    /// id or port at a peer's address heard with weaker evidence than the peer's (see <see cref="PeerSeen"/>).
+    /// </summary>
+    public ulong PeerSightingsDropped { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Widescan.Contracts;
 
 /// <summary>
@@ -146,6 +148,40 @@ public sealed record WidescanOptions
     /// </summary>
     public int AliasLength { get; init; } = 64;
 
+    /// <summary>The most cells <see cref="ProgressCells"/> may make over all include prefixes together.</summary>
+    public const int MaxProgressCellsTotal = 65_536;
+
+    /// <summary>
+    /// The least time between two <see cref="PeerSeen"/> events of one peer: 60 s by default. Zero reports
+    /// every sighting the listener hands on (at most one per peer per second). Not negative.
+    /// </summary>
+    public TimeSpan PeerSeenInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long a peer may go unheard before <see cref="PeerExpired"/> reports it gone (10 minutes by
+    /// default); a later sighting reports it as a new <see cref="PeerDiscovered"/>. Longer than
+    /// <see cref="PeerSeenInterval"/> and at least 2 s (the listener hands on one sighting per peer per
+    /// second), so a peer heard steadily never expires.
+    /// </summary>
+    public TimeSpan PeerExpiry { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The most peers the run's peer table tracks for <see cref="PeerSeen"/> and <see cref="PeerExpired"/>
+    /// (65,536 by default; about 100 bytes each). A peer found while it is full is still reported, but not
+    /// tracked: counted in <see cref="DiscoverySummary.PeersUntracked"/>, with a warning once per run.
+    /// </summary>
+    public int MaxTrackedPeers { get; init; } = 65_536;
+
+    /// <summary>
+    /// Cells per include prefix for <see cref="CellProgress"/>, a map of the scan: 0 (the default) reports
+    /// none; else a power of 4 from 4 to 65,536 (256 cuts a /112 into /120s, 4,096 a /32 into /44s). A
+    /// prefix too long for that many (a /124 holds 16 addresses) gets the largest power of 4 it holds,
+    /// down to one cell for a /127 or /128. At most <see cref="MaxProgressCellsTotal"/> cells over all
+    /// merged include prefixes. A scan of address lists (<see cref="TargetSpec.TargetFiles"/>) has no
+    /// prefixes to cut and refuses it; a <see cref="ListenOnly"/> run has no target space and reports no cells.
+    /// </summary>
+    public int ProgressCells { get; init; }
+
     /// <summary>Logging of the plugin (Serilog, plain text).</summary>
     public LogOptions Log { get; init; } = new();
 
@@ -228,7 +264,59 @@ public sealed record WidescanOptions
             errors.Add("listen duration must be positive");
         if (DryRunPath is { } dryRun)
             errors.AddRange(DryRunProblems(dryRun));
+        errors.AddRange(PeerTableProblems());
+        errors.AddRange(ProgressCellsProblems());
         return errors;
+    }
+
+    private IEnumerable<string> PeerTableProblems()
+    {
+        if (PeerSeenInterval < TimeSpan.Zero)
+            yield return $"PeerSeenInterval {Seconds(PeerSeenInterval)} is negative: give the least time between two PeerSeen events of a peer (0 reports every sighting)";
+        if (PeerExpiry < TimeSpan.FromSeconds(2) || PeerExpiry <= PeerSeenInterval)
+            yield return $"PeerExpiry {Seconds(PeerExpiry)} must be at least 2 s and longer than PeerSeenInterval ({Seconds(PeerSeenInterval)}), or a peer heard steadily would expire";
+        if (MaxTrackedPeers < 1)
+            yield return $"MaxTrackedPeers {MaxTrackedPeers} must be at least 1 (peers past it are reported but not tracked)";
+    }
+
+    private static string Seconds(TimeSpan time) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{time.TotalSeconds:0.###} s");
+
+    private IEnumerable<string> ProgressCellsProblems()
+    {
+        if (ProgressCells == 0)
+            yield break;
+        if (ProgressCells is < 4 or > 65_536 || !int.IsPow2(ProgressCells) || (BitOperations.Log2((uint)ProgressCells) & 1) != 0)
+        {
+            yield return $"ProgressCells {ProgressCells} must be 0 (no cell map) or a power of 4 from 4 to 65536 (256, 1024, 4096, ...)";
+            yield break;
+        }
+
+        if (ListenOnly || Targets is null)
+            yield break;
+        if (Targets.HasTargetFiles)
+        {
+            yield return "ProgressCells cuts include prefixes into cells, and TargetFiles lists addresses: leave ProgressCells at 0";
+            yield break;
+        }
+
+        long total = 0;
+        var includes = Targets.MergedIncludes();
+        foreach (var prefix in includes)
+            total += CellsOf(prefix, ProgressCells);
+        if (total > MaxProgressCellsTotal)
+            yield return $"ProgressCells {ProgressCells} over {includes.Count} include prefixes makes {total} cells; at most {MaxProgressCellsTotal} are allowed: lower ProgressCells";
+    }
+
+    /// <summary>
+    /// How many cells <see cref="ProgressCells"/> (<paramref name="cells"/>) makes of one include prefix:
+    /// that many, or the largest power of 4 the prefix holds when it is too long for them.
+    /// </summary>
+    public static int CellsOf(Ipv6Prefix prefix, int cells)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cells, 1);
+        var bits = BitOperations.Log2((uint)cells);
+        var room = (128 - prefix.Length) & ~1; // whole base-4 digits: a square grid
+        return 1 << Math.Min(bits, room);
     }
 
     private IEnumerable<string> DryRunProblems(string path)

@@ -64,6 +64,22 @@ public sealed class WidescanBuilder
         return this;
     }
 
+    /// <summary>Adds an event handler (a singleton); every handler gets every event of every run.</summary>
+    public WidescanBuilder AddEventHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] THandler>()
+        where THandler : class, IWidescanEventHandler
+    {
+        Services.TryAddEnumerable(ServiceDescriptor.Singleton<IWidescanEventHandler, THandler>());
+        return this;
+    }
+
+    /// <summary>Adds this event handler; every handler gets every event of every run.</summary>
+    public WidescanBuilder AddEventHandler(IWidescanEventHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        Services.AddSingleton(handler);
+        return this;
+    }
+
     /// <summary>Changes the options after they are bound (in code, after configuration).</summary>
     public WidescanBuilder Configure(Action<WidescanHostOptions> configure)
     {

@@ -55,6 +55,10 @@ internal static class WidescanConfigurationBinder
             DryRunPath = r.String(nameof(WidescanOptions.DryRunPath)) ?? d.DryRunPath,
             Dealias = r.Bool(nameof(WidescanOptions.Dealias)) ?? d.Dealias,
             AliasLength = r.Int(nameof(WidescanOptions.AliasLength)) ?? d.AliasLength,
+            PeerSeenInterval = r.Parse(nameof(WidescanOptions.PeerSeenInterval), ParseTimeSpan) ?? d.PeerSeenInterval,
+            PeerExpiry = r.Parse(nameof(WidescanOptions.PeerExpiry), ParseTimeSpan) ?? d.PeerExpiry,
+            MaxTrackedPeers = r.Int(nameof(WidescanOptions.MaxTrackedPeers)) ?? d.MaxTrackedPeers,
+            ProgressCells = r.Int(nameof(WidescanOptions.ProgressCells)) ?? d.ProgressCells,
         };
         r.CodeOnly(nameof(WidescanOptions.LogSink), nameof(WidescanOptions.MeterFactory), nameof(WidescanOptions.TimeProvider));
         if (r.Section(nameof(WidescanOptions.Targets)) is { } targets)

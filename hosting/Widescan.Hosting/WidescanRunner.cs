@@ -18,10 +18,12 @@ internal sealed partial class WidescanRunner(
     ILoggerFactory loggerFactory,
     WidescanPeers peers,
     WidescanHealthState health,
-    IEnumerable<IWidescanPeerHandler> handlers) : IWidescanScanner
+    IEnumerable<IWidescanPeerHandler> handlers,
+    IEnumerable<IWidescanEventHandler> eventHandlers) : IWidescanScanner
 {
     private readonly ILogger _log = loggerFactory.CreateLogger("Widescan.Hosting");
     private readonly IWidescanPeerHandler[] _handlers = [.. handlers];
+    private readonly IWidescanEventHandler[] _eventHandlers = [.. eventHandlers];
     private int _runs;
 
     public async Task<WidescanScanResult> ScanAsync(TargetSpec targets, CancellationToken cancellationToken = default)
@@ -84,12 +86,15 @@ internal sealed partial class WidescanRunner(
         {
             if (e is PeerDiscovered peer)
                 await Deliver(name, peer, cancellationToken).ConfigureAwait(false);
+            else if (e is PeerSeen or PeerExpired)
+                await DeliverChange(name, e, cancellationToken).ConfigureAwait(false);
             else if (e is ScanFinished { Summary: var summary })
             {
                 health.AddLost(summary.Lost.Total);
                 LogFinished(name, summary.Status, summary.ProbesSent, summary.Alive, summary.Peers, summary.Lost.Total);
             }
 
+            await Observe(name, e, cancellationToken).ConfigureAwait(false);
             yield return e;
         }
     }
@@ -120,6 +125,41 @@ internal sealed partial class WidescanRunner(
         // After the handlers: a reader of the stream that sees a peer finds it in the host's table too.
         peers.Publish(peer);
     }
+
+    private async ValueTask DeliverChange(string name, DiscoveryEvent change, CancellationToken cancellationToken)
+    {
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                await (change is PeerSeen seen
+                    ? handler.OnPeerSeenAsync(seen, cancellationToken)
+                    : handler.OnPeerExpiredAsync((PeerExpired)change, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogHandlerFailed(e, handler.GetType().Name, Ipv6Address.Format(change is PeerSeen s ? s.Address : ((PeerExpired)change).Address), name);
+            }
+        }
+    }
+
+    private async ValueTask Observe(string name, DiscoveryEvent e, CancellationToken cancellationToken)
+    {
+        foreach (var handler in _eventHandlers)
+        {
+            try
+            {
+                await handler.OnEventAsync(name, e, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception failure) when (failure is not OperationCanceledException)
+            {
+                LogEventHandlerFailed(failure, handler.GetType().Name, e.GetType().Name, name);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The event handler {Handler} failed on {Event} of {Run}; the run goes on")]
+    private partial void LogEventHandlerFailed(Exception exception, string handler, string @event, string run);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Widescan {Run} starts ({Kind})")]
     private partial void LogStarting(string run, string kind);

@@ -97,6 +97,15 @@ internal sealed class DiscoveryDriver
                     case PrefixAliased aliased:
                         results.Write(aliased);
                         break;
+                    case PeerSeen seen:
+                        results.Write(seen);
+                        break;
+                    case PeerExpired expired:
+                        results.Write(expired);
+                        break;
+                    case CellProgress cells:
+                        results.Write(cells);
+                        break;
                     case ProbeReceived probe:
                         progress?.Clear();
                         Log.Information("probed by {Address} node {NodeId}, answered: {Answered}",

@@ -63,10 +63,24 @@ internal sealed class DiscoveryOptions
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Log warnings and errors only" };
 
+    public Option<double> PeerSeenInterval { get; } = new("--peer-seen-interval")
+    {
+        Description = "Seconds between two peer-seen records of one peer (0: every sighting, at most one a second)",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => Defaults.PeerSeenInterval.TotalSeconds,
+    };
+
+    public Option<double> PeerExpiry { get; } = new("--peer-expiry")
+    {
+        Description = "Seconds a peer may go unheard before a peer-expired record; heard later, it is a new peer record",
+        HelpName = "SECONDS",
+        DefaultValueFactory = _ => Defaults.PeerExpiry.TotalSeconds,
+    };
+
     /// <summary>Adds every shared flag to a command.</summary>
     public void AddTo(Command command)
     {
-        foreach (Option option in new Option[] { Interface, Listener, Port, NodeId, NetworkKeyFile, AppData, Output, Format, LogFile, StatsInterval, Quiet })
+        foreach (Option option in new Option[] { Interface, Listener, Port, NodeId, NetworkKeyFile, AppData, Output, Format, LogFile, StatsInterval, Quiet, PeerSeenInterval, PeerExpiry })
             command.Options.Add(option);
     }
 
@@ -88,6 +102,8 @@ internal sealed class DiscoveryOptions
                 FilePath = parseResult.GetValue(LogFile)?.FullName,
                 StatsInterval = Seconds(parseResult.GetValue(StatsInterval), "--stats-interval", errors, positive: true),
             },
+            PeerSeenInterval = Seconds(parseResult.GetValue(PeerSeenInterval), "--peer-seen-interval", errors),
+            PeerExpiry = Seconds(parseResult.GetValue(PeerExpiry), "--peer-expiry", errors),
         };
 
         if (options.Interface is { } name && InterfaceNameProblem(name) is { } problem)

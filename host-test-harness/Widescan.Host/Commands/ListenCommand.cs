@@ -83,7 +83,7 @@ internal sealed class ListenCommand : Command, ICollectsErrors
         }
 
         DistinctFiles.Check(errors, [.. Discovery.FileRoles(parseResult)]);
-        errors.AddRange(options.Validate());
+        errors.AddRange(options.Validate().Select(OptionFlags.Translate));
         return errors.Count > 0 ? null : new DiscoveryRequest(options, parseResult.GetValue(Discovery.Output), parseResult.GetValue(Discovery.Format), null);
     }
 

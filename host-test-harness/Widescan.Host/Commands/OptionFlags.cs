@@ -29,6 +29,9 @@ internal static partial class OptionFlags
         (OptionName("AllowReserved"), "--allow-reserved"),
         (OptionName("ShardCount"), "--shard-count"),
         (new Regex(@"^shard auto:", RegexOptions.CultureInvariant), "--shard auto:"),
+        (OptionName("PeerSeenInterval"), "--peer-seen-interval"),
+        (OptionName("PeerExpiry"), "--peer-expiry"),
+        (OptionName("ProgressCells"), "--progress-cells"),
     ];
 
     // Messages that carry a file name or echoed file text (a targets file's load errors, its

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Serilog;
 using Widescan.Contracts;
+using Widescan.Host.Output;
 
 namespace Widescan.Host.Commands;
 
@@ -20,7 +21,7 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         // The key file is the announce key's (DiscoveryOptions reads and reports it); rendezvous derives from it too.
         Targets = new TargetOptions(Discovery.NetworkKeyFile);
         Targets.AddTo(this);
-        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, Dealias, AliasLength, NoRespond, State, DryRun })
+        foreach (Option option in new Option[] { Source, Broadcaster, Rate, Probes, ProbeInterval, Cooldown, MaxProbes, Dealias, AliasLength, NoRespond, State, DryRun, ProgressCells })
             Options.Add(option);
         Discovery.AddTo(this);
         SetAction(Run);
@@ -102,6 +103,13 @@ internal sealed class ScanCommand : Command, ICollectsErrors
         HelpName = "FILE",
     };
 
+    public Option<int> ProgressCells { get; } = new("--progress-cells")
+    {
+        Description = "Cut each include prefix into N cells (a power of 4: 256, 1024, 4096) and write a cells record with each progress report, for a map of the scan (JSONL only); 0: none",
+        HelpName = "N",
+        DefaultValueFactory = _ => Defaults.ProgressCells,
+    };
+
     /// <summary>The command, for <see cref="WidescanCli.Create"/>.</summary>
     public static ScanCommand Create() => new();
 
@@ -178,13 +186,17 @@ internal sealed class ScanCommand : Command, ICollectsErrors
             RespondToPeers = !parseResult.GetValue(NoRespond),
             StatePath = stateFile?.FullName,
             DryRunPath = dryRun?.FullName,
+            ProgressCells = parseResult.GetValue(ProgressCells),
         };
+        if (options.ProgressCells != 0 && parseResult.GetValue(Discovery.Format) != ResultFormat.Jsonl)
+            errors.Add("--progress-cells writes cells records, which only JSONL carries: use --format jsonl, or leave --progress-cells out");
 
         // Without a spec (its errors are listed already) check the rest as a listen would, so that
         // "no targets" is not added and the other flags' problems still come out in this same run.
         // The options speak in their own names; the one a flag of this command sets is named by its flag.
         errors.AddRange((spec is null ? options with { ListenOnly = true } : options).Validate()
-            .Select(e => e.StartsWith(nameof(WidescanOptions.AliasLength) + " ", StringComparison.Ordinal) ? "--alias-length" + e[nameof(WidescanOptions.AliasLength).Length..] : e));
+            .Select(e => e.StartsWith(nameof(WidescanOptions.AliasLength) + " ", StringComparison.Ordinal) ? "--alias-length" + e[nameof(WidescanOptions.AliasLength).Length..] : e)
+            .Select(OptionFlags.Translate));
         return errors.Count > 0 ? null : new DiscoveryRequest(options, parseResult.GetValue(Discovery.Output), parseResult.GetValue(Discovery.Format), resumed);
     }
 

@@ -22,7 +22,7 @@ internal enum ResultFormat
 /// sees each line as it happens; a file at most every 100 ms or 64 KiB, so a fast scan is not one
 /// write call per host.
 /// </summary>
-internal sealed class ResultWriter : IDisposable
+internal sealed partial class ResultWriter : IDisposable
 {
     public const string CsvHeader = "type,address,rttMs,time,nodeId,port,authenticated,how,router,icmpType,code";
 
@@ -383,6 +383,8 @@ internal sealed class ResultWriter : IDisposable
         json.WriteNumber("aliasedPrefixes", summary.AliasedPrefixes);
         json.WriteNumber("aliasedHosts", summary.AliasedHosts);
         json.WriteNumber("aliasProbes", summary.AliasProbes);
+        json.WriteNumber("peersUntracked", summary.PeersUntracked);
+        json.WriteNumber("peerSightingsDropped", summary.PeerSightingsDropped);
         json.WriteNumber("cursor", summary.Cursor);
         json.WriteNumber("positions", summary.Positions);
         json.WriteNumber("durationS", Math.Round(summary.Duration.TotalSeconds, 3));

@@ -25,6 +25,9 @@ internal sealed class DiscoveryRun : IDisposable
     /// </summary>
     internal static readonly TimeSpan CheckpointMargin = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often the peer table emits its held-back sightings and expires peers (it walks every peer).</summary>
+    internal static readonly TimeSpan PeerTick = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a cancelled scan still listens for the answers to its last probes (at most its cooldown).</summary>
     internal static readonly TimeSpan CancelDrain = TimeSpan.FromMilliseconds(500);
 
@@ -47,6 +50,10 @@ internal sealed class DiscoveryRun : IDisposable
     private readonly Action<DiscoveryEvent> _emit;
     private readonly Action<DiscoveryEvent> _emitResult;
     private int _peersCounted; // the pump's: addresses of peers counted so far
+    private readonly PeerTable _peerTable;
+    private readonly CellCounter? _cells;
+    private DateTimeOffset _lastPeerTick;
+    private bool _peerTableFull; // warned once
     private readonly Checkpoints _checkpoints;
     private readonly TaskCompletionSource _hostReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _abort;
@@ -72,11 +79,15 @@ internal sealed class DiscoveryRun : IDisposable
         _filter = new ResultFilter(AliveGrace, session.Counters);
         _startCursor = session.Options.Targets?.StartCursor ?? 0;
         _checkpoints = new Checkpoints(AliveGrace, CheckpointMargin, _startCursor);
+        _peerTable = PeerTable.For(session.Options);
+        _lastPeerTick = _started;
         if (stream is not null)
         {
-            _pipeline = new TargetPipeline(stream, session.Options, _startCursor, Math.Max(sender?.Lanes ?? 1, 1));
+            _cells = CellCounter.For(session.Options);
+            _pipeline = new TargetPipeline(stream, session.Options, _startCursor, Math.Max(sender?.Lanes ?? 1, 1), _cells);
             _planFingerprint = PlanOf(session.Options.Targets!, stream);
         }
+
         _emit = Emit;
         _emitResult = EmitResult;
         (_aliases, _aliasQueue) = OpenAliasDetection(session, log, sender);
@@ -278,6 +289,10 @@ internal sealed class DiscoveryRun : IDisposable
             await _output.Writer.WriteAsync(last, CancellationToken.None).ConfigureAwait(false);
         RunEnding.Report(_log, summary, cancelled);
         ReportAliases();
+
+        // The final counts: every batch recycled, every result out.
+        if (_cells is { } cells)
+            await _output.Writer.WriteAsync(cells.Snapshot(_session.Time.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
         await _output.Writer.WriteAsync(new ScanFinished(_session.Time.GetUtcNow(), summary), CancellationToken.None).ConfigureAwait(false);
         _output.Writer.TryComplete();
     }
@@ -448,6 +463,12 @@ internal sealed class DiscoveryRun : IDisposable
             if (_pipeline is not null)
                 _checkpoints.Record(now, _pipeline.Cursor, caughtUp);
             listener.CountDrops();
+            if (now - _lastPeerTick >= PeerTick)
+            {
+                _lastPeerTick = now;
+                _peerTable.Tick(_emit);
+            }
+
             if (now - _lastTick >= interval)
                 Tick(now);
         }
@@ -464,16 +485,48 @@ internal sealed class DiscoveryRun : IDisposable
 
     private void Emit(DiscoveryEvent e)
     {
-        if (e is HostAlive)
-            _session.Counters.AddAlive(1);
-        else if (e is TargetUnreachable)
-            _session.Counters.AddUnreachable(1); // the listener reports each target once
-        else if (e is PeerDiscovered && _filter.PeersReported > _peersCounted)
+        switch (e)
         {
-            // Peers are addresses: a peer reported again with stronger evidence is not a second one.
-            _session.Counters.AddPeers(_filter.PeersReported - _peersCounted);
-            _peersCounted = _filter.PeersReported;
+            case PeerHeard heard:
+                // A repeat sighting is the peer table's: a PeerSeen when due, or the peer reported anew.
+                if (_peerTable.Heard(heard) is { } said)
+                    Write(said);
+                return;
+            case HostAlive alive:
+                _session.Counters.AddAlive(1);
+                _cells?.CountAlive(alive.Address);
+                break;
+            case TargetUnreachable unreachable:
+                _session.Counters.AddUnreachable(1); // the listener reports each target once
+                _cells?.CountUnreachable(unreachable.Address);
+                break;
+            case PrefixAliased aliased:
+                _cells?.CountAliased(aliased.Prefix);
+                break;
+            case PeerDiscovered peer:
+                if (_filter.PeersReported > _peersCounted)
+                {
+                    // Peers are addresses: a peer reported again with stronger evidence is not a second one.
+                    _session.Counters.AddPeers(_filter.PeersReported - _peersCounted);
+                    _peersCounted = _filter.PeersReported;
+                    _cells?.CountPeer(peer.Address);
+                }
+
+                if (!_peerTable.Discovered(peer) && !_peerTableFull)
+                {
+                    _peerTableFull = true;
+                    _log.Warning("The peer table is full ({Peers} peers, WidescanOptions.MaxTrackedPeers): peers found from now on are reported but get no PeerSeen or PeerExpired (the summary counts them)",
+                        _peerTable.Count);
+                }
+
+                break;
         }
+
+        Write(e);
+    }
+
+    private void Write(DiscoveryEvent e)
+    {
         // One writer (the pump, then the end of RunAsync): waiting here is the consumer's back-pressure.
         if (!_output.Writer.TryWrite(e))
             _output.Writer.WriteAsync(e).AsTask().GetAwaiter().GetResult();
@@ -492,6 +545,8 @@ internal sealed class DiscoveryRun : IDisposable
                 progress.ProbesSent, progress.SendRate, progress.PacketsReceived, progress.Alive, progress.Peers, progress.ProbesReceived,
                 progress.Cursor, progress.Positions, progress.Remaining is { } r ? $", ETA {r:hh\\:mm\\:ss}" : "");
         Emit(new ProgressReported(now, progress));
+        if (_cells is { } cells)
+            Write(cells.Snapshot(now));
     }
 
     private ScanProgress Progress(DateTimeOffset now)
@@ -550,6 +605,8 @@ internal sealed class DiscoveryRun : IDisposable
             AliasedPrefixes = (ulong)(_aliases?.AliasedPrefixes ?? 0),
             AliasedHosts = (ulong)(_aliases?.AliasedHosts ?? 0),
             AliasProbes = (ulong)(_aliasQueue?.Sent ?? 0),
+            PeersUntracked = (ulong)_peerTable.Untracked,
+            PeerSightingsDropped = (ulong)_peerTable.SightingsDropped,
         };
     }
 

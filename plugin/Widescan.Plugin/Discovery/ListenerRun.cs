@@ -45,6 +45,12 @@ internal sealed class ListenerRun : IListenerRun
     /// </summary>
     internal static int CaptureBufferBytes { get; set; } = 32 << 20;
 
+    /// <summary>
+    /// The least time between two sightings of one peer handed to the module (<see cref="PeerHeard"/>):
+    /// a peer that announces or probes us in a burst costs one event a second, never one per packet.
+    /// </summary>
+    internal static readonly TimeSpan RepeatGap = TimeSpan.FromSeconds(1);
+
     /// <summary>The longest a stopped listener spends reading out what its socket still holds (a flood must not hold the stop).</summary>
     internal static readonly TimeSpan LeftoverBudget = TimeSpan.FromMilliseconds(500);
 
@@ -65,6 +71,7 @@ internal sealed class ListenerRun : IListenerRun
     private readonly FirstSightings _seen = new(); // live hosts and errored targets, each once
     private readonly Dictionary<UInt128, PeerEvidence> _peers = [];
     private readonly HashSet<UInt128> _scanners = [];
+    private readonly Dictionary<UInt128, long> _repeatAt = []; // peers: when a sighting was last handed on (timestamp)
     private PcapCapture? _capture;
     private RawIcmpv6Receiver? _receiver;
     private Thread? _receiverThread;
@@ -393,8 +400,13 @@ internal sealed class ListenerRun : IListenerRun
                 if (_peers.GetValueOrDefault(c.Source) < evidence && (evidence != PeerEvidence.Unproven || _unsolicited.Admit(c.Source)))
                 {
                     _peers[c.Source] = evidence;
+                    _repeatAt[c.Source] = _session.Time.GetTimestamp();
                     Emit(new PeerDiscovered(_session.Time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
                         c.Data(bytes).ToArray(), c.AnsweredProbe ? c.RoundTrip : null));
+                }
+                else
+                {
+                    Repeat(c, how, bytes);
                 }
 
                 break;
@@ -405,6 +417,7 @@ internal sealed class ListenerRun : IListenerRun
                 // Only probes to our own addresses get here (the classifier drops the ones in transit).
                 counters.AddProbesReceived(1);
                 var answered = _responder?.Answer(c) ?? false;
+                var reported = false;
                 if (!_scanners.Contains(c.Source) && (c.Authenticated || _unsolicited.Admit(c.Source)))
                 {
                     _scanners.Add(c.Source);
@@ -412,9 +425,15 @@ internal sealed class ListenerRun : IListenerRun
                     Emit(new ProbeReceived(now, c.Source, c.NodeId, answered));
                     var evidence = PeerEvidenceOf.Grade(PeerDiscoveryMethod.ProbedUs, c.Authenticated);
                     if (PeerEvidenceOf.Raise(_peers, c.Source, evidence))
+                    {
+                        _repeatAt[c.Source] = _session.Time.GetTimestamp();
                         Emit(new PeerDiscovered(now, c.Source, c.NodeId, c.Port, PeerDiscoveryMethod.ProbedUs, c.Authenticated, ReadOnlyMemory<byte>.Empty, null));
+                        reported = true;
+                    }
                 }
 
+                if (!reported)
+                    Repeat(c, PeerDiscoveryMethod.ProbedUs, bytes);
                 break;
             }
 
@@ -422,6 +441,25 @@ internal sealed class ListenerRun : IListenerRun
                 counters.AddIgnored(1);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A peer already reported, heard again: handed on as a <see cref="PeerHeard"/> when its last one is
+    /// <see cref="RepeatGap"/> old (the module's peer table keeps first and last seen); otherwise nothing,
+    /// and nothing is allocated. An address never reported (a message the budget refused) is not a peer.
+    /// </summary>
+    private void Repeat(in Classification c, PeerDiscoveryMethod how, ReadOnlySpan<byte> bytes)
+    {
+        if (!_repeatAt.TryGetValue(c.Source, out var last))
+            return;
+        var time = _session.Time;
+        var now = time.GetTimestamp();
+        if (time.GetElapsedTime(last, now) < RepeatGap)
+            return;
+        _repeatAt[c.Source] = now;
+        Emit(new PeerHeard(time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
+            how == PeerDiscoveryMethod.ProbedUs ? ReadOnlyMemory<byte>.Empty : c.Data(bytes).ToArray(),
+            how == PeerDiscoveryMethod.AnsweredProbe ? c.RoundTrip : null));
     }
 
     private void Emit(DiscoveryEvent e)

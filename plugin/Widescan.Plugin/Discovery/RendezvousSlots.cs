@@ -102,7 +102,7 @@ internal sealed class RendezvousSlots(AddressNetlink netlink, ILogger log, int s
 
         if (errno == LibC.EPERM)
         {
-            log.Warning("Rendezvous: the kernel refused to add {Address} to {Interface}: CAP_NET_ADMIN is missing (EPERM); grant it to this process (AmbientCapabilities=CAP_NET_ADMIN in deploy/widescan.service, or --cap-add=NET_ADMIN; docs/deploy.md), or add the address statically (print it with `widescan rendezvous`); the listener answers at its ordinary addresses",
+            log.Warning("Rendezvous: the kernel refused to add {Address} to {Interface}: CAP_NET_ADMIN is missing (EPERM); grant it to this process (AmbientCapabilities=CAP_NET_ADMIN in deploy/widescan.service, or a container given the NET_ADMIN capability; docs/deploy.md), or add the address statically (print it with `widescan rendezvous`); the listener answers at its ordinary addresses",
                 Ipv6Address.Format(e.Address), e.Link.Interface);
             return false;
         }

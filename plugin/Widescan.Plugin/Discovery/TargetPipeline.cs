@@ -21,11 +21,19 @@ internal sealed class TargetPipeline
     private readonly HashSet<TargetBatch> _done = new(ReferenceEqualityComparer.Instance);
     private ulong _targetsLeft;
     private ulong _cursor;
+    private readonly CellCounter? _cells;
+    private readonly int _probesPerTarget;
 
-    /// <summary>Sizes the pool for the options: batches of ~0.1 s of the rate, enough of them to hold every batch awaiting a later round.</summary>
-    public TargetPipeline(IAddressStream stream, WidescanOptions options, ulong startCursor, int lanes = 1)
+    /// <summary>
+    /// Sizes the pool for the options: batches of ~0.1 s of the rate, enough of them to hold every batch
+    /// awaiting a later round. With <paramref name="cells"/>, every completed batch is counted there
+    /// (each target got all its probes), whichever broadcaster sent it.
+    /// </summary>
+    public TargetPipeline(IAddressStream stream, WidescanOptions options, ulong startCursor, int lanes = 1, CellCounter? cells = null)
     {
         _stream = stream;
+        _cells = cells;
+        _probesPerTarget = options.ProbesPerTarget;
         BatchSize = (int)Math.Clamp(options.Rate / 10L, 256, 65_536);
         var waiting = options.Rate * options.ProbeInterval.TotalSeconds * (options.ProbesPerTarget - 1) / BatchSize;
         PoolSize = (int)Math.Clamp(4 + (2 * lanes) + Math.Ceiling(waiting), 4, 4096);
@@ -93,6 +101,7 @@ internal sealed class TargetPipeline
     {
         await foreach (var batch in _completed.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            _cells?.CountProbes(batch.Targets, _probesPerTarget);
             _done.Add(batch);
             lock (_issued)
             {

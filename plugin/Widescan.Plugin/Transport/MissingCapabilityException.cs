@@ -17,7 +17,7 @@ internal sealed class MissingCapabilityException : UnauthorizedAccessException
     public const string DefaultMessage =
         "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo) to try it out, or grant it " +
         "to this process alone: the systemd unit deploy/widescan.service (AmbientCapabilities), or a container run " +
-        "with --cap-add=NET_RAW (docs/deploy.md); not setcap on the dotnet binary, which would grant it to every .NET program";
+        "given the NET_RAW capability (docs/deploy.md); not setcap on the dotnet binary, which would grant it to every .NET program";
 
     public MissingCapabilityException()
         : base(DefaultMessage)

@@ -79,7 +79,7 @@ public sealed class CliLabTests
                 Assert.That(run.ExitCode, Is.EqualTo(77), run.ToString);
                 Assert.That(lines, Has.Length.EqualTo(1), run.ToString);
                 Assert.That(lines[0], Does.Contain("CAP_NET_RAW is missing").And.Contain("deploy/widescan.service")
-                    .And.Contain("--cap-add=NET_RAW").And.Contain("docs/deploy.md").And.Not.Contain("setcap cap_net_raw"));
+                    .And.Contain("a container run given the NET_RAW capability").And.Contain("docs/deploy.md").And.Not.Contain("setcap cap_net_raw"));
             }
 
             Assert.That(capture.Requests, Is.Empty, "a probe went out without the capability");

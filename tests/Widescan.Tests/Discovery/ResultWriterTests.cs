@@ -174,3 +174,74 @@ public class ResultWriterTests
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 }
+
+/// <summary>The records a live view reads beside the results: peer-seen, peer-expired, cells (JSONL only).</summary>
+public class DashboardRecordTests
+{
+    private static readonly DateTimeOffset Time = new(2026, 12, 1, 18, 0, 0, 123, TimeSpan.Zero);
+    private static readonly NodeId Node = NodeId.Parse("00112233445566778899aabbccddeeff");
+
+    [Test]
+    public void PeerSeenAndExpiredCarryFirstAndLastSeen()
+    {
+        var lines = Jsonl(w =>
+        {
+            w.Write(new PeerSeen(Time, Ipv6Address.Parse("2001:db8::7"), Node, 4000, PeerDiscoveryMethod.ProbedUs, true, Time.AddMinutes(-5), Time.AddSeconds(-1), 12));
+            w.Write(new PeerExpired(Time, Ipv6Address.Parse("2001:db8::7"), Node, Time.AddMinutes(-5), Time.AddMinutes(-1)));
+        });
+
+        Assert.That(lines, Is.EqualTo(new[]
+        {
+            """{"type":"peer-seen","address":"2001:db8::7","nodeId":"00112233445566778899aabbccddeeff","port":4000,"authenticated":true,"how":"probed-us","firstSeen":"2026-12-01T17:55:00.123Z","lastSeen":"2026-12-01T17:59:59.123Z","sightings":12,"time":"2026-12-01T18:00:00.123Z"}""",
+            """{"type":"peer-expired","address":"2001:db8::7","nodeId":"00112233445566778899aabbccddeeff","firstSeen":"2026-12-01T17:55:00.123Z","lastSeen":"2026-12-01T17:59:00.123Z","time":"2026-12-01T18:00:00.123Z"}""",
+        }));
+    }
+
+    [Test]
+    public void CellsAreOneArrayPerKindInCellOrder()
+    {
+        CellCounts[] counts = [new(2, 1, 0, 0, 0), new(2, 0, 1, 0, 0), new(2, 0, 0, 1, 0), new(2, 0, 0, 0, 1)];
+        var cells = new CellProgress(Time, [new CellGrid(Ipv6Prefix.Parse("2001:db8::/126"), 128, counts)]);
+        Assert.That(Jsonl(w => w.Write(cells)).Single(), Is.EqualTo(
+            """{"type":"cells","grids":[{"prefix":"2001:db8::/126","cellLength":128,"probes":[2,2,2,2],"alive":[1,0,0,0],"peers":[0,1,0,0],"unreachable":[0,0,1,0],"aliased":[0,0,0,1]}],"time":"2026-12-01T18:00:00.123Z"}"""));
+    }
+
+    [Test]
+    public void CsvHasNoneOfThem()
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new ResultWriter(stream, ResultFormat.Csv, flushEachRecord: false, csvHeader: false))
+        {
+            writer.Write(new PeerExpired(Time, 1, Node, Time, Time));
+            Assert.That(writer.Records, Is.Zero);
+        }
+
+        Assert.That(stream.Length, Is.Zero);
+    }
+
+    [Test]
+    public void TheFlagsLandInTheOptionsAndTheirErrorsNameTheFlags()
+    {
+        var (request, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--peer-seen-interval", "5", "--peer-expiry", "30", "--progress-cells", "256");
+        Assert.That(errors, Is.Empty);
+        Assert.That((request!.Options.PeerSeenInterval, request.Options.PeerExpiry, request.Options.ProgressCells), Is.EqualTo((TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), 256)));
+
+        (_, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--peer-seen-interval", "60", "--peer-expiry", "30", "--progress-cells", "100");
+        Assert.That(errors, Is.EquivalentTo(new[]
+        {
+            "--peer-expiry 30 s must be at least 2 s and longer than --peer-seen-interval (60 s), or a peer heard steadily would expire",
+            "--progress-cells 100 must be 0 (no cell map) or a power of 4 from 4 to 65536 (256, 1024, 4096, ...)",
+        }));
+
+        (_, errors) = CliParse.Scan("--prefix", "2001:db8::/120", "--allow-reserved", "--progress-cells", "256", "--format", "csv");
+        Assert.That(errors, Is.EqualTo(new[] { "--progress-cells writes cells records, which only JSONL carries: use --format jsonl, or leave --progress-cells out" }));
+    }
+
+    private static List<string> Jsonl(Action<ResultWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new ResultWriter(stream, ResultFormat.Jsonl, flushEachRecord: false))
+            write(writer);
+        return [.. Encoding.UTF8.GetString(stream.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    }
+}

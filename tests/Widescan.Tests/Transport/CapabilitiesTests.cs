@@ -30,7 +30,7 @@ public sealed class CapabilitiesTests
             Assert.That(error!.Message, Is.EqualTo(
                 "CAP_NET_RAW is missing: sending and capturing ICMPv6 need it; run as root (sudo) to try it out, or grant it " +
                 "to this process alone: the systemd unit deploy/widescan.service (AmbientCapabilities), or a container run " +
-                "with --cap-add=NET_RAW (docs/deploy.md); not setcap on the dotnet binary, which would grant it to every .NET program"));
+                "given the NET_RAW capability (docs/deploy.md); not setcap on the dotnet binary, which would grant it to every .NET program"));
             Assert.That(File.Exists(Path.Combine(RepositoryRoot.Path, "deploy", "widescan.service")), Is.True, "the message names a unit that exists");
             Assert.That(File.Exists(Path.Combine(RepositoryRoot.Path, "docs", "deploy.md")), Is.True, "the message names a page that exists");
             Assert.That(error.Message, Does.Not.Contain("\n"));
