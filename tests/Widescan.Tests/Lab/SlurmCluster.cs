@@ -114,7 +114,7 @@ internal sealed class SlurmCluster : IDisposable
             InactiveLimit=0
             KillWait=5
             NodeName={NodeName} NodeHostname=localhost NodeAddr=127.0.0.1 CPUs={cpus} State=UNKNOWN
-            PartitionName=ci Nodes={NodeName} Default=YES MaxTime=10 State=UP
+            PartitionName=ci Nodes={NodeName} Default=YES MaxTime=UNLIMITED State=UP
 
             """);
         Daemon("slurmctld", "-D", "-i", "-f", Config);
