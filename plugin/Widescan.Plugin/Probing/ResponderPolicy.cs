@@ -78,6 +78,9 @@ internal sealed class ResponderPolicy
         _global = new Bucket(UInt128.Zero, _limits.Burst, time.GetTimestamp());
     }
 
+    /// <summary>The limits in force.</summary>
+    public ResponderLimits Limits => _limits;
+
     /// <summary>Decides for one probe; when the answer is yes, the tokens are spent.</summary>
     /// <param name="source">The probe's source address (where the announce would go).</param>
     /// <param name="probeLength">The probe's ICMPv6 message length.</param>
