@@ -11,9 +11,11 @@ namespace Widescan.Plugin.Discovery;
 /// responder (and each target an error names) once per run (memory grows with responders and errored
 /// targets, one address each, never with targets probed), never reports a live host at a target that
 /// already produced an error (counted as overruled instead), and answers scanners through the
-/// <see cref="AnnounceResponder"/>. It reads a raw ICMPv6 socket (the "raw" listener, the default)
-/// or libpcap (the "capture" listener, which falls back to the socket). Nothing is allocated per
-/// packet except an event per new responder.
+/// <see cref="AnnounceResponder"/>. Peers and scanners are the <see cref="PeerSightings"/>' (bounded:
+/// a flood of spoofed sources leaves it at <see cref="WidescanOptions.MaxTrackedPeers"/> unproven ones).
+/// It reads a raw ICMPv6 socket (the "raw" listener, the default) or libpcap (the "capture" listener,
+/// which falls back to the socket). Nothing is allocated per packet except an event per report or
+/// handed-on sighting.
 /// </summary>
 internal sealed class ListenerRun : IListenerRun
 {

@@ -9,7 +9,7 @@ namespace Widescan.Plugin.Discovery;
 /// The listener's per-source record of peers and scanners: reports each address once per grade of
 /// evidence (<see cref="PeerEvidence"/>, strongest last), each scanner once, and hands on a repeat
 /// sighting of a reported peer at most once per <see cref="ListenerRun.RepeatGap"/> (<see cref="PeerHeard"/>).
-/// It is what a flood of spoofed sources aims at, so it is bounded (docs/architecture.md, "Threat model"):
+/// It is what a flood of spoofed sources aims at, so it is bounded (docs/wire-format.md, "Threat model"):
 /// <list type="bullet">
 /// <item>A new unproven source (unauthenticated and unsolicited: anyone can spoof it) is admitted only
 /// within the <see cref="UnsolicitedBudget"/> and while fewer than <c>capacity</c>
