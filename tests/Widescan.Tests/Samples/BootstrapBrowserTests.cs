@@ -152,6 +152,30 @@ public sealed class BootstrapBrowserTests(BootstrapBuild build)
         }
     }
 
+    [Test]
+    public async Task Without_CAP_NET_RAW_healthz_is_unhealthy_naming_it_and_the_server_stays_up()
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        var ct = timeout.Token;
+        using var lab = NetnsLab.Create();
+        using var server = StartServer(lab.Scanner, ["setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw"]);
+        using var http = new LabHttp(lab.Scanner);
+        using var client = http.Client();
+        await WaitFor("the server's /healthz to turn unhealthy", async () => (await TryGet(client, "/healthz", ct))?.StartsWith("Unhealthy", StringComparison.Ordinal) == true, server, ct);
+
+        using var health = await client.GetAsync(new Uri($"http://[::1]:{HttpPort}/healthz"), ct);
+        var text = await health.Content.ReadAsStringAsync(ct);
+        Assert.Multiple(async () =>
+        {
+            Assert.That((int)health.StatusCode, Is.EqualTo(503));
+            Assert.That(text, Does.Contain("CAP_NET_RAW"), "the reason names the capability");
+            Assert.That(await TryGet(client, "/", ct), Does.Contain("Widescan bootstrap"), "the page is still served");
+            Assert.That(await TryGet(client, "/api/peers", ct), Is.EqualTo("[]"));
+            Assert.That(server.HasExited, Is.False, server.Output);
+        });
+    }
+
     // What the page shows, read in the browser: the peer rows, the map's own count of answered cells,
     // and the canvas's pixels in the colours of answers (green, gold, red, purple: not idle or probed grey).
     private const string PageState = """
@@ -177,7 +201,7 @@ public sealed class BootstrapBrowserTests(BootstrapBuild build)
         })()
         """;
 
-    private LabProcess StartServer(string ns)
+    private LabProcess StartServer(string ns, string[]? prefix = null)
     {
         string[] settings =
         [
@@ -193,9 +217,10 @@ public sealed class BootstrapBrowserTests(BootstrapBuild build)
             "--Widescan:Targets:Include:0=" + ScanPrefix,
             "--Widescan:Targets:AllowReserved=true",
         ];
-        return build == BootstrapBuild.Aot
-            ? LabProcess.Start(ns, _published, Path.Combine(_published, "Widescan.Bootstrap"), settings)
-            : LabProcess.Start(ns, _published, "dotnet", [Path.Combine(_published, "Widescan.Bootstrap.dll"), $"--Bootstrap:Plugins={RepoArtifacts.PluginsDirectory}", .. settings]);
+        string[] command = build == BootstrapBuild.Aot
+            ? [.. prefix ?? [], Path.Combine(_published, "Widescan.Bootstrap"), .. settings]
+            : [.. prefix ?? [], "dotnet", Path.Combine(_published, "Widescan.Bootstrap.dll"), $"--Bootstrap:Plugins={RepoArtifacts.PluginsDirectory}", .. settings];
+        return LabProcess.Start(ns, _published, command[0], command[1..]);
     }
 
     private static void Ip(params string[] args)
