@@ -33,6 +33,28 @@ public class PluginsCommandTests
         Assert.That(problems, Has.Some.Contains(Path.Combine("Bundled", "Widescan.Contracts.dll") + ": the plugin carries its own copy of the contracts"));
     }
 
+    [Test]
+    public void ReportsTwoExportsOfOneKindAndNameAsAProblemNamingBothSources()
+    {
+        var (code, output, error) = Run("plugins", "--plugins", TestPluginFolders.Twins);
+
+        var twin = Path.Combine(TestPluginFolders.Twins, "Twin");
+        var original = Path.Combine(TestPluginFolders.Twins, TestPluginFolders.TestPluginName);
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(ExitCodes.PluginProblems), "a name every lookup refuses is a problem");
+            Assert.That(output.Split('\n').Count(l => l.StartsWith("test-seq ", StringComparison.Ordinal)), Is.EqualTo(2), "both exports are still listed: " + output);
+            Assert.That(output, Does.Contain("2 plugin(s) loaded").And.Contain("1 problem(s)"));
+            Assert.That(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), Is.EqualTo(new[]
+            {
+                $"problem: {TestPluginFolders.Twins}: 2 generator exports are named 'test-seq' (names compare ignoring case): " +
+                $"'test-seq' (Widescan.TestPlugin.SequentialGenerator) of Widescan.TestPlugin 0.1.0 in {twin} and " +
+                $"'test-seq' (Widescan.TestPlugin.SequentialGenerator) of Widescan.TestPlugin 0.1.0 in {original}; " +
+                "a lookup of that name is refused, so rename one or remove its plugin",
+            }));
+        });
+    }
+
     [TestCase("plugins", "--no-such-option")]
     [TestCase("no-such-command")]
     [TestCase("plugins", "--plugins")]

@@ -23,6 +23,12 @@ public sealed class TestPluginFolders
     /// </summary>
     public static string Mixed => Path.Combine(Root, "mixed");
 
+    /// <summary>
+    /// The test plugin twice: as itself and as Twin/Twin.dll (a copy of its folder under another name),
+    /// so two plugins export a generator named "test-seq".
+    /// </summary>
+    public static string Twins => Path.Combine(Root, "twins");
+
     private static string Root => root ?? throw new InvalidOperationException("the hosting set-up fixture has not run");
 
     [OneTimeSetUp]
@@ -51,6 +57,11 @@ public sealed class TestPluginFolders
 
         Directory.CreateDirectory(Path.Combine(mixed, "Empty"));
         File.WriteAllBytes(Path.Combine(mixed, "stray.dll"), [0x4d, 0x5a]);
+
+        var twins = Path.Combine(temp, "twins");
+        CopyFolder(published, Path.Combine(twins, TestPluginName));
+        CopyFolder(published, Path.Combine(twins, "Twin"));
+        File.Move(Path.Combine(twins, "Twin", TestPluginName + ".dll"), Path.Combine(twins, "Twin", "Twin.dll"));
         root = temp;
     }
 

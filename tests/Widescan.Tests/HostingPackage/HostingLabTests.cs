@@ -8,7 +8,8 @@ namespace Widescan.Tests.HostingPackage;
 /// Issue 14's "done" line: tests/hosts/Widescan.TestHost needs Widescan.Hosting and one AddWidescan
 /// line to load the packaged plugin (MEF), configure it (command-line configuration), listen, scan and
 /// receive peers, here in a namespace lab: it scans an answering /120 and another node (the harness
-/// listening in the target namespace), and hears that node as a peer.
+/// listening in the target namespace), and hears that node as a peer. Without CAP_NET_RAW the same host
+/// starts, reports its health check unhealthy naming the capability, logs why, and exits cleanly.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
@@ -71,6 +72,35 @@ public sealed class HostingLabTests
             Assert.That(lines, Has.Some.StartsWith("summary Complete sent=273"));
             Assert.That(lines, Has.Some.StartsWith("health Healthy"), run.ToString);
             Assert.That(otherRun.ExitCode, Is.Zero, otherRun.ToString);
+        });
+    }
+
+    [Test]
+    public void Without_CAP_NET_RAW_the_host_stays_up_reports_unhealthy_and_exits_cleanly()
+    {
+        Assume.That(NetnsLab.IsRoot, "needs root to create network namespaces");
+        using var lab = NetnsLab.Create();
+
+        // For root, exec gives the new program its inheritable set plus its bounding set: drop the
+        // capability from both, or it comes back. The kernel's own word, before the host's.
+        string[] withoutNetRaw = ["ip", "netns", "exec", lab.Scanner, "setpriv", "--bounding-set=-net_raw", "--inh-caps=-net_raw"];
+        var status = ProcessRunner.Run(withoutNetRaw[0], [.. withoutNetRaw[1..], "grep", "^CapEff:", "/proc/self/status"], RepoArtifacts.Root, Limit);
+        var effective = Convert.ToUInt64(status.Output.Split(':')[1].Trim(), 16);
+        Assert.That(effective & (1UL << 13), Is.Zero, $"setpriv left CAP_NET_RAW (bit 13) in the effective set: {status}");
+
+        var plugin = Path.Combine(RepoArtifacts.PluginsDirectory, "Widescan.Plugin", "Widescan.Plugin.dll");
+        var run = ProcessRunner.Run(withoutNetRaw[0],
+            [.. withoutNetRaw[1..], "dotnet", Path.Combine(_published, "Widescan.TestHost.dll"), $"--Plugin={plugin}", "--Scan=",
+                "--Widescan:Listen=true", "--Widescan:ServicePort=30303"],
+            RepoArtifacts.Root, Limit);
+
+        var lines = run.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.ExitCode, Is.Zero, "the host stays up and stops cleanly: " + run);
+            Assert.That(lines, Has.One.StartsWith("health Unhealthy: the Widescan listener is not running: ").And.Contains("CAP_NET_RAW"), run.ToString);
+            Assert.That(run.Output, Does.Contain("The Widescan listener cannot run without CAP_NET_RAW"), "the error is logged: " + run);
+            Assert.That(run.Output, Does.Not.Contain("Unhandled exception"), run.ToString);
         });
     }
 }

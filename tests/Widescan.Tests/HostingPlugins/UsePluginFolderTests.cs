@@ -94,6 +94,30 @@ public sealed class UsePluginFolderTests
     }
 
     [Test]
+    public void Without_a_module_the_start_lists_the_folders_problems_and_the_options_and_nothing_else()
+    {
+        var plugins = Path.Combine(directory, "plugins");
+        Directory.CreateDirectory(Path.Combine(plugins, "Empty"));
+        File.WriteAllBytes(Path.Combine(plugins, "stray.dll"), [0x4d, 0x5a]);
+
+        var (host, _) = TestHosts.Build(s => s.AddWidescan(o => o.Discovery = DryRun(Path.Combine(directory, "p.pcap")) with { Rate = -1 })
+            .UsePluginFolder(plugins));
+        using (host)
+        {
+            var e = Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(CancellationToken.None))!;
+
+            // The loader said why there is no module: no generic "no IDiscoveryModule is registered" beside it.
+            Assert.That(e.Failures, Is.EquivalentTo(new[]
+            {
+                $"UsePluginFolder: {Path.Combine(plugins, "stray.dll")}: lies loose in the plugins directory and is ignored: a plugin goes in its own folder, stray/stray.dll",
+                $"UsePluginFolder: {Path.Combine(plugins, "Empty", "Empty.dll")}: missing: a plugin folder must hold its main assembly as Empty/Empty.dll",
+                $"UsePluginFolder: {plugins}: no plugin here exports a discovery module",
+                "rate -1 must be at least 1 probe per second",
+            }));
+        }
+    }
+
+    [Test]
     public async Task With_a_module_the_other_problems_are_warnings_and_the_host_starts(CancellationToken cancellationToken)
     {
         var plugins = Path.Combine(directory, "plugins");

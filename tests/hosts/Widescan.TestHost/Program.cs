@@ -1,7 +1,9 @@
 // A P2P host as issue 14 asks for: one package (Widescan.Hosting) and one AddWidescan line. Its
 // configuration comes from the command line (--Widescan:Listen=true, ...); it loads the plugin's
 // module with MEF from --Plugin, listens, runs one scan of --Scan, prints what it found (one line per
-// result) and the health check's verdict, then stops.
+// result) and the health check's verdict, then stops. Without --Scan (or with --Scan= empty) it scans
+// nothing: it waits up to 10 s for the health check to leave Healthy (a listener that cannot run says
+// so at once), prints the verdict and stops, exiting 0 either way.
 using System.Composition.Hosting;
 using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,15 +28,26 @@ var reading = Task.Run(async () =>
     }
 });
 
-var result = await host.Services.GetRequiredService<IWidescanScanner>().ScanAsync(new TargetSpec
+var scan = builder.Configuration["Scan"] ?? "";
+if (scan.Length > 0)
 {
-    Include = [.. (builder.Configuration["Scan"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Ipv6Prefix.Parse)],
-    AllowReserved = true,
-    Seed = 0x5eed,
-});
-foreach (var alive in result.Hosts)
-    Console.WriteLine($"alive {Ipv6Address.Format(alive.Address)}");
-Console.WriteLine($"summary {result.Summary.Status} sent={result.Summary.ProbesSent}");
+    var result = await host.Services.GetRequiredService<IWidescanScanner>().ScanAsync(new TargetSpec
+    {
+        Include = [.. scan.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Ipv6Prefix.Parse)],
+        AllowReserved = true,
+        Seed = 0x5eed,
+    });
+    foreach (var alive in result.Hosts)
+        Console.WriteLine($"alive {Ipv6Address.Format(alive.Address)}");
+    Console.WriteLine($"summary {result.Summary.Status} sent={result.Summary.ProbesSent}");
+}
+else
+{
+    // The listener's first run opens (or fails to open) its sockets on the pool: poll for its verdict.
+    var checks = host.Services.GetRequiredService<HealthCheckService>();
+    for (var waited = 0; waited < 100 && (await checks.CheckHealthAsync()).Status == HealthStatus.Healthy; waited++)
+        await Task.Delay(100);
+}
 
 var health = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
 Console.WriteLine($"health {health.Status}: {health.Entries["widescan"].Description}");
