@@ -62,7 +62,7 @@ public static class WidescanPlugin
             ]
             :
             [
-                Part<IAddressGenerator>(PartKinds.Generator, "auto", () => new CpuAddressGenerator()),
+                Part<IAddressGenerator>(PartKinds.Generator, "auto", () => new AutoWithoutGpu()),
                 Part<IAddressGenerator>(PartKinds.Generator, "cpu", () => new CpuAddressGenerator()),
                 Part<IAddressGenerator>(PartKinds.Generator, "gpu", () => new NoGpuUnderAot()),
             ];
