@@ -12,9 +12,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # System packages the tests and the plugin use at run time; "a|b" accepts either name (Debian 13
 # renamed libpcap0.8 to libpcap0.8t64), and the first is the one installed. systemd brings
-# systemd-analyze, which checks deploy/widescan.service. slurm-wlm (slurmctld, slurmd, the clients) and
-# munge make the single-node Slurm that the tests start to run deploy/slurm/widescan-array.sbatch.
-system_packages=("libpcap0.8|libpcap0.8t64" iproute2 iputils-ping tcpdump nftables fping zip systemd slurm-wlm munge)
+# systemd-analyze, which checks deploy/widescan.service; chromium: the bootstrap sample's browser
+# test (headless, inside a lab namespace); slurm-wlm (slurmctld, slurmd, the clients) and munge: the
+# single-node Slurm that the tests start to run deploy/slurm/widescan-array.sbatch.
+system_packages=("libpcap0.8|libpcap0.8t64" iproute2 iputils-ping tcpdump nftables fping zip systemd chromium slurm-wlm munge)
 
 say() { echo "build: $*" >&2; }
 die() { echo "build: error: $*" >&2; exit 1; }
@@ -27,7 +28,7 @@ setup() { # setup [--quiet]
   local quiet="${1:-}" missing=() spec alt found
   command -v dotnet >/dev/null || die "dotnet not found: install the .NET 10 SDK (https://learn.microsoft.com/dotnet/core/install/linux-debian)"
   if ! command -v dpkg-query >/dev/null; then
-    [[ "$quiet" == --quiet ]] || say "not a Debian system: make sure libpcap, iproute2, ping, tcpdump, nftables, fping, zip, Slurm (slurmctld, slurmd, sbatch) and munge are installed"
+    [[ "$quiet" == --quiet ]] || say "not a Debian system: make sure libpcap, iproute2, ping, tcpdump, nftables, fping, zip, systemd, chromium, Slurm (slurmctld, slurmd, sbatch) and munge are installed"
     return 0
   fi
   for spec in "${system_packages[@]}"; do

@@ -81,7 +81,11 @@ public sealed record PeerDiscovered(
 /// The same address with another node id or port, heard with evidence at least as strong as the
 /// peer's (<see cref="PeerDiscovered.How"/>), is a new peer: a <see cref="PeerDiscovered"/> with fresh
 /// first-seen time; with weaker evidence (an unsolicited announce against an answer to our probe, which
-/// anyone can forge) it is not reported, only counted in <see cref="DiscoverySummary.PeerSightingsDropped"/>.
+/// anyone can forge), or on unauthenticated, unsolicited evidence at all (forged identities rotated at
+/// one address must not become a stream of new peers), it is not reported, only counted in
+/// <see cref="DiscoverySummary.PeerSightingsDropped"/>; such a peer is reported anew once the old
+/// identity expires. An unauthenticated, unsolicited sighting of a peer proven stronger (it answered our
+/// probe, or a key holder's message) is dropped too: a forgery does not keep a departed peer alive.
 /// </summary>
 /// <param name="Time">When it was reported.</param>
 /// <param name="Address">The node's address.</param>
@@ -330,16 +334,34 @@ public sealed record DiscoverySummary
 
     /// <summary>
     /// Peers reported (<see cref="PeerDiscovered"/>) while the peer table was full
-    /// (<see cref="WidescanOptions.MaxTrackedPeers"/>): no <see cref="PeerSeen"/> or <see cref="PeerExpired"/>
-    /// follows for them; once expiry makes room, the next sighting of one reports it again.
+    /// (<see cref="WidescanOptions.MaxTrackedPeers"/>), and unauthenticated, unsolicited peers evicted
+    /// from the full table to make room for a peer on stronger evidence (an answer to our probe, a key
+    /// holder's message): no <see cref="PeerSeen"/> or <see cref="PeerExpired"/> follows for them; once
+    /// expiry makes room, the next sighting of one reports it again.
     /// </summary>
     public ulong PeersUntracked { get; init; }
 
     /// <summary>
-    /// Peer sightings not reported: repeats of a peer the full table does not track, and a different node
-    /// id or port at a peer's address heard with weaker evidence than the peer's (see <see cref="PeerSeen"/>).
+    /// Peer sightings not reported: repeats of a peer the full table does not track, a different node
+    /// id or port at a peer's address heard with weaker evidence than the peer's, or on unauthenticated,
+    /// unsolicited evidence at all, and such spoofable sightings of a peer proven stronger (they neither
+    /// keep it alive nor change it; see <see cref="PeerSeen"/>).
     /// </summary>
     public ulong PeerSightingsDropped { get; init; }
+
+    /// <summary>
+    /// Unauthenticated, unsolicited messages (announces and probes from sources not yet reported; without
+    /// a network key anyone can forge them) that were not reported: over the listener's bound per source
+    /// /64 and per second, or over its bound of <see cref="WidescanOptions.MaxTrackedPeers"/> such sources
+    /// held. Each message counts. A warning names the bound reached.
+    /// </summary>
+    public ulong UnsolicitedRefused { get; init; }
+
+    /// <summary>
+    /// Probes of other scanners not answered with an announce: the responder's limits (per second, per
+    /// source /64, and never an answer larger than the probe) keep it from being a reflector.
+    /// </summary>
+    public ulong AnnouncesRefused { get; init; }
 }
 
 /// <summary>How a run ended.</summary>

@@ -77,6 +77,9 @@ public sealed class DiscoveryCounters
     private long _lostInKernel;
     private long _lostToConsumer;
     private long _repliesDropped;
+    private long _unsolicitedRefused;
+    private long _announcesRefused;
+    private long _sightingsDropped;
 
     /// <summary>Echo requests the kernel accepted.</summary>
     public long ProbesSent => Interlocked.Read(ref _probesSent);
@@ -122,6 +125,28 @@ public sealed class DiscoveryCounters
 
     /// <summary>Replies the kernel dropped because the listener's queue was full, as the kernel counts them.</summary>
     public long RepliesDropped => Interlocked.Read(ref _repliesDropped);
+
+    /// <summary>
+    /// Unauthenticated, unsolicited messages (announces and probes from sources not yet reported) that
+    /// were not reported: over the listener's bound per source /64 and per second, or over its bound of
+    /// <see cref="WidescanOptions.MaxTrackedPeers"/> such sources held. Each message counts.
+    /// </summary>
+    public long UnsolicitedRefused => Interlocked.Read(ref _unsolicitedRefused);
+
+    /// <summary>Probes of other scanners not answered: the responder's limits (rate, per source prefix, no answer larger than the probe).</summary>
+    public long AnnouncesRefused => Interlocked.Read(ref _announcesRefused);
+
+    /// <summary>The listener's dropped peer sightings: spoofable (unauthenticated, unsolicited) messages from a peer proven stronger.</summary>
+    public long SightingsDropped => Interlocked.Read(ref _sightingsDropped);
+
+    /// <summary>Counts unsolicited messages refused.</summary>
+    public void AddUnsolicitedRefused(long count) => Interlocked.Add(ref _unsolicitedRefused, count);
+
+    /// <summary>Counts probes the responder did not answer.</summary>
+    public void AddAnnouncesRefused(long count) => Interlocked.Add(ref _announcesRefused, count);
+
+    /// <summary>Counts peer sightings the listener dropped.</summary>
+    public void AddSightingsDropped(long count) => Interlocked.Add(ref _sightingsDropped, count);
 
     /// <summary>Counts replies the kernel dropped.</summary>
     public void AddRepliesDropped(long count) => Interlocked.Add(ref _repliesDropped, count);

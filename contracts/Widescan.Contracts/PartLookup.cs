@@ -48,7 +48,12 @@ public static class PartLookup
     public static string NotFound<T>(IEnumerable<Lazy<T, PartMetadata>> parts, string kind, string name)
     {
         ArgumentNullException.ThrowIfNull(parts);
-        var names = parts.Select(p => p.Metadata.Name).Order(StringComparer.Ordinal).ToList();
+        // A loop, not Select: a lambda over Lazy<T, PartMetadata> is a compiler-generated generic whose
+        // T lacks Lazy's DynamicallyAccessedMembers annotation (IL2091 in every trimmed or AOT host).
+        var names = new List<string>();
+        foreach (var part in parts)
+            names.Add(part.Metadata.Name);
+        names.Sort(StringComparer.Ordinal);
         return names.Count == 0
             ? $"no {kind} named '{name}': no plugin exports a {kind}"
             : $"no {kind} named '{name}'; the plugins offer: {string.Join(", ", names)}";

@@ -168,7 +168,11 @@ public sealed record WidescanOptions
     /// <summary>
     /// The most peers the run's peer table tracks for <see cref="PeerSeen"/> and <see cref="PeerExpired"/>
     /// (65,536 by default; about 100 bytes each). A peer found while it is full is still reported, but not
-    /// tracked: counted in <see cref="DiscoverySummary.PeersUntracked"/>, with a warning once per run.
+    /// tracked: counted in <see cref="DiscoverySummary.PeersUntracked"/>, with a warning once per run; a
+    /// peer on proven evidence (it answered our probe, or carried the network key's MAC) takes the place of
+    /// the oldest unauthenticated, unsolicited one. It also bounds the unauthenticated, unsolicited peers
+    /// (forgeable by anyone without a network key) the listener remembers in a run: past it new ones are
+    /// refused, counted in <see cref="DiscoverySummary.UnsolicitedRefused"/>.
     /// </summary>
     public int MaxTrackedPeers { get; init; } = 65_536;
 

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Widescan.Contracts;
 using Widescan.Plugin.Discovery;
 using Widescan.Plugin.Generation;
@@ -43,13 +45,27 @@ public static class WidescanPlugin
         return new DiscoveryModule(generators, broadcasters, listeners);
     }
 
-    /// <summary>The plugin's generators: <c>auto</c> (a real GPU when one serves, else the CPU), <c>cpu</c> and <c>gpu</c>.</summary>
+    /// <summary>
+    /// The plugin's generators: <c>auto</c> (a real GPU when one serves, else the CPU), <c>cpu</c> and
+    /// <c>gpu</c>. Under Native AOT (no dynamic code) ILGPU cannot compile kernels, so <c>auto</c> is the
+    /// CPU and <c>gpu</c> is a part that cannot serve and says why; the compiler then leaves ILGPU out.
+    /// </summary>
     public static IReadOnlyList<Lazy<IAddressGenerator, PartMetadata>> Generators() =>
-    [
-        Part<IAddressGenerator>(PartKinds.Generator, "auto", () => new AutoAddressGenerator()),
-        Part<IAddressGenerator>(PartKinds.Generator, "cpu", () => new CpuAddressGenerator()),
-        Part<IAddressGenerator>(PartKinds.Generator, "gpu", () => new GpuAddressGenerator()),
-    ];
+        // A feature switch that ILC folds to false: the GPU branch is not compiled into an AOT host,
+        // which would otherwise inherit ILGPU's trim and AOT warnings (IL2026, IL3050).
+        RuntimeFeature.IsDynamicCodeSupported
+            ?
+            [
+                Part<IAddressGenerator>(PartKinds.Generator, "auto", () => new AutoAddressGenerator()),
+                Part<IAddressGenerator>(PartKinds.Generator, "cpu", () => new CpuAddressGenerator()),
+                Part<IAddressGenerator>(PartKinds.Generator, "gpu", () => new GpuAddressGenerator()),
+            ]
+            :
+            [
+                Part<IAddressGenerator>(PartKinds.Generator, "auto", () => new AutoWithoutGpu()),
+                Part<IAddressGenerator>(PartKinds.Generator, "cpu", () => new CpuAddressGenerator()),
+                Part<IAddressGenerator>(PartKinds.Generator, "gpu", () => new NoGpuUnderAot()),
+            ];
 
     /// <summary>The plugin's broadcasters: <c>auto</c>, <c>raw</c> (a raw ICMPv6 socket) and <c>l2</c> (layer-2 frames).</summary>
     public static IReadOnlyList<Lazy<IProbeBroadcaster, PartMetadata>> Broadcasters() =>
@@ -66,6 +82,8 @@ public static class WidescanPlugin
         Part<IDiscoveryListener>(PartKinds.Listener, "raw", () => new RawSocketListener()),
     ];
 
-    private static Lazy<T, PartMetadata> Part<T>(string kind, string name, Func<T> create) =>
+    // Lazy<T, TMetadata> asks its T for a public parameterless constructor (IL2091 otherwise); the
+    // contracts' interfaces satisfy that trivially.
+    private static Lazy<T, PartMetadata> Part<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] T>(string kind, string name, Func<T> create) =>
         new(create, new PartMetadata { Name = name, Kind = kind, ContractsVersion = ContractsVersion.Current });
 }

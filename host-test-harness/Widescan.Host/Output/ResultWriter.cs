@@ -385,6 +385,8 @@ internal sealed partial class ResultWriter : IDisposable
         json.WriteNumber("aliasProbes", summary.AliasProbes);
         json.WriteNumber("peersUntracked", summary.PeersUntracked);
         json.WriteNumber("peerSightingsDropped", summary.PeerSightingsDropped);
+        json.WriteNumber("unsolicitedRefused", summary.UnsolicitedRefused);
+        json.WriteNumber("announcesRefused", summary.AnnouncesRefused);
         json.WriteNumber("cursor", summary.Cursor);
         json.WriteNumber("positions", summary.Positions);
         json.WriteNumber("durationS", Math.Round(summary.Duration.TotalSeconds, 3));

@@ -19,6 +19,7 @@ internal sealed class AnnounceResponder : IDisposable
     private readonly AnnounceWriter _writer;
     private readonly Dictionary<UInt128, RawIcmpv6Sender> _bound = [];
     private readonly DiscoveryCounters _counters;
+    private readonly DiscoverySession _session;
 
     /// <summary>Opens, on the calling thread (so in its network namespace), one socket bound to each of <paramref name="own"/>.</summary>
     public AnnounceResponder(WireIdentity identity, DiscoverySession session, RawIcmpv6SenderOptions socketOptions, OwnAddresses own)
@@ -26,6 +27,7 @@ internal sealed class AnnounceResponder : IDisposable
         _policy = new ResponderPolicy(session.Time);
         _writer = new AnnounceWriter(identity, session.Time);
         _counters = session.Counters;
+        _session = session;
         try
         {
             foreach (var local in own.All)
@@ -47,7 +49,7 @@ internal sealed class AnnounceResponder : IDisposable
         }
     }
 
-    /// <summary>Refusals of the policy, by verdict (too large, source-limited, globally limited).</summary>
+    /// <summary>Probes the policy refused to answer (too large, source-limited, globally limited); also in <see cref="DiscoveryCounters.AnnouncesRefused"/>.</summary>
     public long Refused { get; private set; }
 
     /// <summary>
@@ -58,9 +60,14 @@ internal sealed class AnnounceResponder : IDisposable
     {
         if (!_bound.TryGetValue(probe.Destination, out var socket))
             return false;
-        if (_policy.Decide(probe.Source, probe.MessageLength, _writer.MessageLength) != ResponderVerdict.Answer)
+        if (_policy.Decide(probe.Source, probe.MessageLength, _writer.MessageLength) is var verdict and not ResponderVerdict.Answer)
         {
-            Refused++;
+            // Counted every time, said once: a flood of spoofed probes must not become a flood of log lines.
+            if (Refused++ == 0)
+                DiscoveryLog.For(_session).Warning(
+                    "A probe from {Source} was not answered ({Verdict}): the responder answers at most {PerSecond} probes a second, {PerSource} a second per source /64, never with more bytes than the probe; the rest are counted (the summary's AnnouncesRefused)",
+                    Ipv6Address.Format(probe.Source), verdict, _policy.Limits.PerSecond, _policy.Limits.PerSourcePerSecond);
+            _counters.AddAnnouncesRefused(1);
             return false;
         }
 

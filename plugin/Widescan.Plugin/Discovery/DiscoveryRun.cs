@@ -606,7 +606,9 @@ internal sealed class DiscoveryRun : IDisposable
             AliasedHosts = (ulong)(_aliases?.AliasedHosts ?? 0),
             AliasProbes = (ulong)(_aliasQueue?.Sent ?? 0),
             PeersUntracked = (ulong)_peerTable.Untracked,
-            PeerSightingsDropped = (ulong)_peerTable.SightingsDropped,
+            PeerSightingsDropped = (ulong)(_peerTable.SightingsDropped + c.SightingsDropped),
+            UnsolicitedRefused = (ulong)c.UnsolicitedRefused,
+            AnnouncesRefused = (ulong)c.AnnouncesRefused,
         };
     }
 

@@ -11,9 +11,11 @@ namespace Widescan.Plugin.Discovery;
 /// responder (and each target an error names) once per run (memory grows with responders and errored
 /// targets, one address each, never with targets probed), never reports a live host at a target that
 /// already produced an error (counted as overruled instead), and answers scanners through the
-/// <see cref="AnnounceResponder"/>. It reads a raw ICMPv6 socket (the "raw" listener, the default)
-/// or libpcap (the "capture" listener, which falls back to the socket). Nothing is allocated per
-/// packet except an event per new responder.
+/// <see cref="AnnounceResponder"/>. Peers and scanners are the <see cref="PeerSightings"/>' (bounded:
+/// a flood of spoofed sources leaves it at <see cref="WidescanOptions.MaxTrackedPeers"/> unproven ones).
+/// It reads a raw ICMPv6 socket (the "raw" listener, the default) or libpcap (the "capture" listener,
+/// which falls back to the socket). Nothing is allocated per packet except an event per report or
+/// handed-on sighting.
 /// </summary>
 internal sealed class ListenerRun : IListenerRun
 {
@@ -66,12 +68,10 @@ internal sealed class ListenerRun : IListenerRun
     private readonly PacketClassifier _classifier;
     private readonly AnnounceResponder? _responder;
     private readonly RendezvousClaim? _rendezvous;
-    private readonly UnsolicitedBudget _unsolicited;
+    private readonly PeerSightings _sightings; // peers and scanners, each address once per grade, bounded
+    private readonly Action<DiscoveryEvent> _emit;
     private readonly CancellationTokenSource _stopping = new();
     private readonly FirstSightings _seen = new(); // live hosts and errored targets, each once
-    private readonly Dictionary<UInt128, PeerEvidence> _peers = [];
-    private readonly HashSet<UInt128> _scanners = [];
-    private readonly Dictionary<UInt128, long> _repeatAt = []; // peers: when a sighting was last handed on (timestamp)
     private PcapCapture? _capture;
     private RawIcmpv6Receiver? _receiver;
     private Thread? _receiverThread;
@@ -96,7 +96,13 @@ internal sealed class ListenerRun : IListenerRun
         _probe = probe;
         _events = events;
         _responder = responder;
-        _unsolicited = new UnsolicitedBudget(session.Time);
+        _emit = Emit; // one delegate for the run: a method group converted per packet would allocate
+        _sightings = new PeerSightings(session.Time, session.Options.MaxTrackedPeers, session.Counters)
+        {
+            BoundReached = capacity => DiscoveryLog.For(session).Warning(
+                "The listener holds {Capacity} unauthenticated, unsolicited peers (WidescanOptions.MaxTrackedPeers): new ones are refused from now on and counted (the summary's UnsolicitedRefused); set NetworkKey so that forgeries cannot fill it",
+                capacity),
+        };
         var identity = WireIdentity.FromOptions(session.Options);
         _classifier = probe.Classifier(identity, new ValidationTag(session.ScanSecret), session.Time, own.Contains);
     }
@@ -392,74 +398,19 @@ internal sealed class ListenerRun : IListenerRun
                     Emit(new TargetUnreachable(_session.Time.GetUtcNow(), c.Target, c.Source, c.IcmpType, c.Code));
                 break;
             case PacketKind.PeerDiscovered:
-            {
                 // Each address is reported once per grade of evidence, strongest last: a spoofed
                 // announce that came first does not shut out the real node's answer to our probe.
-                var how = c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced;
-                var evidence = PeerEvidenceOf.Grade(how, c.Authenticated);
-                if (_peers.GetValueOrDefault(c.Source) < evidence && (evidence != PeerEvidence.Unproven || _unsolicited.Admit(c.Source)))
-                {
-                    _peers[c.Source] = evidence;
-                    _repeatAt[c.Source] = _session.Time.GetTimestamp();
-                    Emit(new PeerDiscovered(_session.Time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
-                        c.Data(bytes).ToArray(), c.AnsweredProbe ? c.RoundTrip : null));
-                }
-                else
-                {
-                    Repeat(c, how, bytes);
-                }
-
+                _sightings.Announce(c, bytes, _emit);
                 break;
-            }
-
             case PacketKind.ProbeReceived:
-            {
                 // Only probes to our own addresses get here (the classifier drops the ones in transit).
                 counters.AddProbesReceived(1);
-                var answered = _responder?.Answer(c) ?? false;
-                var reported = false;
-                if (!_scanners.Contains(c.Source) && (c.Authenticated || _unsolicited.Admit(c.Source)))
-                {
-                    _scanners.Add(c.Source);
-                    var now = _session.Time.GetUtcNow();
-                    Emit(new ProbeReceived(now, c.Source, c.NodeId, answered));
-                    var evidence = PeerEvidenceOf.Grade(PeerDiscoveryMethod.ProbedUs, c.Authenticated);
-                    if (PeerEvidenceOf.Raise(_peers, c.Source, evidence))
-                    {
-                        _repeatAt[c.Source] = _session.Time.GetTimestamp();
-                        Emit(new PeerDiscovered(now, c.Source, c.NodeId, c.Port, PeerDiscoveryMethod.ProbedUs, c.Authenticated, ReadOnlyMemory<byte>.Empty, null));
-                        reported = true;
-                    }
-                }
-
-                if (!reported)
-                    Repeat(c, PeerDiscoveryMethod.ProbedUs, bytes);
+                _sightings.Probe(c, _responder?.Answer(c) ?? false, _emit);
                 break;
-            }
-
             default:
                 counters.AddIgnored(1);
                 break;
         }
-    }
-
-    /// <summary>
-    /// A peer already reported, heard again: handed on as a <see cref="PeerHeard"/> when its last one is
-    /// <see cref="RepeatGap"/> old (the module's peer table keeps first and last seen); otherwise nothing,
-    /// and nothing is allocated. An address never reported (a message the budget refused) is not a peer.
-    /// </summary>
-    private void Repeat(in Classification c, PeerDiscoveryMethod how, ReadOnlySpan<byte> bytes)
-    {
-        if (!_repeatAt.TryGetValue(c.Source, out var last))
-            return;
-        var time = _session.Time;
-        var now = time.GetTimestamp();
-        if (time.GetElapsedTime(last, now) < RepeatGap)
-            return;
-        _repeatAt[c.Source] = now;
-        Emit(new PeerHeard(time.GetUtcNow(), c.Source, c.NodeId, c.Port, how, c.Authenticated,
-            how == PeerDiscoveryMethod.ProbedUs ? ReadOnlyMemory<byte>.Empty : c.Data(bytes).ToArray(),
-            how == PeerDiscoveryMethod.AnsweredProbe ? c.RoundTrip : null));
     }
 
     private void Emit(DiscoveryEvent e)
@@ -572,7 +523,7 @@ internal sealed class ListenerRun : IListenerRun
                         else if (sighting == Sighting.Overruled)
                             _session.Counters.AddAliveOverruled(1); // it would not have been reported anyway
                         break;
-                    case PacketKind.PeerDiscovered when _peers.TryAdd(c.Source, PeerEvidenceOf.Grade(c.AnsweredProbe ? PeerDiscoveryMethod.AnsweredProbe : PeerDiscoveryMethod.Announced, c.Authenticated)):
+                    case PacketKind.PeerDiscovered when _sightings.WouldReport(c):
                     case PacketKind.TargetUnreachable when _seen.Error(c.Target):
                         left++;
                         break;
@@ -602,10 +553,14 @@ internal sealed class ListenerRun : IListenerRun
         CatchUp();
         CountDrops();
         _stopping.Cancel();
-        if (_unsolicited.Refused > 0)
+        if (_sightings.Refused > 0)
             DiscoveryLog.For(_session).Warning(
-                "{Refused} unauthenticated announces or probes from new sources were not reported: over the bound of {PerPrefix} per source /64 and {Burst} at once ({PerSecond} a second after that) (without a network key they cannot be told from forgeries; set NetworkKey)",
-                _unsolicited.Refused, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.Burst, UnsolicitedBudget.PerSecond);
+                "{Refused} unauthenticated announces or probes from new sources were not reported: {Budget} over the bound of {PerPrefix} per source /64 and {Burst} at once ({PerSecond} a second after that), {Bound} while {Capacity} such peers were held (WidescanOptions.MaxTrackedPeers) (without a network key they cannot be told from forgeries; set NetworkKey)",
+                _sightings.Refused, _sightings.RefusedByBudget, UnsolicitedBudget.PerPrefix, UnsolicitedBudget.Burst, UnsolicitedBudget.PerSecond, _sightings.OverBound, _sightings.Capacity);
+        if (_sightings.RepeatsDropped > 0)
+            DiscoveryLog.For(_session).Information(
+                "{Dropped} unauthenticated, unsolicited sightings of peers proven stronger were not handed on (they could be forged: they neither keep a peer alive nor change it)",
+                _sightings.RepeatsDropped);
         if (_classifier.Ignored[IgnoreReason.NotForUs] is > 0 and var notForUs)
             DiscoveryLog.For(_session).Debug("{Count} probes and announces to addresses that are not this node's were ignored (captured in transit)", notForUs);
         _capture?.Dispose();

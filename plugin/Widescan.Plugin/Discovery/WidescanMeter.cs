@@ -123,6 +123,8 @@ internal sealed class WidescanMeter
         (WidescanMetrics.Peers, "{peer}", "Distinct Widescan peers, summed over runs", c => c.Peers),
         ("widescan.probes.received", "{probe}", "Probes of other scanners", c => c.ProbesReceived),
         ("widescan.announces.sent", "{announce}", "Announces sent in answer to probes", c => c.AnnouncesSent),
+        ("widescan.announces.refused", "{probe}", "Probes not answered: the responder's rate, per-source and size limits", c => c.AnnouncesRefused),
+        ("widescan.unsolicited.refused", "{message}", "Unauthenticated, unsolicited announces and probes from new sources not reported (over the listener's bounds)", c => c.UnsolicitedRefused),
     ];
 
     private sealed class Registration(WidescanMeter meter, DiscoveryCounters counters) : IDisposable

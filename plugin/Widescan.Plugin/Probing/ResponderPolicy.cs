@@ -22,7 +22,7 @@ internal enum ResponderVerdict : byte
 /// <param name="PerSourcePerSecond">Announces per second to one source prefix.</param>
 /// <param name="PerSourceBurst">The most announces sent at once to one source prefix.</param>
 /// <param name="SourcePrefixLength">Sources are grouped by this prefix (64: one subnet counts as one source, since whoever spoofs one address of a /64 usually holds all of it).</param>
-/// <param name="TrackedSources">How many source prefixes are tracked; a power of two (bounded memory).</param>
+/// <param name="TrackedSources">Per-source buckets; a power of two (bounded memory). Prefixes that hash to one bucket share it.</param>
 internal sealed record ResponderLimits(
     double PerSecond = 100,
     double Burst = 100,
@@ -50,9 +50,12 @@ internal sealed record ResponderLimits(
 /// <summary>
 /// Decides whether a received probe gets an announce: never one longer than the probe (no reflection
 /// amplification), at most a burst and a rate per source prefix and for the whole node (token buckets
-/// on an injected <see cref="TimeProvider"/>). The per-source table is a fixed array indexed by a keyed
-/// hash of the prefix: a new prefix landing on a slot takes it over, which can only give that slot a
-/// fresh bucket, so the global bucket remains the hard bound. Not thread-safe.
+/// on an injected <see cref="TimeProvider"/>). The per-source table is a fixed array of buckets indexed
+/// by a keyed hash of the prefix, and prefixes that land on one slot share its bucket: a prefix always
+/// maps to its one slot, whose tokens nothing resets, so the announces one /64 gets are at most a burst
+/// and a rate whatever else arrives. (A slot taken over by each new prefix with a fresh bucket let an
+/// attacker alternate spoofed probes from a victim's /64 with probes from colliding /64s, resetting the
+/// victim's bucket each time and aiming most of the node's answers at it.) Not thread-safe.
 /// </summary>
 internal sealed class ResponderPolicy
 {
@@ -75,8 +78,11 @@ internal sealed class ResponderPolicy
         _time = time;
         _prefixMask = _limits.SourcePrefixLength == 128 ? UInt128.MaxValue : ~(UInt128.MaxValue >> _limits.SourcePrefixLength);
         _sources = new Bucket[_limits.TrackedSources];
-        _global = new Bucket(UInt128.Zero, _limits.Burst, time.GetTimestamp());
+        _global = new Bucket(_limits.Burst, time.GetTimestamp());
     }
+
+    /// <summary>The limits in force.</summary>
+    public ResponderLimits Limits => _limits;
 
     /// <summary>Decides for one probe; when the answer is yes, the tokens are spent.</summary>
     /// <param name="source">The probe's source address (where the announce would go).</param>
@@ -90,8 +96,8 @@ internal sealed class ResponderPolicy
         long now = _time.GetTimestamp();
         UInt128 prefix = source & _prefixMask;
         ref var slot = ref _sources[(int)(_slotHash.Compute(prefix, 0) & (uint)(_sources.Length - 1))];
-        if (!slot.Used || slot.Prefix != prefix)
-            slot = new Bucket(prefix, _limits.PerSourceBurst, now);
+        if (!slot.Used)
+            slot = new Bucket(_limits.PerSourceBurst, now);
 
         Refill(ref slot, now, _limits.PerSourcePerSecond, _limits.PerSourceBurst);
         if (slot.Tokens < 1)
@@ -112,9 +118,8 @@ internal sealed class ResponderPolicy
         bucket.Stamp = now;
     }
 
-    private struct Bucket(UInt128 prefix, double tokens, long stamp)
+    private struct Bucket(double tokens, long stamp)
     {
-        public UInt128 Prefix = prefix;
         public double Tokens = tokens;
         public long Stamp = stamp;
         public bool Used = true;

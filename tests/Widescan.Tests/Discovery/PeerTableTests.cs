@@ -44,7 +44,7 @@ public sealed class PeerTableTests
         });
 
         _clock.Advance(TimeSpan.FromSeconds(60));
-        var now = table.Heard(Heard(A, IdA, PeerDiscoveryMethod.ProbedUs)) as PeerSeen;
+        var now = table.Heard(Heard(A, IdA, PeerDiscoveryMethod.ProbedUs, authenticated: true)) as PeerSeen;
         Assert.That(now, Is.Not.Null, "a sighting past the interval is reported at once");
         Assert.That((now!.LastSeen, now.Sightings, now.How), Is.EqualTo((_clock.GetUtcNow(), 4UL, PeerDiscoveryMethod.ProbedUs)));
     }
@@ -102,7 +102,9 @@ public sealed class PeerTableTests
         _clock.Advance(TimeSpan.FromSeconds(1));
         Assert.That(table.Heard(Heard(A, IdB, PeerDiscoveryMethod.Announced)), Is.Null, "an unsolicited announce does not replace a peer that answered our probe");
         Assert.That(table.SightingsDropped, Is.EqualTo(1));
-        Assert.That(table.Heard(Heard(A, IdA, PeerDiscoveryMethod.Announced)), Is.TypeOf<PeerSeen>(), "the peer itself, heard weaker, is still seen");
+        Assert.That(table.Heard(Heard(A, IdA, PeerDiscoveryMethod.Announced)), Is.Null, "the peer itself on forgeable evidence: not refreshed by it");
+        Assert.That(table.SightingsDropped, Is.EqualTo(2));
+        Assert.That(table.Heard(Heard(A, IdA, PeerDiscoveryMethod.Announced, authenticated: true)), Is.TypeOf<PeerSeen>(), "heard weaker but authenticated, it is still seen");
 
         _clock.Advance(TimeSpan.FromSeconds(1));
         var changed = table.Heard(Heard(A, IdB, PeerDiscoveryMethod.AnsweredProbe, port: 4001));
@@ -134,8 +136,8 @@ public sealed class PeerTableTests
     private PeerDiscovered Found(UInt128 address, NodeId id, PeerDiscoveryMethod how = PeerDiscoveryMethod.AnsweredProbe) =>
         new(_clock.GetUtcNow(), address, id, 4000, how, false, ReadOnlyMemory<byte>.Empty, null);
 
-    private PeerHeard Heard(UInt128 address, NodeId id, PeerDiscoveryMethod how = PeerDiscoveryMethod.AnsweredProbe, ushort port = 4000) =>
-        new(_clock.GetUtcNow(), address, id, port, how, false, ReadOnlyMemory<byte>.Empty, null);
+    private PeerHeard Heard(UInt128 address, NodeId id, PeerDiscoveryMethod how = PeerDiscoveryMethod.AnsweredProbe, ushort port = 4000, bool authenticated = false) =>
+        new(_clock.GetUtcNow(), address, id, port, how, authenticated, ReadOnlyMemory<byte>.Empty, null);
 
     private static List<DiscoveryEvent> Tick(PeerTable table)
     {

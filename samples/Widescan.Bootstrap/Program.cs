@@ -1,0 +1,60 @@
+// A bootstrap server for a P2P network: Widescan listens (and claims its rendezvous address when
+// Widescan:Rendezvous:Enabled is set), scans Widescan:Targets every Widescan:ScanInterval, and serves
+// a live page of the peers and a map of the scan (/), its events (/events), /api/peers, /api/map,
+// /metrics and /healthz. docs/bootstrap-sample.md describes it.
+using System.Text;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using Widescan.Bootstrap;
+using Widescan.Bootstrap.Live;
+using Widescan.Bootstrap.Map;
+using Widescan.Bootstrap.Peers;
+#if !WIDESCAN_PLUGIN_FOLDER
+using Widescan.Plugin;
+#endif
+
+var builder = WebApplication.CreateSlimBuilder(args);
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BootstrapJson.Default));
+builder.Services.AddSingleton<PeerBook>();
+builder.Services.AddSingleton<MapBoard>();
+builder.Services.AddSingleton<RunObserver>();
+builder.Services.AddSingleton<LiveFeed>();
+builder.Services.AddHostedService<MapPublisher>();
+
+var widescan = builder.Services.AddWidescan(builder.Configuration.GetSection("Widescan"));
+#if WIDESCAN_PLUGIN_FOLDER
+// The plugin folder (or zip), loaded at run time: Bootstrap:Plugins, else plugins/ beside the server.
+widescan.UsePluginFolder(Path.GetFullPath(builder.Configuration["Bootstrap:Plugins"] ?? Path.Combine(AppContext.BaseDirectory, "plugins")));
+#else
+// The plugin referenced directly: no loader, no MEF, so Native AOT can compile it.
+widescan.UseModule(WidescanPlugin.CreateModule());
+#endif
+builder.Services.ObserveModule();
+
+builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+    .AddWidescanInstrumentation()
+    .AddPrometheusExporter());
+
+var app = builder.Build();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+
+app.MapGet("/events", (LiveFeed feed, CancellationToken cancellationToken) => TypedResults.ServerSentEvents(feed.StreamAsync(cancellationToken)));
+app.MapGet("/api/peers", (PeerBook peers) => peers.Rows());
+app.MapGet("/api/map", (MapBoard board) => board.Current is { } map ? Results.Json(map.Snapshot(), BootstrapJson.Default.MapSnapshot) : Results.NoContent());
+app.MapPrometheusScrapingEndpoint("/metrics");
+
+// Unhealthy (503) without CAP_NET_RAW or with a failed listener, with the reason; the server stays up.
+app.MapHealthChecks("/healthz", new HealthCheckOptions
+{
+    ResponseWriter = (context, report) =>
+    {
+        var text = new StringBuilder(report.Status.ToString()).Append('\n');
+        foreach (var (name, entry) in report.Entries)
+            text.Append(name).Append(": ").Append(entry.Status).Append(": ").Append(entry.Description).Append('\n');
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(text.ToString());
+    },
+});
+
+app.Run();

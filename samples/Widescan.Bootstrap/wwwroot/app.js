@@ -1,0 +1,167 @@
+// The bootstrap page: peers and the scan's map, live from /events (server-sent events). Plain
+// JavaScript, no build step, nothing fetched from outside this server.
+"use strict";
+
+const peers = new Map(); // nodeId + " " + address -> row
+const tbody = document.querySelector("#peers tbody");
+const canvas = document.getElementById("map");
+const ctx = canvas.getContext("2d");
+const colours = Object.fromEntries(["idle", "sent", "alive", "peer", "unreachable", "aliased"]
+  .map(name => [name, hex(getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim())]));
+let map = null;      // the last MapSnapshot
+let cellIndex = null; // cell index -> [alive, peer, unreachable, aliased] of the last snapshot
+
+function hex(text) {
+  const n = parseInt(text.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+// --- peers -------------------------------------------------------------------------------------
+
+function time(iso) {
+  const d = new Date(iso);
+  return d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
+}
+
+function showPeer(row) {
+  const key = row.nodeId + " " + row.address;
+  let tr = peers.get(key);
+  if (!tr) {
+    tr = document.createElement("tr");
+    tr.dataset.nodeId = row.nodeId;
+    tr.dataset.address = row.address;
+    peers.set(key, tr);
+    tbody.appendChild(tr);
+  }
+  const cells = [row.address, row.nodeId, row.port, row.authenticated ? "yes" : "no", row.how,
+    row.roundTripMs == null ? "-" : row.roundTripMs.toFixed(3), time(row.firstSeen), time(row.lastSeen)];
+  tr.replaceChildren(...cells.map((text, i) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (i === 1) td.className = "id";
+    return td;
+  }));
+  tr.classList.add("fresh");
+  setTimeout(() => tr.classList.remove("fresh"), 1500);
+  document.getElementById("peer-count").textContent = peers.size;
+}
+
+// --- the map -----------------------------------------------------------------------------------
+
+// Distance d along a Hilbert curve filling a side x side square -> (x, y).
+function hilbert(side, d) {
+  let x = 0, y = 0;
+  for (let s = 1; s < side; s *= 2) {
+    const rx = (d >> 1) & 1, ry = (d ^ rx) & 1;
+    if (ry === 0) {
+      if (rx === 1) { x = s - 1 - x; y = s - 1 - y; }
+      [x, y] = [y, x];
+    }
+    x += s * rx; y += s * ry;
+    d >>= 2;
+  }
+  return [x, y];
+}
+
+function mix(from, to, t) {
+  return from.map((v, i) => Math.round(v + (to[i] - v) * t));
+}
+
+function drawMap(snapshot) {
+  map = snapshot;
+  const side = 1 << snapshot.order, cells = side * side, px = canvas.width / side;
+  const kinds = 4, flat = snapshot.cells;
+  cellIndex = new Map();
+  const max = [1, 1, 1, 1];
+  for (let i = 0; i < flat.length; i += kinds + 1) {
+    const counts = flat.slice(i + 1, i + 1 + kinds);
+    cellIndex.set(flat[i], counts);
+    counts.forEach((c, k) => { if (c > max[k]) max[k] = c; });
+  }
+  const sent = new Map();
+  if (snapshot.sent) for (let i = 0; i < snapshot.sent.length; i += 2) sent.set(snapshot.sent[i], snapshot.sent[i + 1]);
+  const perCell = Math.pow(2, snapshot.targetsPerCellBits);
+
+  // Every cell is drawn: the background shows how much of it was probed.
+  const image = ctx.createImageData(canvas.width, canvas.height);
+  let painted = 0;
+  for (let d = 0; d < cells; d++) {
+    const probed = snapshot.sent ? Math.min(1, (sent.get(d) || 0) / perCell) : snapshot.sentFraction;
+    let colour = mix(colours.idle, colours.sent, probed);
+    const counts = cellIndex.get(d);
+    if (counts) {
+      painted++;
+      const order = [[1, "peer"], [3, "aliased"], [0, "alive"], [2, "unreachable"]];
+      const [k, name] = order.find(([k]) => counts[k] > 0);
+      const strength = 0.45 + 0.55 * Math.log1p(counts[k]) / Math.log1p(max[k]);
+      colour = mix(colours.sent, colours[name], strength);
+    }
+    const [x, y] = hilbert(side, d);
+    for (let dy = 0; dy < px; dy++) {
+      let at = ((y * px + dy) * canvas.width + x * px) * 4;
+      for (let dx = 0; dx < px; dx++, at += 4) {
+        image.data[at] = colour[0]; image.data[at + 1] = colour[1]; image.data[at + 2] = colour[2]; image.data[at + 3] = 255;
+      }
+    }
+  }
+  ctx.putImageData(image, 0, 0);
+  canvas.dataset.paintedCells = painted;
+  canvas.dataset.version = snapshot.version;
+  canvas.dataset.run = snapshot.run;
+
+  const window = snapshot.windowLength < 128 ? `, window /${snapshot.windowLength}` : "";
+  const others = snapshot.otherPrefixes > 0 ? `, ${snapshot.otherPrefixes} more prefix(es) scanned, not drawn` : "";
+  document.getElementById("map-title").textContent =
+    `${snapshot.prefix}${window}: ${cells.toLocaleString()} cells of /${snapshot.cellLength}${others} (${snapshot.run})`;
+  const pct = snapshot.positions ? 100 * snapshot.cursor / snapshot.positions : 0;
+  document.getElementById("progress-bar").style.width = pct.toFixed(1) + "%";
+  const outside = snapshot.outside ? ` · ${snapshot.outside.toLocaleString()} answer(s) outside the map` : "";
+  document.getElementById("progress-text").textContent =
+    `${snapshot.status} · cursor ${snapshot.cursor.toLocaleString()} / ${snapshot.positions.toLocaleString()} (${pct.toFixed(1)} %)` +
+    ` · ${Math.round(snapshot.sendRate).toLocaleString()} probes/s · ${snapshot.probesSent.toLocaleString()} sent` +
+    ` · ${painted.toLocaleString()} cell(s) answered${outside}`;
+}
+
+// The sub-prefix under the mouse, with its counts.
+function ipv6(value) {
+  const groups = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(16 * i)) & 0xffffn).toString(16));
+  let best = [-1, 0];
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== "0") { i++; continue; }
+    let j = i; while (j < 8 && groups[j] === "0") j++;
+    if (j - i > best[1] && j - i > 1) best = [i, j - i];
+    i = j;
+  }
+  if (best[0] < 0) return groups.join(":");
+  return groups.slice(0, best[0]).join(":") + "::" + groups.slice(best[0] + best[1]).join(":");
+}
+
+function parseIpv6(text) {
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, null];
+  const h = head ? head.split(":") : [], t = tail ? tail.split(":") : [];
+  const all = tail === null ? h : [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  return all.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || "0", 16)), 0n);
+}
+
+canvas.addEventListener("mousemove", e => {
+  if (!map) return;
+  const side = 1 << map.order, rect = canvas.getBoundingClientRect();
+  const x = Math.floor((e.clientX - rect.left) / rect.width * side), y = Math.floor((e.clientY - rect.top) / rect.height * side);
+  let d = -1;
+  for (let i = 0; i < side * side && d < 0; i++) { const [hx, hy] = hilbert(side, i); if (hx === x && hy === y) d = i; }
+  if (d < 0) return;
+  const network = parseIpv6(map.prefix.split("/")[0]) + (BigInt(d) << BigInt(128 - map.cellLength));
+  const c = cellIndex.get(d) || [0, 0, 0, 0];
+  document.getElementById("hover").textContent =
+    `${ipv6(network)}/${map.cellLength}: ${c[0]} alive, ${c[1]} peer, ${c[2]} unreachable, ${c[3]} aliased`;
+});
+
+// --- the stream --------------------------------------------------------------------------------
+
+const badge = document.getElementById("connection");
+const events = new EventSource("events");
+events.onopen = () => { badge.textContent = "live"; badge.className = "badge live"; };
+events.onerror = () => { badge.textContent = "reconnecting"; badge.className = "badge"; };
+events.addEventListener("peer", e => showPeer(JSON.parse(e.data)));
+events.addEventListener("map", e => drawMap(JSON.parse(e.data)));
