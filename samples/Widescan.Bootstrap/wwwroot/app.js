@@ -38,7 +38,7 @@ function showPeer(row) {
   tr.dataset.state = expired ? "expired" : "live";
   tr.classList.toggle("expired", expired);
   const cells = [row.address, row.nodeId, row.port, row.authenticated ? "yes" : "no", row.how,
-    row.roundTripMs == null ? "-" : row.roundTripMs.toFixed(3), time(row.firstSeen), time(row.lastSeen),
+    row.roundTripMs == null ? "-" : row.roundTripMs.toFixed(2), time(row.firstSeen), time(row.lastSeen),
     row.sightings + "x", expired ? "expired " + time(row.expiredAt).slice(0, 8) : "live"];
   tr.replaceChildren(...cells.map((text, i) => {
     const td = document.createElement("td");
