@@ -52,11 +52,16 @@ internal sealed partial class WidescanRunner(
     public IAsyncEnumerable<DiscoveryEvent> RunAsync(TargetSpec targets, CancellationToken cancellationToken = default) =>
         RunAsync(NextName("scan"), Scan(targets), cancellationToken);
 
-    /// <summary>The options of a scan of these targets.</summary>
+    /// <summary>
+    /// The options of a scan of these targets. A scan never claims rendezvous addresses: they are the
+    /// listener's, and a scan claiming the same address would remove it from the interface when it ends
+    /// (the kernel holds one copy), under the long-lived listener.
+    /// </summary>
     public WidescanOptions Scan(TargetSpec targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
-        return Base() with { Targets = targets, ListenOnly = false };
+        var options = Base();
+        return options with { Targets = targets, ListenOnly = false, Rendezvous = options.Rendezvous with { Enabled = false } };
     }
 
     /// <summary>The options of the long-lived listener.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Widescan.Bootstrap.Map;
 using Widescan.Bootstrap.Peers;
+using Widescan.Bootstrap.Rendezvous;
 
 namespace Widescan.Bootstrap;
 
@@ -10,4 +11,5 @@ namespace Widescan.Bootstrap;
 [JsonSerializable(typeof(PeerRow))]
 [JsonSerializable(typeof(IReadOnlyList<PeerRow>))]
 [JsonSerializable(typeof(MapSnapshot))]
+[JsonSerializable(typeof(RendezvousState))]
 internal sealed partial class BootstrapJson : JsonSerializerContext;

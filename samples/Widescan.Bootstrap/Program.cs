@@ -1,7 +1,7 @@
 // A bootstrap server for a P2P network: Widescan listens (and claims its rendezvous address when
 // Widescan:Rendezvous:Enabled is set), scans Widescan:Targets every Widescan:ScanInterval, and serves
 // a live page of the peers and a map of the scan (/), its events (/events), /api/peers, /api/map,
-// /metrics and /healthz. docs/bootstrap-sample.md describes it.
+// /api/rendezvous, /metrics and /healthz. docs/bootstrap-sample.md describes it.
 using System.Text;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
@@ -9,6 +9,7 @@ using Widescan.Bootstrap;
 using Widescan.Bootstrap.Live;
 using Widescan.Bootstrap.Map;
 using Widescan.Bootstrap.Peers;
+using Widescan.Bootstrap.Rendezvous;
 #if !WIDESCAN_PLUGIN_FOLDER
 using Widescan.Plugin;
 #endif
@@ -17,8 +18,11 @@ var builder = WebApplication.CreateSlimBuilder(args);
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BootstrapJson.Default));
 builder.Services.AddSingleton<PeerBook>();
 builder.Services.AddSingleton<MapBoard>();
-builder.Services.AddSingleton<RunObserver>();
 builder.Services.AddSingleton<LiveFeed>();
+// The claimed rendezvous addresses, read from the listener's log (the plugin reports them nowhere else).
+var rendezvous = new RendezvousClaims();
+builder.Services.AddSingleton(rendezvous);
+builder.Logging.AddProvider(rendezvous);
 builder.Services.AddHostedService<MapPublisher>();
 
 var widescan = builder.Services.AddWidescan(builder.Configuration.GetSection("Widescan"));
@@ -29,7 +33,11 @@ widescan.UsePluginFolder(Path.GetFullPath(builder.Configuration["Bootstrap:Plugi
 // The plugin referenced directly: no loader, no MEF, so Native AOT can compile it.
 widescan.UseModule(WidescanPlugin.CreateModule());
 #endif
-builder.Services.ObserveModule();
+// Every event of every run, with the run's name: the peer book and the map.
+widescan.AddEventHandler<PageEvents>();
+// The map's cells (Widescan:ProgressCells per include prefix), lowered when the includes would make
+// more than the plugin allows in all, so that adding prefixes never stops the scans.
+widescan.Configure(o => o.Discovery = o.Discovery with { ProgressCells = MapCells.Fit(o.Discovery) });
 
 builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddWidescanInstrumentation()
@@ -42,6 +50,7 @@ app.UseStaticFiles();
 app.MapGet("/events", (LiveFeed feed, CancellationToken cancellationToken) => TypedResults.ServerSentEvents(feed.StreamAsync(cancellationToken)));
 app.MapGet("/api/peers", (PeerBook peers) => peers.Rows());
 app.MapGet("/api/map", (MapBoard board) => board.Current is { } map ? Results.Json(map.Snapshot(), BootstrapJson.Default.MapSnapshot) : Results.NoContent());
+app.MapGet("/api/rendezvous", (RendezvousClaims claims) => claims.State());
 app.MapPrometheusScrapingEndpoint("/metrics");
 
 // Unhealthy (503) without CAP_NET_RAW or with a failed listener, with the reason; the server stays up.

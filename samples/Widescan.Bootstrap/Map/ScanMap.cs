@@ -3,137 +3,134 @@ using Widescan.Contracts;
 namespace Widescan.Bootstrap.Map;
 
 /// <summary>
-/// The map of one scan run: per cell, the answers of each kind (alive, peer, unreachable, aliased),
-/// and the run's progress (cursor of positions, send rate). Fed from the run's event loop, read by the
-/// page's publisher; a lock, since the two are different threads and events come once per responder,
-/// never per probe.
+/// The map of one scan run: its latest <see cref="CellProgress"/> (one grid per include prefix, each
+/// cell's probes and answers counted by the plugin), and its progress (cursor of positions, send rate).
+/// Fed from the run's event loop, read by the page's publisher; a lock, since the two are different
+/// threads and the events come once per stats interval, never per probe.
 /// </summary>
-/// <remarks>
-/// Probes sent per cell are not in the events of this contracts version: the permutation spreads
-/// each scan evenly over its space, so the page shades every cell by the run's share sent
-/// (<see cref="MapSnapshot.SentFraction"/>). A contracts version with per-cell progress can fill
-/// <see cref="MapSnapshot.Sent"/> instead, and the page draws that.
-/// </remarks>
-internal sealed class ScanMap(string run, MapGeometry geometry, int otherPrefixes)
+/// <param name="run">The run's name, as Widescan.Hosting gives it (<c>scheduled-2</c>).</param>
+/// <param name="plan">What the configured scan puts in each cell: what "all probed" means on the page.</param>
+internal sealed class ScanMap(string run, ScanPlan plan)
 {
-    private const int Kinds = 4; // alive, peer, unreachable, aliased: the order of MapSnapshot.Cells
     private readonly Lock _lock = new();
-    private readonly int[] _counts = new int[geometry.Cells * Kinds];
+    private IReadOnlyList<CellGrid> _grids = [];
     private ScanProgress _progress;
-    private ulong _outside;
     private string _status = "running";
     private long _version;
 
-    public MapGeometry Geometry => geometry;
+    public string Run => run;
 
     /// <summary>Changes so far: the publisher sends a snapshot when this moves.</summary>
     public long Version => Interlocked.Read(ref _version);
 
-    public void Seen(DiscoveryEvent e)
+    /// <summary>Takes one event of the run; false for one the map does not draw.</summary>
+    public bool Seen(DiscoveryEvent e)
     {
         lock (_lock)
         {
             switch (e)
             {
-                case HostAlive h: Count(geometry.CellOf(h.Address), 0); break;
-                case PeerDiscovered p: Count(geometry.CellOf(p.Address), 1); break;
-                case TargetUnreachable u: Count(geometry.CellOf(u.Address), 2); break;
-                case PrefixAliased a:
-                    var (first, count) = geometry.CellsOf(a.Prefix);
-                    if (count == 0)
-                        _outside++;
-                    for (var cell = first; cell < first + count; cell++)
-                        _counts[cell * Kinds + 3]++;
-                    break;
+                // Cumulative counts in fresh arrays (the plugin never writes them again): kept as they are.
+                case CellProgress cells: _grids = cells.Grids; break;
                 case ProgressReported r: _progress = r.Progress; break;
                 case ScanFinished f:
                     _status = f.Summary.Status.ToString();
                     _progress = _progress with { ProbesSent = f.Summary.ProbesSent, Cursor = f.Summary.Cursor, Positions = f.Summary.Positions, SendRate = 0 };
                     break;
-                default: return;
+                default: return false;
             }
 
             _version++;
+            return true;
         }
-    }
-
-    private void Count(int cell, int kind)
-    {
-        if (cell < 0)
-            _outside++;
-        else
-            _counts[cell * Kinds + kind]++;
     }
 
     public MapSnapshot Snapshot()
     {
         lock (_lock)
         {
-            var cells = new List<int>();
-            for (var cell = 0; cell < geometry.Cells; cell++)
-            {
-                var at = cell * Kinds;
-                if (_counts[at] + _counts[at + 1] + _counts[at + 2] + _counts[at + 3] == 0)
-                    continue;
-                cells.Add(cell);
-                cells.AddRange(_counts.AsSpan(at, Kinds));
-            }
-
+            var grids = new GridSnapshot[_grids.Count];
+            for (var g = 0; g < grids.Length; g++)
+                grids[g] = Grid(_grids[g]);
             return new MapSnapshot(
                 Run: run,
-                Prefix: geometry.Prefix.ToString(),
-                CellLength: geometry.CellLength,
-                WindowLength: geometry.WindowLength,
-                Order: geometry.Order,
-                TargetsPerCellBits: geometry.TargetsPerCellBits,
-                OtherPrefixes: otherPrefixes,
                 Status: _status,
                 ProbesSent: _progress.ProbesSent,
                 Cursor: _progress.Cursor,
                 Positions: _progress.Positions,
-                SentFraction: _progress.Positions == 0 ? 0 : Math.Min(1, (double)_progress.Cursor / _progress.Positions),
                 SendRate: _progress.SendRate,
-                Outside: _outside,
-                Cells: [.. cells],
-                Sent: null,
+                Grids: grids,
                 Version: _version);
         }
     }
+
+    private GridSnapshot Grid(CellGrid grid)
+    {
+        var cells = grid.Cells.Span;
+        var probes = new ulong[cells.Length];
+        var answers = new List<ulong>();
+        ulong total = 0;
+        var answered = 0;
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var c = cells[i];
+            probes[i] = c.Probes;
+            total += c.Probes;
+            if (c.Alive + c.Peers + c.Unreachable + c.Aliased == 0)
+                continue;
+            answered++;
+            answers.AddRange([(ulong)i, c.Alive, c.Peers, c.Unreachable, c.Aliased]);
+        }
+
+        return new GridSnapshot(
+            Prefix: grid.Prefix.ToString(),
+            CellLength: grid.CellLength,
+            WindowLength: plan.WindowOf(grid.Prefix),
+            Order: int.Log2(Math.Max(1, cells.Length)) / 2,
+            ProbesPerCell: plan.ProbesPerCell(grid.Prefix, grid.CellLength),
+            Probes: total,
+            AnsweredCells: answered,
+            CellProbes: probes,
+            Answers: [.. answers]);
+    }
 }
 
-/// <summary>What the page draws (JSON, camelCase).</summary>
+/// <summary>What the page draws (JSON, camelCase): one scan's progress and its grids.</summary>
 /// <param name="Run">The scan run's name (<c>scheduled-2</c>).</param>
-/// <param name="Prefix">The prefix drawn.</param>
-/// <param name="CellLength">Each cell's sub-prefix length.</param>
-/// <param name="WindowLength">The window length of a window scan, else 128.</param>
-/// <param name="Order">k: 2^k cells a side, numbered along a Hilbert curve.</param>
-/// <param name="TargetsPerCellBits">Each cell holds 2^this windows (or addresses).</param>
-/// <param name="OtherPrefixes">Further included prefixes, scanned but not drawn.</param>
 /// <param name="Status">running, or the summary's status when the run has ended.</param>
 /// <param name="ProbesSent">Probes sent so far.</param>
 /// <param name="Cursor">The cursor (positions done).</param>
 /// <param name="Positions">The positions in all.</param>
-/// <param name="SentFraction">Cursor / positions.</param>
 /// <param name="SendRate">Probes per second over the last interval.</param>
-/// <param name="Outside">Answers outside the drawn prefix.</param>
-/// <param name="Cells">For each cell with an answer: index, alive, peer, unreachable, aliased (flattened).</param>
-/// <param name="Sent">Probes sent per cell where the events say (index, count flattened), else null.</param>
+/// <param name="Grids">One per include prefix, in address order (the plugin's <see cref="CellProgress.Grids"/>).</param>
 /// <param name="Version">Changes so far.</param>
 internal sealed record MapSnapshot(
     string Run,
-    string Prefix,
-    int CellLength,
-    int WindowLength,
-    int Order,
-    int TargetsPerCellBits,
-    int OtherPrefixes,
     string Status,
     ulong ProbesSent,
     ulong Cursor,
     ulong Positions,
-    double SentFraction,
     double SendRate,
-    ulong Outside,
-    int[] Cells,
-    long[]? Sent,
+    GridSnapshot[] Grids,
     long Version);
+
+/// <summary>One include prefix's cells (JSON, camelCase).</summary>
+/// <param name="Prefix">The include prefix.</param>
+/// <param name="CellLength">Each cell's sub-prefix length.</param>
+/// <param name="WindowLength">The window length of a window scan (each window probed at its identifiers), else null.</param>
+/// <param name="Order">k: 2^k cells a side, cell i at distance i of a Hilbert curve.</param>
+/// <param name="ProbesPerCell">The probes a whole cell takes (its targets times probes per target), or null when the targets are not the configured ones.</param>
+/// <param name="Probes">Probes counted in the grid's cells.</param>
+/// <param name="AnsweredCells">Cells with at least one answer.</param>
+/// <param name="CellProbes">Probes sent per cell, every cell in index order.</param>
+/// <param name="Answers">For each cell with an answer: index, alive, peers, unreachable, aliased (flattened).</param>
+internal sealed record GridSnapshot(
+    string Prefix,
+    int CellLength,
+    int? WindowLength,
+    int Order,
+    double? ProbesPerCell,
+    ulong Probes,
+    int AnsweredCells,
+    ulong[] CellProbes,
+    ulong[] Answers);

@@ -1,39 +1,68 @@
-using System.Collections.Concurrent;
 using Widescan.Contracts;
 
 namespace Widescan.Bootstrap.Peers;
 
 /// <summary>
-/// Every peer any run reported (the listener's and the scans'), one row per node id and address, with
-/// when it was first and last seen. A scan reports each responder once and the listener each scanner
-/// once per run, so a probe of a known scanner (<see cref="ProbeReceived"/>) moves its last sighting too.
+/// Every peer any run reported (the listener's and the scans'), one row per node id and address: a
+/// <see cref="PeerDiscovered"/> adds it, a <see cref="PeerSeen"/> moves its last sighting (the plugin
+/// throttles those to one per peer per <see cref="WidescanOptions.PeerSeenInterval"/>), a
+/// <see cref="PeerExpired"/> (unheard for <see cref="WidescanOptions.PeerExpiry"/>) marks it expired:
+/// the row stays, greyed, so an operator sees who left and when; a later discovery makes it live again.
 /// </summary>
 internal sealed class PeerBook
 {
-    private readonly ConcurrentDictionary<(NodeId, UInt128), PeerRow> _rows = new();
+    // One lock: the listener and a scan update rows from their own event loops.
+    private readonly Lock _lock = new();
+    private readonly Dictionary<(NodeId, UInt128), PeerRow> _rows = [];
 
-    /// <summary>Called with each changed row (on the run's event loop: quick).</summary>
+    /// <summary>Called with each changed row, in the order of the changes (under the lock, on the run's event loop: quick).</summary>
     public event Action<PeerRow>? Changed;
 
-    public int Count => _rows.Count;
-
-    public IReadOnlyList<PeerRow> Rows() => [.. _rows.Values.OrderBy(r => r.FirstSeen)];
-
-    public void Seen(string run, PeerDiscovered peer)
+    public IReadOnlyList<PeerRow> Rows()
     {
-        var row = _rows.AddOrUpdate((peer.NodeId, peer.Address),
-            _ => PeerRow.From(run, peer),
-            (_, old) => PeerRow.From(run, peer) with { FirstSeen = old.FirstSeen, Sightings = old.Sightings + 1 });
-        Changed?.Invoke(row);
+        lock (_lock)
+            return [.. _rows.Values.OrderBy(r => r.FirstSeen)];
     }
 
-    public void Probed(ProbeReceived probe)
+    public void Discovered(string run, PeerDiscovered peer)
     {
-        if (!_rows.TryGetValue((probe.NodeId, probe.Address), out var old) || probe.Time <= old.LastSeen)
-            return;
-        var row = old with { LastSeen = probe.Time, Sightings = old.Sightings + 1 };
-        _rows[(probe.NodeId, probe.Address)] = row;
-        Changed?.Invoke(row);
+        // Each run has its own peer table: a peer the listener knows may be found by a scan too. A live
+        // row keeps its first sighting; an expired one is a new peer (the plugin's rule after expiry).
+        var row = PeerRow.From(run, peer);
+        lock (_lock)
+        {
+            if (_rows.TryGetValue((peer.NodeId, peer.Address), out var old) && old.ExpiredAt is null)
+                row = row with { FirstSeen = old.FirstSeen };
+            _rows[(peer.NodeId, peer.Address)] = row;
+            Changed?.Invoke(row);
+        }
+    }
+
+    public void Seen(string run, PeerSeen seen) => Update((seen.NodeId, seen.Address), old => seen.LastSeen < old.LastSeen ? null : old with
+        {
+            Port = seen.Port,
+            Authenticated = seen.Authenticated,
+            How = PeerRow.Method(seen.How),
+            LastSeen = seen.LastSeen,
+            Sightings = (long)seen.Sightings,
+            ExpiredAt = null,
+            Run = run,
+        });
+
+    // Heard since by another run: still live.
+    public void Expired(PeerExpired expired) => Update((expired.NodeId, expired.Address),
+        old => old.LastSeen > expired.LastSeen ? null : old with { LastSeen = expired.LastSeen, ExpiredAt = expired.Time });
+
+    // A row changed by what an event says of a peer already in the book; null: the event is older news.
+    private void Update((NodeId, UInt128) key, Func<PeerRow, PeerRow?> change)
+    {
+        lock (_lock)
+        {
+            if (!_rows.TryGetValue(key, out var old) || change(old) is not { } row)
+                return;
+            _rows[key] = row;
+            Changed?.Invoke(row);
+        }
     }
 }
 
@@ -41,12 +70,13 @@ internal sealed class PeerBook
 /// <param name="Address">Its IPv6 address.</param>
 /// <param name="NodeId">Its node id, 32 hex digits.</param>
 /// <param name="Port">The service port it announced.</param>
-/// <param name="Authenticated">Whether its announce carried a valid tag of the network key.</param>
-/// <param name="How">answered-probe, probed-us or announced.</param>
+/// <param name="Authenticated">Whether its latest message carried a valid tag of the network key.</param>
+/// <param name="How">How it was last heard: answered-probe, probed-us or announced.</param>
 /// <param name="RoundTripMs">The round trip when it answered a probe of ours, else null.</param>
 /// <param name="FirstSeen">When it was first seen.</param>
-/// <param name="LastSeen">When it was last seen.</param>
-/// <param name="Sightings">How many reports and probes the row gathered.</param>
+/// <param name="LastSeen">When it was last heard (its latest <see cref="PeerSeen"/>).</param>
+/// <param name="Sightings">How many times the run that last reported it heard it.</param>
+/// <param name="ExpiredAt">When it expired (unheard for PeerExpiry), or null while it is live.</param>
 /// <param name="Run">The run that last reported it (<c>listener-1</c>, <c>scheduled-2</c>).</param>
 internal sealed record PeerRow(
     string Address,
@@ -58,6 +88,7 @@ internal sealed record PeerRow(
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
     long Sightings,
+    DateTimeOffset? ExpiredAt,
     string Run)
 {
     public static PeerRow From(string run, PeerDiscovered peer) => new(
@@ -65,15 +96,18 @@ internal sealed record PeerRow(
         peer.NodeId.ToString(),
         peer.Port,
         peer.Authenticated,
-        peer.How switch
-        {
-            PeerDiscoveryMethod.AnsweredProbe => "answered-probe",
-            PeerDiscoveryMethod.ProbedUs => "probed-us",
-            _ => "announced",
-        },
+        Method(peer.How),
         peer.RoundTrip?.TotalMilliseconds,
         peer.Time,
         peer.Time,
         1,
+        null,
         run);
+
+    public static string Method(PeerDiscoveryMethod how) => how switch
+    {
+        PeerDiscoveryMethod.AnsweredProbe => "answered-probe",
+        PeerDiscoveryMethod.ProbedUs => "probed-us",
+        _ => "announced",
+    };
 }

@@ -9,7 +9,7 @@ const ctx = canvas.getContext("2d");
 const colours = Object.fromEntries(["idle", "sent", "alive", "peer", "unreachable", "aliased"]
   .map(name => [name, hex(getComputedStyle(document.documentElement).getPropertyValue("--" + name).trim())]));
 let map = null;      // the last MapSnapshot
-let cellIndex = null; // cell index -> [alive, peer, unreachable, aliased] of the last snapshot
+let cellIndex = null; // cell index -> [alive, peer, unreachable, aliased] of the grid drawn
 
 function hex(text) {
   const n = parseInt(text.slice(1), 16);
@@ -33,17 +33,35 @@ function showPeer(row) {
     peers.set(key, tr);
     tbody.appendChild(tr);
   }
+  const expired = row.expiredAt != null;
+  tr.dataset.sightings = row.sightings;
+  tr.dataset.state = expired ? "expired" : "live";
+  tr.classList.toggle("expired", expired);
   const cells = [row.address, row.nodeId, row.port, row.authenticated ? "yes" : "no", row.how,
-    row.roundTripMs == null ? "-" : row.roundTripMs.toFixed(3), time(row.firstSeen), time(row.lastSeen)];
+    row.roundTripMs == null ? "-" : row.roundTripMs.toFixed(2), time(row.firstSeen), time(row.lastSeen),
+    row.sightings + "x", expired ? "expired " + time(row.expiredAt).slice(0, 8) : "live"];
   tr.replaceChildren(...cells.map((text, i) => {
     const td = document.createElement("td");
     td.textContent = text;
     if (i === 1) td.className = "id";
+    if (i === 9) td.className = "state";
     return td;
   }));
   tr.classList.add("fresh");
   setTimeout(() => tr.classList.remove("fresh"), 1500);
-  document.getElementById("peer-count").textContent = peers.size;
+  const live = [...peers.values()].filter(r => r.dataset.state === "live").length;
+  document.getElementById("peer-count").textContent = `${peers.size} (${live} live)`;
+}
+
+// --- rendezvous --------------------------------------------------------------------------------
+
+function showRendezvous(state) {
+  const span = document.getElementById("rendezvous");
+  span.dataset.addresses = state.claims.map(c => c.address).join(" ");
+  span.textContent = state.claims.length
+    ? "rendezvous: " + state.claims.map(c => `${c.address} on ${c.interface} (slot ${c.slot}, key ${c.keyId})`).join(", ")
+    : "rendezvous: " + (state.problem || "none claimed");
+  span.title = state.problem || "";
 }
 
 // --- the map -----------------------------------------------------------------------------------
@@ -67,10 +85,46 @@ function mix(from, to, t) {
   return from.map((v, i) => Math.round(v + (to[i] - v) * t));
 }
 
+let selected = 0; // the grid drawn: an index into map.grids
+
 function drawMap(snapshot) {
   map = snapshot;
-  const side = 1 << snapshot.order, cells = side * side, px = canvas.width / side;
-  const kinds = 4, flat = snapshot.cells;
+  if (selected >= snapshot.grids.length) selected = 0;
+  showGridButtons(snapshot);
+  const grid = snapshot.grids[selected];
+  drawGrid(grid);
+
+  const pct = snapshot.positions ? 100 * snapshot.cursor / snapshot.positions : 0;
+  document.getElementById("progress-bar").style.width = pct.toFixed(1) + "%";
+  const answered = grid ? grid.answeredCells : 0;
+  document.getElementById("progress-text").textContent =
+    `${snapshot.status} · cursor ${snapshot.cursor.toLocaleString()} / ${snapshot.positions.toLocaleString()} (${pct.toFixed(1)} %)` +
+    ` · ${Math.round(snapshot.sendRate).toLocaleString()} probes/s · ${snapshot.probesSent.toLocaleString()} sent` +
+    ` · ${answered.toLocaleString()} cell(s) answered` + (snapshot.grids.length > 1 ? ` in this prefix, ${snapshot.grids.length} prefixes` : "");
+  canvas.dataset.version = snapshot.version;
+  canvas.dataset.run = snapshot.run;
+  canvas.dataset.grids = snapshot.grids.length;
+}
+
+// One button per include prefix (when there are several), with its answered cells.
+function showGridButtons(snapshot) {
+  const bar = document.getElementById("grids");
+  if (snapshot.grids.length < 2) { bar.replaceChildren(); return; }
+  bar.replaceChildren(...snapshot.grids.map((g, i) => {
+    const b = document.createElement("button");
+    b.setAttribute("role", "tab");
+    b.setAttribute("aria-selected", i === selected ? "true" : "false");
+    b.dataset.grid = i;
+    b.textContent = `${g.prefix} · ${g.answeredCells.toLocaleString()} answered`;
+    b.onclick = () => { selected = i; drawMap(map); };
+    return b;
+  }));
+}
+
+function drawGrid(grid) {
+  if (!grid) { ctx.clearRect(0, 0, canvas.width, canvas.height); canvas.dataset.paintedCells = 0; return; }
+  const side = 1 << grid.order, cells = side * side, px = canvas.width / side;
+  const kinds = 4, flat = grid.answers;
   cellIndex = new Map();
   const max = [1, 1, 1, 1];
   for (let i = 0; i < flat.length; i += kinds + 1) {
@@ -78,16 +132,15 @@ function drawMap(snapshot) {
     cellIndex.set(flat[i], counts);
     counts.forEach((c, k) => { if (c > max[k]) max[k] = c; });
   }
-  const sent = new Map();
-  if (snapshot.sent) for (let i = 0; i < snapshot.sent.length; i += 2) sent.set(snapshot.sent[i], snapshot.sent[i + 1]);
-  const perCell = Math.pow(2, snapshot.targetsPerCellBits);
+  // A cell's share probed: of the probes its targets take (the configured scan), else of the busiest cell's.
+  const full = grid.probesPerCell || grid.cellProbes.reduce((a, b) => Math.max(a, b), 1);
 
   // Every cell is drawn: the background shows how much of it was probed.
   const image = ctx.createImageData(canvas.width, canvas.height);
   let painted = 0;
   for (let d = 0; d < cells; d++) {
-    const probed = snapshot.sent ? Math.min(1, (sent.get(d) || 0) / perCell) : snapshot.sentFraction;
-    let colour = mix(colours.idle, colours.sent, probed);
+    const probed = Math.min(1, grid.cellProbes[d] / full);
+    let colour = mix(colours.idle, colours.sent, probed > 0 ? 0.25 + 0.75 * probed : 0);
     const counts = cellIndex.get(d);
     if (counts) {
       painted++;
@@ -106,20 +159,16 @@ function drawMap(snapshot) {
   }
   ctx.putImageData(image, 0, 0);
   canvas.dataset.paintedCells = painted;
-  canvas.dataset.version = snapshot.version;
-  canvas.dataset.run = snapshot.run;
+  canvas.dataset.prefix = grid.prefix;
 
-  const window = snapshot.windowLength < 128 ? `, window /${snapshot.windowLength}` : "";
-  const others = snapshot.otherPrefixes > 0 ? `, ${snapshot.otherPrefixes} more prefix(es) scanned, not drawn` : "";
+  const window = grid.windowLength ? `, window /${grid.windowLength}` : "";
+  const each = grid.probesPerCell ? `, ${perCell(grid.probesPerCell)} probes each` : "";
   document.getElementById("map-title").textContent =
-    `${snapshot.prefix}${window}: ${cells.toLocaleString()} cells of /${snapshot.cellLength}${others} (${snapshot.run})`;
-  const pct = snapshot.positions ? 100 * snapshot.cursor / snapshot.positions : 0;
-  document.getElementById("progress-bar").style.width = pct.toFixed(1) + "%";
-  const outside = snapshot.outside ? ` · ${snapshot.outside.toLocaleString()} answer(s) outside the map` : "";
-  document.getElementById("progress-text").textContent =
-    `${snapshot.status} · cursor ${snapshot.cursor.toLocaleString()} / ${snapshot.positions.toLocaleString()} (${pct.toFixed(1)} %)` +
-    ` · ${Math.round(snapshot.sendRate).toLocaleString()} probes/s · ${snapshot.probesSent.toLocaleString()} sent` +
-    ` · ${painted.toLocaleString()} cell(s) answered${outside}`;
+    `${grid.prefix}${window}: ${cells.toLocaleString()} cells of /${grid.cellLength}${each} (${map.run})`;
+}
+
+function perCell(n) {
+  return n < 1e6 ? n.toLocaleString() : "2^" + Math.log2(n).toFixed(0);
 }
 
 // The sub-prefix under the mouse, with its counts.
@@ -145,16 +194,18 @@ function parseIpv6(text) {
 }
 
 canvas.addEventListener("mousemove", e => {
-  if (!map) return;
-  const side = 1 << map.order, rect = canvas.getBoundingClientRect();
+  const grid = map && map.grids[selected];
+  if (!grid) return;
+  const side = 1 << grid.order, rect = canvas.getBoundingClientRect();
   const x = Math.floor((e.clientX - rect.left) / rect.width * side), y = Math.floor((e.clientY - rect.top) / rect.height * side);
   let d = -1;
   for (let i = 0; i < side * side && d < 0; i++) { const [hx, hy] = hilbert(side, i); if (hx === x && hy === y) d = i; }
   if (d < 0) return;
-  const network = parseIpv6(map.prefix.split("/")[0]) + (BigInt(d) << BigInt(128 - map.cellLength));
+  const network = parseIpv6(grid.prefix.split("/")[0]) + (BigInt(d) << BigInt(128 - grid.cellLength));
   const c = cellIndex.get(d) || [0, 0, 0, 0];
+  const of = grid.probesPerCell ? ` of ${perCell(grid.probesPerCell)}` : "";
   document.getElementById("hover").textContent =
-    `${ipv6(network)}/${map.cellLength}: ${c[0]} alive, ${c[1]} peer, ${c[2]} unreachable, ${c[3]} aliased`;
+    `${ipv6(network)}/${grid.cellLength}: ${grid.cellProbes[d].toLocaleString()}${of} probes, ${c[0]} alive, ${c[1]} peer, ${c[2]} unreachable, ${c[3]} aliased`;
 });
 
 // --- the stream --------------------------------------------------------------------------------
@@ -165,3 +216,4 @@ events.onopen = () => { badge.textContent = "live"; badge.className = "badge liv
 events.onerror = () => { badge.textContent = "reconnecting"; badge.className = "badge"; };
 events.addEventListener("peer", e => showPeer(JSON.parse(e.data)));
 events.addEventListener("map", e => drawMap(JSON.parse(e.data)));
+events.addEventListener("rendezvous", e => showRendezvous(JSON.parse(e.data)));

@@ -40,6 +40,28 @@ public sealed class AddWidescanTests
     }
 
     [Test]
+    public async Task A_scan_never_claims_the_rendezvous_addresses_the_listener_holds(CancellationToken cancellationToken)
+    {
+        var module = new ScriptedModule(_ => [ScriptedModule.Finished(new DiscoverySummary())]);
+        var discovery = new WidescanOptions
+        {
+            NetworkKey = new byte[32],
+            Rendezvous = new RendezvousOptions { Enabled = true, Slots = 3 },
+        };
+        var (host, _) = TestHosts.Build(s => s.AddWidescan(o => o.Discovery = discovery).UseModule(module));
+        using (host)
+        {
+            await host.StartAsync(cancellationToken);
+            await host.Services.GetRequiredService<IWidescanScanner>().ScanAsync(TestHosts.Targets(), cancellationToken);
+            await host.StopAsync(cancellationToken);
+
+            // Claimed by a scan too, the address would be removed when the scan ends, under the listener.
+            var run = module.Runs.Single();
+            Assert.That((run.Rendezvous.Enabled, run.Rendezvous.Slots), Is.EqualTo((false, 3)), "off for the scan, the rest as configured");
+        }
+    }
+
+    [Test]
     public void A_section_binds_every_kind_of_value_by_option_name()
     {
         var section = Section(new()
