@@ -7,8 +7,9 @@ namespace Widescan.Host.Merge;
 
 /// <summary>
 /// One shard's result file as <c>widescan merge</c> reads it (JSONL or CSV, told apart by its first
-/// line): the plan and shard of its runs (a resume appends a run), how its last run ended, and its
-/// results. Every problem is collected with the file and line, never thrown.
+/// line): the plan and shard of its runs (a resume appends a run), how its last run ended, the
+/// positions it claims and any gap between its runs; its results go straight to the merge, not kept
+/// here. Every problem is collected with the file and line, never thrown.
 /// </summary>
 internal sealed class ShardResults
 {
