@@ -70,19 +70,24 @@ internal sealed class MergeCommand : Command, ICollectsErrors
                 errors.Add(refused);
         }
 
-        foreach (var file in files.Concat(parseResult.GetValue(States) ?? []))
+        var states = parseResult.GetValue(States) ?? [];
+        foreach (var (flag, file) in files.Select(f => ("", f)).Concat(states.Select(f => ("--state ", f))))
         {
-            if (!file.Exists)
-                errors.Add($"{file.FullName}: no such file");
+            // Read only regular files: a FIFO without a writer would hang merge in open(2), a device
+            // (/dev/zero, /dev/urandom) never ends, and a directory is no file of results.
+            if (FileIdentity.Of(file.FullName) is { IsRegular: false } identity)
+                errors.Add($"{flag}{file.FullName} is {identity.Kind}, not a regular file: merge reads shard files and state files as they lie on disk (copy a stream to a file first)");
+            else if (!file.Exists)
+                errors.Add($"{flag}{file.FullName}: no such file");
         }
 
+        // By device and inode: --output reached through a link to an input would replace that shard's file.
         DistinctFiles.Check(errors,
         [
             new("--output", output, Writes: true),
-            .. (parseResult.GetValue(States) ?? []).Select(f => new DistinctFiles.Role("--state", f, Writes: false)),
+            .. states.Select(f => new DistinctFiles.Role("--state", f, Writes: false)),
+            .. files.Select(f => new DistinctFiles.Role("FILE", f, Writes: false)),
         ]);
-        if (target is not null && files.Any(f => Path.GetFullPath(f.FullName) == Path.GetFullPath(target)))
-            errors.Add($"--output {output!.FullName} is one of the files to merge: write the merge elsewhere");
         return target;
     }
 
@@ -92,10 +97,22 @@ internal sealed class MergeCommand : Command, ICollectsErrors
         var errors = new List<string>();
         var warnings = new List<string>();
         var target = Check(parseResult, errors);
-        var inputs = (parseResult.GetValue(Files) ?? []).Where(f => f.Exists).DistinctBy(f => f.FullName, StringComparer.Ordinal).ToList();
-        var shards = inputs.Select(f => ShardResults.Read(f.FullName, errors, warnings)).ToList();
+        // Each file once, however it is named (a second name, a link): read twice it would be a shard held by two files.
+        var inputs = new List<string>();
+        var seen = new Dictionary<(ulong, ulong), string>();
+        foreach (var file in (parseResult.GetValue(Files) ?? []).Where(f => FileIdentity.Of(f.FullName) is { IsRegular: true }))
+        {
+            var identity = FileIdentity.Of(file.FullName)!.Value;
+            if (seen.TryGetValue((identity.Device, identity.Inode), out var first))
+                warnings.Add($"{file.FullName} is {first} again: read once");
+            else
+                inputs.Add(seen[(identity.Device, identity.Inode)] = file.FullName);
+        }
+
+        var merged = new MergedRecords();
+        var shards = inputs.Select(f => ShardResults.Read(f, merged, errors, warnings)).ToList();
         var states = new List<(string Path, ScanState State)>();
-        foreach (var file in (parseResult.GetValue(States) ?? []).Where(f => f.Exists))
+        foreach (var file in (parseResult.GetValue(States) ?? []).Where(f => FileIdentity.Of(f.FullName) is { IsRegular: true }))
         {
             try
             {
@@ -107,8 +124,9 @@ internal sealed class MergeCommand : Command, ICollectsErrors
             }
         }
 
-        ErrorReport.Write(stderr, $"{Prefix}: warning", warnings);
         var coverage = ShardCoverage.Of(shards, states);
+        warnings.AddRange(coverage.Warnings);
+        ErrorReport.Write(stderr, $"{Prefix}: warning", warnings);
         errors.AddRange(coverage.Refusals);
         if (errors.Count > 0 || target is null)
         {
@@ -117,13 +135,10 @@ internal sealed class MergeCommand : Command, ICollectsErrors
             return ExitCodes.Usage;
         }
 
-        var merged = new MergedRecords();
-        foreach (var record in shards.SelectMany(s => s.Records))
-            merged.Add(record);
         merged.Finish();
         try
         {
-            WholeFileOutput.Replace(target, writer => merged.Write(writer, parseResult.GetValue(Format), coverage, [.. inputs.Select(f => f.FullName)], DateTimeOffset.UtcNow));
+            WholeFileOutput.Replace(target, writer => merged.Write(writer, parseResult.GetValue(Format), coverage, inputs, DateTimeOffset.UtcNow));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -135,11 +150,13 @@ internal sealed class MergeCommand : Command, ICollectsErrors
         var skipped = shards.Sum(s => s.Skipped);
         if (skipped > 0)
             stderr.WriteLine($"{Prefix}: {skipped} records of types merge does not know were skipped");
-        ErrorReport.Write(stderr, $"{Prefix}: missing", coverage.Missing.Select(s => $"shard {s}: no file holds it (run it, then merge again)"));
+        ErrorReport.Write(stderr, $"{Prefix}: missing", coverage.Missing.Select(s => s.Contains('-', StringComparison.Ordinal)
+            ? $"shards {s}: no file holds them (run them, then merge again)"
+            : $"shard {s}: no file holds it (run it, then merge again)"));
         ErrorReport.Write(stderr, $"{Prefix}: incomplete", coverage.Incomplete);
         if (coverage.IsComplete)
             return ExitCodes.Ok;
-        stderr.WriteLine($"{Prefix}: the set is incomplete ({coverage.Missing.Count} missing, {coverage.Incomplete.Count} incomplete of {coverage.Count} shards): the merged file lacks their results");
+        stderr.WriteLine($"{Prefix}: the set is incomplete ({coverage.MissingCount} missing, {coverage.Incomplete.Count} incomplete of {coverage.Count} shards): the merged file lacks their results");
         return ExitCodes.ShardsIncomplete;
     }
 }

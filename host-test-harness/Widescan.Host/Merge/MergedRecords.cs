@@ -82,6 +82,7 @@ internal sealed class MergedRecords
             json.WriteNumber("shards", coverage.Count);
             json.WriteNumber("records", Records.Count);
             json.WriteNumber("duplicates", Duplicates);
+            json.WriteNumber("missingCount", coverage.MissingCount);
             json.WriteStartArray("missing");
             foreach (var shard in coverage.Missing)
                 json.WriteStringValue(shard);

@@ -15,6 +15,10 @@ internal sealed class ResultRecord
     /// <summary>The columns of a CSV result row (<see cref="Output.ResultWriter.CsvHeader"/>).</summary>
     public const int CsvColumns = 11;
 
+    private static readonly System.Buffers.SearchValues<char> CsvUnsafe = System.Buffers.SearchValues.Create(",\"\u007f");
+
+    private static readonly string[] ColumnNames = Output.ResultWriter.CsvHeader.Split(',');
+
     private ResultRecord(string type, UInt128 address, int length, int rank, string[] columns, string? json)
     {
         Type = type;
@@ -113,7 +117,9 @@ internal sealed class ResultRecord
 
     private static ResultRecord? Of(string[] columns, string? json, out string? why)
     {
-        why = null;
+        why = Unsafe(columns);
+        if (why is not null)
+            return null;
         var type = columns[0];
         UInt128 address;
         var length = 128;
@@ -144,11 +150,44 @@ internal sealed class ResultRecord
             return "";
         return value.ValueKind switch
         {
-            JsonValueKind.String => value.GetString()!.Replace(',', ' '),
+            JsonValueKind.String => value.GetString()!,
             JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
             _ => "",
         };
     }
+
+    /// <summary>
+    /// Why a record's fields cannot become a CSV row that every reader splits as merge does, or null.
+    /// A JSONL string may hold any character: an escaped line break in a peer's <c>nodeId</c> would
+    /// start a forged row or <c># widescan</c> comment in a CSV merge, a quote would make a CSV reader
+    /// swallow the rows after it, a comma would shift the columns, and a leading = + - @ is run as a
+    /// formula by a spreadsheet. widescan writes none of these, so such a record is refused, not altered.
+    /// </summary>
+    private static string? Unsafe(string[] columns)
+    {
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var text = columns[i];
+            var bad = text.AsSpan().IndexOfAny(CsvUnsafe);
+            if (bad < 0)
+                bad = text.AsSpan().IndexOfAnyInRange('\0', '\u001f');
+            if (bad >= 0)
+                return $"field '{ColumnNames[i]}' holds {Describe(text[bad])}, which no widescan record has and a CSV row cannot carry";
+            if (text.Length > 0 && "=+-@".Contains(text[0], StringComparison.Ordinal)
+                && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                return $"field '{ColumnNames[i]}' starts with '{text[0]}', which a spreadsheet runs as a formula; no widescan record has it";
+        }
+
+        return null;
+    }
+
+    private static string Describe(char c) => c switch
+    {
+        ',' => "a comma",
+        '"' => "a quote",
+        '\u007f' => "a control character (0x7f)",
+        _ => string.Create(CultureInfo.InvariantCulture, $"a control character (0x{(int)c:x2}, a line break or tab among them)"),
+    };
 
     private static void Number(Utf8JsonWriter json, string name, string text)
     {

@@ -7,8 +7,9 @@ namespace Widescan.Host.Merge;
 
 /// <summary>
 /// One shard's result file as <c>widescan merge</c> reads it (JSONL or CSV, told apart by its first
-/// line): the plan and shard of its runs (a resume appends a run), how its last run ended, and its
-/// results. Every problem is collected with the file and line, never thrown.
+/// line): the plan and shard of its runs (a resume appends a run), how its last run ended, the
+/// positions it claims and any gap between its runs; its results go straight to the merge, not kept
+/// here. Every problem is collected with the file and line, never thrown.
 /// </summary>
 internal sealed class ShardResults
 {
@@ -31,14 +32,30 @@ internal sealed class ShardResults
     /// <summary>The last run's closing record, or null when it has none (still running, killed, or an output error).</summary>
     public ShardEnding? Ending { get; private set; }
 
-    /// <summary>The results, in file order.</summary>
-    public List<ResultRecord> Records { get; } = [];
+    /// <summary>The results read from this file (repeats included), each handed to the merge as it was read.</summary>
+    public long Results { get; private set; }
 
     /// <summary>Lines of types merge does not know, skipped as every reader does.</summary>
     public int Skipped { get; private set; }
 
-    /// <summary>Reads a file; its problems go to <paramref name="errors"/>, a torn last line to <paramref name="warnings"/>.</summary>
-    public static ShardResults Read(string path, List<string> errors, List<string> warnings)
+    /// <summary>The positions the closing records (of every run) claim for the shard, distinct: one value in a sound file.</summary>
+    public HashSet<ulong> ClaimedPositions { get; } = [];
+
+    /// <summary>The cursor the first run started at (0 unless the file began with a resume); null when its run record does not say.</summary>
+    public ulong? FirstStart { get; private set; }
+
+    /// <summary>
+    /// Positions no run of the file sent: a resume that started past the cursor the run before it
+    /// closed at (a state file of another attempt, or an edited one). Each a sentence.
+    /// </summary>
+    public List<string> Gaps { get; } = [];
+
+    /// <summary>
+    /// Reads a file, each result straight into <paramref name="sink"/> (so memory grows with the
+    /// distinct results, not with the file: a file of a million repeats holds one); its problems go to
+    /// <paramref name="errors"/>, a torn last line to <paramref name="warnings"/>.
+    /// </summary>
+    public static ShardResults Read(string path, MergedRecords sink, List<string> errors, List<string> warnings)
     {
         var file = new ShardResults(path);
         try
@@ -46,30 +63,39 @@ internal sealed class ShardResults
             var torn = EndsTorn(path);
             using var reader = BoundedLineReader.Open(path, path, TextInputLimits.ResultLineBytes);
             bool? csv = null;
-            var lines = new List<(string Text, int Number)>();
+            var bad = 0;
+
+            // One line held back: the last is taken only if a newline ends it (else it is a crash's torn record).
+            (string Text, int Number)? held = null;
+            void Take((string Text, int Number) line)
+            {
+                if (line.Text.Length == 0)
+                    return;
+                csv ??= line.Text[0] != '{';
+                var problemText = csv.Value ? file.TakeCsv(line.Text, sink) : file.TakeJson(line.Text, sink);
+                if (problemText is not null && ++bad <= TextInputLimits.ListedLineErrors)
+                    errors.Add($"{path}: line {line.Number}: {problemText}");
+            }
+
             while (reader.TryReadLine(out var line))
-                lines.Add((line, reader.LineNumber));
+            {
+                if (held is { } previous)
+                    Take(previous);
+                held = (line, reader.LineNumber);
+            }
+
             if (reader.Problem is { } problem)
             {
                 errors.Add(problem);
                 return file;
             }
 
-            if (torn && lines.Count > 0)
+            if (held is { } last)
             {
-                warnings.Add($"{path}: line {lines[^1].Number} has no newline after it (the torn record of a crash or a full disk): skipped");
-                lines.RemoveAt(lines.Count - 1);
-            }
-
-            var bad = 0;
-            foreach (var (text, number) in lines)
-            {
-                if (text.Length == 0)
-                    continue;
-                csv ??= text[0] != '{';
-                var problemText = csv.Value ? file.TakeCsv(text) : file.TakeJson(text);
-                if (problemText is not null && ++bad <= TextInputLimits.ListedLineErrors)
-                    errors.Add($"{path}: line {number}: {problemText}");
+                if (torn)
+                    warnings.Add($"{path}: line {last.Number} has no newline after it (the torn record of a crash or a full disk): skipped");
+                else
+                    Take(last);
             }
 
             if (bad > TextInputLimits.ListedLineErrors)
@@ -94,16 +120,17 @@ internal sealed class ShardResults
         return stream.ReadByte() != '\n';
     }
 
-    private string? TakeJson(string text)
+    private string? TakeJson(string text, MergedRecords sink)
     {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8 });
+            // Repeated keys refused: {"address":A,...,"address":B} is merged as one address and read as the other by another reader.
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8, AllowDuplicateProperties = false });
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            return "not a JSON object (a result file has one per line)";
+            return $"not a JSON object (a result file has one per line): {Reason(e)}";
         }
 
         using (document)
@@ -115,12 +142,16 @@ internal sealed class ShardResults
             switch (type)
             {
                 case "run":
-                    return TakeRun(
+                    var start = Unsigned(root, "startCursor", out var startProblem);
+                    return startProblem ?? TakeRun(
                         Text(root, "command"),
                         root.TryGetProperty("fingerprint", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null,
-                        Text(root, "shard"));
+                        Text(root, "shard"),
+                        start);
                 case "summary":
-                    return TakeEnding(Text(root, "status"), Number(root, "cursor"), Number(root, "positions"));
+                    var cursor = Unsigned(root, "cursor", out var cursorProblem);
+                    var positions = Unsigned(root, "positions", out var positionsProblem);
+                    return cursorProblem ?? positionsProblem ?? TakeEnding(Text(root, "status"), cursor, positions, Text(root, "fingerprint"), Text(root, "shard"));
                 case "merge":
                     return "a merge's own output: merge the shards' files, not merged ones";
                 default:
@@ -133,21 +164,32 @@ internal sealed class ShardResults
                     var record = ResultRecord.FromJson(type, root, text, out var why);
                     if (record is null)
                         return why;
-                    Records.Add(record);
+                    Results++;
+                    sink.Add(record);
                     return null;
             }
         }
     }
 
-    private string? TakeCsv(string text)
+    private string? TakeCsv(string text, MergedRecords sink)
     {
         if (text.StartsWith('#'))
         {
             var facts = Facts(text);
             if (text.StartsWith("# widescan run ", StringComparison.Ordinal))
-                return TakeRun(facts.GetValueOrDefault("command"), facts.GetValueOrDefault("fingerprint") is { } f and not "none" ? f : null, facts.GetValueOrDefault("shard"));
+            {
+                var start = Parse(facts, "startCursor", out var startProblem);
+                return startProblem ?? TakeRun(facts.GetValueOrDefault("command"), facts.GetValueOrDefault("fingerprint") is { } f and not "none" ? f : null, facts.GetValueOrDefault("shard"), start);
+            }
+
             if (text.StartsWith("# widescan summary ", StringComparison.Ordinal))
-                return TakeEnding(facts.GetValueOrDefault("status"), Parse(facts.GetValueOrDefault("cursor")), Parse(facts.GetValueOrDefault("positions")));
+            {
+                var cursor = Parse(facts, "cursor", out var cursorProblem);
+                var positions = Parse(facts, "positions", out var positionsProblem);
+                return cursorProblem ?? positionsProblem ?? TakeEnding(
+                    facts.GetValueOrDefault("status"), cursor, positions, facts.GetValueOrDefault("fingerprint") is { } f and not "none" ? f : null, facts.GetValueOrDefault("shard"));
+            }
+
             if (text.StartsWith("# widescan merge ", StringComparison.Ordinal))
                 return "a merge's own output: merge the shards' files, not merged ones";
             return null;
@@ -167,11 +209,12 @@ internal sealed class ShardResults
         var record = ResultRecord.FromCsv(columns, text, out var why);
         if (record is null)
             return why;
-        Records.Add(record);
+        Results++;
+        sink.Add(record);
         return null;
     }
 
-    private string? TakeRun(string? command, string? fingerprint, string? shardText)
+    private string? TakeRun(string? command, string? fingerprint, string? shardText, ulong? start)
     {
         if (command is not "scan")
             return $"a run of '{Printable.Escape(command ?? "")}': merge takes the results of widescan scan";
@@ -193,6 +236,12 @@ internal sealed class ShardResults
         Runs++;
         if (Runs > 1 && (fingerprint != Fingerprint || shard != Shard))
             return $"this run (plan {fingerprint ?? "none"}, shard {shard?.ToString() ?? "none"}) is not of the plan and shard of the file's first run ({Fingerprint ?? "none"}, {Shard?.ToString() ?? "none"}): one file holds one shard";
+        if (Runs == 1)
+            FirstStart = start;
+
+        // A resume may start before where the last run closed (its checkpoint lags), never after it.
+        if (Runs > 1 && Ending is { } before && start > before.Cursor)
+            Gaps.Add($"run {Runs} of {Path} starts at cursor {start}, past cursor {before.Cursor} where the run before it closed: positions {before.Cursor} to {start - 1} were never sent");
         Fingerprint = fingerprint;
         Shard = shard;
 
@@ -201,13 +250,25 @@ internal sealed class ShardResults
         return null;
     }
 
-    private string? TakeEnding(string? status, ulong? cursor, ulong? positions)
+    private string? TakeEnding(string? status, ulong? cursor, ulong? positions, string? fingerprint, string? shard)
     {
         if (status is null || cursor is null || positions is null)
             return "a summary without its status, cursor and positions";
+        if (Runs == 0)
+            return "a summary before any run record (lines of files mixed, or an edited file)";
+
+        // A closing record says which plan and shard it closes: one pasted from another file would close this one.
+        if (fingerprint is not null && fingerprint != Fingerprint || shard is not null && shard != Shard?.ToString())
+            return $"a summary of plan {Printable.Escape(fingerprint ?? "none")}, shard {Printable.Escape(shard ?? "none")} closing a run of plan {Fingerprint ?? "none"}, shard {Shard?.ToString() ?? "none"} (lines of two files mixed?)";
+        if (cursor > positions)
+            return $"a summary at cursor {cursor}, past its {positions} positions";
         Ending = new ShardEnding(status, cursor.Value, positions.Value);
+        ClaimedPositions.Add(positions.Value);
         return null;
     }
+
+    // The parser's reason without its own wording of the position, characters escaped.
+    private static string Reason(JsonException e) => Printable.Escape((e.Message.Split(" LineNumber:", 2)[0]).TrimEnd());
 
     private static Dictionary<string, string> Facts(string comment)
     {
@@ -225,11 +286,30 @@ internal sealed class ShardResults
     private static string? Text(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static ulong? Number(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var n) ? n : null;
+    // A whole number field (cursor, positions, startCursor): null when absent, a problem when it is not one.
+    private static ulong? Unsigned(JsonElement root, string name, out string? problem)
+    {
+        problem = null;
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var n))
+            return n;
+        problem = $"'{name}' is {Printable.Escape(Excerpt(value.GetRawText()))}, not a whole number from 0 to {ulong.MaxValue}";
+        return null;
+    }
 
-    private static ulong? Parse(string? text) =>
-        ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+    private static ulong? Parse(Dictionary<string, string> facts, string name, out string? problem)
+    {
+        problem = null;
+        if (!facts.TryGetValue(name, out var text))
+            return null;
+        if (ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            return n;
+        problem = $"'{name}={Printable.Escape(Excerpt(text))}' is not a whole number from 0 to {ulong.MaxValue}";
+        return null;
+    }
+
+    private static string Excerpt(string text) => text.Length <= 40 ? text : text[..40] + "...";
 }
 
 /// <summary>How a shard's last run ended: its closing record's status and cursor.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 namespace Widescan.Host.Output;
 
 /// <summary>
-/// An <c>--output</c> that is replaced whole: written to <c>FILE.tmp</c>, fsynced, then renamed over
+/// An <c>--output</c> that is replaced whole: written to a fresh <c>FILE.RANDOM.tmp</c>, fsynced, then renamed over
 /// the file (keeping its mode), so a failure leaves the old file as it was and never a half-written one.
 /// Used by the commands that write a list at once (<c>widescan ripe</c>, <c>widescan prefixes</c>).
 /// </summary>
@@ -33,17 +33,28 @@ internal static class WholeFileOutput
         return path;
     }
 
-    /// <summary>Writes <paramref name="write"/>'s text to <c>target.tmp</c>, fsyncs it and renames it over <paramref name="target"/>.</summary>
-    /// <exception cref="IOException">Writing or the rename failed; the temporary file is removed and the target left as it was.</exception>
+    /// <summary>
+    /// Writes <paramref name="write"/>'s text to a new temporary file beside <paramref name="target"/>
+    /// (<c>target.RANDOM.tmp</c>, created exclusively), fsyncs it and renames it over the target.
+    /// </summary>
+    /// <remarks>
+    /// The temporary name is fresh and made with O_EXCL (<see cref="FileMode.CreateNew"/>): a fixed
+    /// <c>target.tmp</c> would be truncated if it already existed, and followed if it were a symbolic
+    /// link, so anyone who can write the directory (a shared /tmp) could point it at another file and
+    /// have a root merge overwrite that file; a crashed earlier run's leftover would be truncated too.
+    /// </remarks>
+    /// <exception cref="IOException">Writing or the rename failed (a full disk); the temporary file is removed and the target left as it was.</exception>
     /// <exception cref="UnauthorizedAccessException">No permission to write the directory.</exception>
     public static void Replace(string target, Action<TextWriter> write)
     {
-        var temporary = target + ".tmp";
+        var temporary = $"{target}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}.tmp";
+        var created = false;
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
+                created = true;
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false));
                 write(writer);
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
@@ -55,7 +66,9 @@ internal static class WholeFileOutput
         }
         catch
         {
-            File.Delete(temporary);
+            // Only the file made here: never one that was there before under that name.
+            if (created)
+                File.Delete(temporary);
             throw;
         }
     }

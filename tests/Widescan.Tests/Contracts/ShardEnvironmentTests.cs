@@ -48,6 +48,18 @@ public sealed class ShardEnvironmentTests
     [TestCase(4, new[] { "JOB_COMPLETION_INDEX=1", "WIDESCAN_SHARD_COUNT=8" }, "ShardCount 4 disagrees with WIDESCAN_SHARD_COUNT 8")]
     [TestCase(4, new[] { "JOB_COMPLETION_INDEX=4" }, "JOB_COMPLETION_INDEX 4 is not below the shard count 4")]
     [TestCase(0, new[] { "JOB_COMPLETION_INDEX=0" }, "ShardCount 0 must be at least 1")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=-1", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=4" }, "SLURM_ARRAY_TASK_ID is '-1', not a whole number from 0 to 2147483647")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=99999999999999999999999" }, "SLURM_ARRAY_TASK_COUNT is '99999999999999999999999', not a whole number")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=2147483648", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=4" }, "SLURM_ARRAY_TASK_ID is '2147483648', not a whole number")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_TASK_MIN=2", "SLURM_ARRAY_TASK_COUNT=4" }, "SLURM_ARRAY_TASK_ID 1 - SLURM_ARRAY_TASK_MIN 2 = -1 is not an index below")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=0", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=0" }, "SLURM_ARRAY_TASK_COUNT is 0; it must be at least 1")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=1 2", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=4" }, "SLURM_ARRAY_TASK_ID is '1 2', not a whole number")]
+    [TestCase(null, new[] { "SLURM_ARRAY_TASK_ID=", "SLURM_ARRAY_TASK_MIN=0", "SLURM_ARRAY_TASK_COUNT=4" }, "SLURM_ARRAY_TASK_ID is '', not a whole number")]
+    [TestCase(null, new[] { "JOB_COMPLETION_INDEX=\u0663", "WIDESCAN_SHARD_COUNT=4" }, "JOB_COMPLETION_INDEX is '\u0663', not a whole number")]
+    [TestCase(null, new[] { "JOB_COMPLETION_INDEX=1", "WIDESCAN_SHARD_COUNT=+4" }, "WIDESCAN_SHARD_COUNT is '+4', not a whole number")]
+    [TestCase(null, new[] { "JOB_COMPLETION_INDEX=7", "WIDESCAN_SHARD_COUNT=4" }, "JOB_COMPLETION_INDEX 7 is not below the shard count 4")]
+    [TestCase(null, new[] { "JOB_COMPLETION_INDEX=0", "WIDESCAN_SHARD_COUNT=0" }, "the shard count 0 must be at least 1")]
+    [TestCase(-3, new[] { "JOB_COMPLETION_INDEX=0" }, "ShardCount -3 must be at least 1")]
     public void A_wrong_environment_is_refused_saying_what_is_wrong(int? count, string[] variables, string expected)
     {
         var found = Resolve(count, [.. variables.Select(v => (v[..v.IndexOf('=')], v[(v.IndexOf('=') + 1)..]))]);
@@ -56,5 +68,14 @@ public sealed class ShardEnvironmentTests
             Assert.That(found.Shard, Is.Null);
             Assert.That(found.Errors, Has.Some.Contains(expected), string.Join("\n", found.Errors));
         });
+    }
+
+    [Test]
+    public void Whitespace_around_an_engine_value_is_ignored()
+    {
+        // A manifest's `value: " 3"` or a trailing newline from a wrapper script: the number is still plain.
+        var found = Resolve(null, [("JOB_COMPLETION_INDEX", " 3\n"), ("WIDESCAN_SHARD_COUNT", "\t4 ")]);
+
+        Assert.That(found.Shard, Is.EqualTo(new ShardSpec(3, 4)), string.Join("\n", found.Errors));
     }
 }
