@@ -30,6 +30,10 @@ internal static class ProcessRunner
             start.Environment.Remove(key);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        // No MSBuild worker node outlives its build or serves another: a node left by one test's build
+        // (or by a build of another checkout on this machine) was taken over by the sample's AOT
+        // publish and died under it ("MSB4166: child node exited prematurely").
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             start.Environment[key] = value;
 
