@@ -171,24 +171,41 @@ public sealed record ScanState
     }
 
     /// <summary>
-    /// Writes the state durably and atomically: a temporary file beside it, flushed to disk, renamed
-    /// over it, and the directory flushed, so a crash at any moment leaves the old state or the new
-    /// one, never a torn file.
+    /// Writes the state durably and atomically: a fresh temporary file beside it
+    /// (<c>PATH.RANDOM.tmp</c>, created exclusively), flushed to disk, renamed over it, and the
+    /// directory flushed, so a crash at any moment leaves the old state or the new one, never a torn
+    /// file. The temporary name is new each time and never opened if it exists: a fixed
+    /// <c>PATH.tmp</c> would follow a symbolic link planted in a shared directory and let a root scan
+    /// overwrite the file it names.
     /// </summary>
     /// <param name="path">The state file.</param>
     /// <param name="step">Called after each step (tests stop the process there to prove each point is safe).</param>
     public void Save(string path, Action<ScanStateSaveStep>? step = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var temporary = path + ".tmp";
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+        var temporary = $"{path}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}.tmp";
+        var created = false;
+        var renamed = false;
+        try
         {
-            file.Write(JsonSerializer.SerializeToUtf8Bytes(this, ScanStateJson.Default.ScanState));
-            file.Flush(flushToDisk: true);
+            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+            {
+                created = true;
+                file.Write(JsonSerializer.SerializeToUtf8Bytes(this, ScanStateJson.Default.ScanState));
+                file.Flush(flushToDisk: true);
+            }
+
+            step?.Invoke(ScanStateSaveStep.TemporaryWritten);
+            File.Move(temporary, path, overwrite: true);
+            renamed = true;
+        }
+        finally
+        {
+            // A failed write (a full disk) leaves no temporary file behind; only the one made here.
+            if (created && !renamed)
+                File.Delete(temporary);
         }
 
-        step?.Invoke(ScanStateSaveStep.TemporaryWritten);
-        File.Move(temporary, path, overwrite: true);
         DirectorySync.Flush(Path.GetDirectoryName(Path.GetFullPath(path)));
         step?.Invoke(ScanStateSaveStep.Renamed);
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text;
 using Widescan.Contracts;
 using Widescan.Host.Input;
 using Widescan.Host.Output;
@@ -97,19 +96,27 @@ internal static class RipeCommand
             }
         }
 
-        var temporary = target is null ? null : target + ".tmp";
         try
         {
-            RipeSummary summary;
-            using (var stream = temporary is null ? null : new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            using (var writer = stream is null ? null : new StreamWriter(stream, new UTF8Encoding(false)))
+            RipeSummary? imported = null;
+            void Import(TextWriter list)
             {
-                var list = writer ?? stdout;
                 list.WriteLine($"# widescan ripe import of {file.Name}{(route6 is null ? "" : " with " + route6.Name)}");
-                summary = new RipeImport(filter).Run(file.FullName, route6?.FullName, entry => list.WriteLine(PrefixList.Format(entry)));
+                imported = new RipeImport(filter).Run(file.FullName, route6?.FullName, entry => list.WriteLine(PrefixList.Format(entry)));
                 list.Flush();
-                stream?.Flush(flushToDisk: true);
             }
+
+            // A list cut short at a damaged input must not replace a whole one: the fresh temporary
+            // file (WholeFileOutput) is then removed and the output left as it was.
+            if (target is null)
+                Import(stdout);
+            else
+                WholeFileOutput.TryReplace(target, writer =>
+                {
+                    Import(writer);
+                    return imported!.IsComplete;
+                });
+            var summary = imported!;
 
             foreach (var problem in summary.Problems)
                 stderr.WriteLine($"malformed: {Printable.Escape(problem.ToString())}");
@@ -119,20 +126,10 @@ internal static class RipeCommand
                 stderr.WriteLine(Printable.Escape(line));
             if (!summary.IsComplete)
             {
-                // A list cut short at a damaged input must not replace a whole one.
-                if (temporary is not null)
-                    File.Delete(temporary);
                 Error(stderr, target is null
                     ? "an input could not be read to its end: the list on stdout is incomplete"
                     : $"an input could not be read to its end: {output!.FullName} was left as it was");
                 return ExitCodes.Failure;
-            }
-
-            if (temporary is not null)
-            {
-                if (!OperatingSystem.IsWindows() && File.Exists(target))
-                    File.SetUnixFileMode(temporary, File.GetUnixFileMode(target!));
-                File.Move(temporary, target!, overwrite: true);
             }
 
             if (summary.TotalTargets > TargetSpec.MaxTargets)
@@ -141,8 +138,6 @@ internal static class RipeCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            if (temporary is not null)
-                File.Delete(temporary);
             Error(stderr, e.Message);
             return ExitCodes.Failure;
         }

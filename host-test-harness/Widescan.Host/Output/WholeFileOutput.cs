@@ -45,17 +45,34 @@ internal static class WholeFileOutput
     /// </remarks>
     /// <exception cref="IOException">Writing or the rename failed (a full disk); the temporary file is removed and the target left as it was.</exception>
     /// <exception cref="UnauthorizedAccessException">No permission to write the directory.</exception>
-    public static void Replace(string target, Action<TextWriter> write)
+    public static void Replace(string target, Action<TextWriter> write) =>
+        TryReplace(target, writer =>
+        {
+            write(writer);
+            return true;
+        });
+
+    /// <summary>
+    /// As <see cref="Replace"/>, but <paramref name="write"/> decides at the end whether its text may
+    /// replace the target (false: an input was cut short, and a partial list must not replace a whole
+    /// one); then the temporary file is removed and the target left as it was.
+    /// </summary>
+    /// <returns>Whether the target was replaced.</returns>
+    /// <exception cref="IOException">Writing or the rename failed (a full disk); the temporary file is removed and the target left as it was.</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to write the directory.</exception>
+    public static bool TryReplace(string target, Func<TextWriter, bool> write)
     {
         var temporary = $"{target}.{Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))}.tmp";
         var created = false;
+        var replaced = false;
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 created = true;
                 using var writer = new StreamWriter(stream, new UTF8Encoding(false));
-                write(writer);
+                if (!write(writer))
+                    return false;
                 writer.Flush();
                 stream.Flush(flushToDisk: true);
             }
@@ -63,13 +80,14 @@ internal static class WholeFileOutput
             if (!OperatingSystem.IsWindows() && File.Exists(target))
                 File.SetUnixFileMode(temporary, File.GetUnixFileMode(target));
             File.Move(temporary, target, overwrite: true);
+            replaced = true;
+            return true;
         }
-        catch
+        finally
         {
             // Only the file made here: never one that was there before under that name.
-            if (created)
+            if (created && !replaced)
                 File.Delete(temporary);
-            throw;
         }
     }
 }

@@ -93,13 +93,42 @@ public class ScanStateFileTests
         try
         {
             ScanState.Of(spec, 5, 100, DateTimeOffset.UnixEpoch).Save(path);
-            ScanState.Of(spec, 9, 100, DateTimeOffset.UnixEpoch).Save(path, step => steps.Add((step, File.Exists(path + ".tmp"), ScanState.Load(path).Cursor)));
+            ScanState.Of(spec, 9, 100, DateTimeOffset.UnixEpoch).Save(path, step => steps.Add((step, TemporaryFiles.Beside(path).Length > 0, ScanState.Load(path).Cursor)));
             Assert.That(steps, Is.EqualTo(new[] { (ScanStateSaveStep.TemporaryWritten, true, (ulong?)5UL), (ScanStateSaveStep.Renamed, false, (ulong?)9UL) }),
                 "the old state stands until the rename; the new one after it");
         }
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    [Test]
+    public void SaveNeverWritesThroughALinkPlantedWhereATemporaryFileCouldGo()
+    {
+        // A fixed PATH.tmp opened with O_TRUNC would follow this link: anyone who can write a shared
+        // directory could have a root scan overwrite the file it names.
+        var directory = Directory.CreateTempSubdirectory("widescan-state-link-").FullName;
+        try
+        {
+            var path = Path.Combine(directory, "scan.json");
+            var victim = Path.Combine(directory, "victim");
+            File.WriteAllText(victim, "untouched");
+            File.CreateSymbolicLink(path + ".tmp", victim);
+            var spec = new TargetSpec { Include = [Ipv6Prefix.Parse("2001:db8::/112")], AllowReserved = true };
+
+            ScanState.Of(spec, 7, 100, DateTimeOffset.UnixEpoch).Save(path);
+
+            Assert.Multiple(() =>
+            {
+                Assert.That(File.ReadAllText(victim), Is.EqualTo("untouched"));
+                Assert.That(ScanState.Load(path).Cursor, Is.EqualTo(7UL));
+                Assert.That(TemporaryFiles.Beside(path), Is.EqualTo(new[] { path + ".tmp" }), "only the planted link, which Save neither followed nor removed");
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 

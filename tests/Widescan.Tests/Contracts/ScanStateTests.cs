@@ -25,7 +25,7 @@ public class ScanStateTests
             Assert.That(state.Positions, Is.EqualTo(32_640UL));
             Assert.That(state.Matches(Spec), Is.True);
             Assert.That(state.ResumeFrom(Spec).StartCursor, Is.EqualTo(1234UL));
-            Assert.That(File.Exists(path + ".tmp"), Is.False, "written through a renamed temporary file");
+            Assert.That(TemporaryFiles.Beside(path), Is.Empty, "written through a renamed temporary file");
         }
         finally
         {

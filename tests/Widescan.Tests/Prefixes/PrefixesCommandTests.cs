@@ -101,7 +101,7 @@ public class PrefixesCommandTests
         Assert.That(run.Error, Does.Contain($"--from {other}: line 1: a peer record without an \"address\" string"));
         Assert.That(run.Error, Does.Not.Contain($"{bad}: line 1:").And.Not.Contain($"{bad}: line 8"), "the good lines are not named");
         Assert.That(File.ReadAllText(output), Is.EqualTo("2001:db8::/32\n"), "the old list is left as it was");
-        Assert.That(File.Exists(output + ".tmp"), Is.False);
+        Assert.That(TemporaryFiles.Beside(output), Is.Empty);
     }
 
     [Test]

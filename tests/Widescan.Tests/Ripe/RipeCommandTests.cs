@@ -61,7 +61,7 @@ public class RipeCommandTests
         Assert.That(stderr, Does.Contain($"objects read: {Models.Count + 2}, matched: {expected.Count}, malformed: 1"));
         Assert.That(stderr, Does.Contain($"prefixes: {expected.Count}, total targets: "));
         Assert.That(stderr, Does.Match(@"malformed: .*ripe\.db\.inet6num\.gz:\d+: inet6num: 2001:db8::1/48 has host bits set"));
-        Assert.That(File.Exists(output + ".tmp"), Is.False);
+        Assert.That(TemporaryFiles.Beside(output), Is.Empty);
     }
 
     [Test]
@@ -110,7 +110,7 @@ public class RipeCommandTests
 
         Assert.That(exit, Is.EqualTo(1));
         Assert.That(stderr, Does.Contain("error: ").And.Contain("absent.db"));
-        Assert.That(File.Exists(output) || File.Exists(output + ".tmp"), Is.False);
+        Assert.That(File.Exists(output) || TemporaryFiles.Beside(output).Length > 0, Is.False);
     }
 
     [Test]

@@ -34,7 +34,7 @@ public class RipeOutputSafetyTests
             Assert.That(stderr, Does.StartWith($"error: --output {path} is {kind}, not a regular file: ").And.Contain($"> {path}"));
             Assert.That(stdout, Is.Empty);
             Assert.That(FileIdentity.Of(path)!.Value.Kind, Is.EqualTo(kind), "the node itself is still there");
-            Assert.That(File.Exists(path + ".tmp"), Is.False);
+            Assert.That(TemporaryFiles.Beside(path), Is.Empty);
         }
     }
 
@@ -79,7 +79,7 @@ public class RipeOutputSafetyTests
         Assert.That(stderr, Does.Contain($"error: {dump}: ").And.Contain(message));
         Assert.That(stderr, Does.Contain($"error: an input could not be read to its end: {output} was left as it was"));
         Assert.That(File.ReadAllText(output), Is.EqualTo(Old));
-        Assert.That(File.Exists(output + ".tmp"), Is.False);
+        Assert.That(TemporaryFiles.Beside(output), Is.Empty);
 
         var (toStdout, _, stdoutErrors) = Invoke("ripe", "--file", dump);
         Assert.That(toStdout, Is.EqualTo(1), "written to stdout, the list is incomplete: still not 0");
