@@ -61,7 +61,13 @@ internal sealed class ConsumerProject : IDisposable
     public void Add(string name, byte[] bytes) => File.WriteAllBytes(Path.Combine(Directory, name), bytes);
 
     /// <summary>Restores, builds and runs it.</summary>
-    public ProcessRunner.Result Run() => ProcessRunner.Run("dotnet", ["run", "--nologo"], Directory, TimeSpan.FromMinutes(5));
+    public ProcessRunner.Result Run()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = ProcessRunner.Run("dotnet", ["run", "--nologo"], Directory, TimeSpan.FromMinutes(5));
+        TestContext.Progress.WriteLine($"the consumer project restored, built and ran in {clock.Elapsed.TotalSeconds:0.0} s");
+        return result;
+    }
 
     /// <summary>Whether restore put <paramref name="package"/> <paramref name="version"/> in the project's own package folder.</summary>
     public bool Restored(string package, string version) => System.IO.Directory.Exists(Path.Combine(Packages, package.ToLowerInvariant(), version));

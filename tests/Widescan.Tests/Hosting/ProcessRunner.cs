@@ -8,6 +8,9 @@ internal static class ProcessRunner
 {
     public sealed record Result(int ExitCode, string Output)
     {
+        /// <summary>The output's non-empty lines, trimmed.</summary>
+        public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
         public override string ToString() => $"exit {ExitCode}\n{Output}";
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Widescan.Tests.Hosting;
 
 namespace Widescan.Tests.HostingPlugins;
@@ -44,12 +43,9 @@ public class HostingPluginsPackageTests
             ("Microsoft.Extensions.Hosting", "10.0.15"));
         try
         {
-            var clock = Stopwatch.StartNew();
             var result = project.Run();
-            TestContext.Progress.WriteLine($"the consumer project restored, built and ran in {clock.Elapsed.TotalSeconds:0.0} s");
-
             Assert.That(result.ExitCode, Is.Zero, result.ToString());
-            var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var lines = result.Lines;
             Assert.Multiple(() =>
             {
                 Assert.That(lines, Has.Some.StartsWith("Widescan.Plugin ").And.Contains("module discovery"), result.ToString());
