@@ -20,7 +20,7 @@ internal sealed class MapPublisher(MapBoard board, LiveFeed feed, TimeProvider? 
                     continue;
                 var snapshot = map.Snapshot();
                 (sent, version) = (map, snapshot.Version);
-                feed.Publish(LiveFeed.Map(snapshot));
+                feed.PublishMap(snapshot);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -18,6 +18,14 @@ function hex(text) {
 
 // --- peers -------------------------------------------------------------------------------------
 
+// The rows kept on the page: the server's LiveFeed.PageRows (a new page gets that many, the most
+// recently seen); past it the row updated longest ago leaves the table.
+const MAX_ROWS = 500;
+const FRESH_MS = 1500;
+let total = 0;          // the rows in the server's book (the "peers" event)
+const fresh = new Map(); // tr -> when its highlight ends
+let freshTimer = 0;
+
 function time(iso) {
   const d = new Date(iso);
   return d.toLocaleTimeString([], { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0");
@@ -26,12 +34,20 @@ function time(iso) {
 function showPeer(row) {
   const key = row.nodeId + " " + row.address;
   let tr = peers.get(key);
-  if (!tr) {
+  if (tr) {
+    peers.delete(key); // re-inserted below: the Map's order is the order of the last updates
+  } else {
     tr = document.createElement("tr");
     tr.dataset.nodeId = row.nodeId;
     tr.dataset.address = row.address;
-    peers.set(key, tr);
     tbody.appendChild(tr);
+  }
+  peers.set(key, tr);
+  while (peers.size > MAX_ROWS) {
+    const [oldKey, oldRow] = peers.entries().next().value;
+    peers.delete(oldKey);
+    fresh.delete(oldRow);
+    oldRow.remove();
   }
   const expired = row.expiredAt != null;
   tr.dataset.sightings = row.sightings;
@@ -48,9 +64,27 @@ function showPeer(row) {
     return td;
   }));
   tr.classList.add("fresh");
-  setTimeout(() => tr.classList.remove("fresh"), 1500);
-  const live = [...peers.values()].filter(r => r.dataset.state === "live").length;
-  document.getElementById("peer-count").textContent = `${peers.size} (${live} live)`;
+  fresh.set(tr, performance.now() + FRESH_MS);
+  if (!freshTimer) freshTimer = setTimeout(unfresh, FRESH_MS);
+  schedule();
+}
+
+// One timer for every highlighted row, however many updates came.
+function unfresh() {
+  freshTimer = 0;
+  const now = performance.now();
+  let next = Infinity;
+  for (const [tr, until] of fresh) {
+    if (until <= now) { tr.classList.remove("fresh"); fresh.delete(tr); } else next = Math.min(next, until);
+  }
+  if (next < Infinity) freshTimer = setTimeout(unfresh, next - now);
+}
+
+function showCount() {
+  let live = 0;
+  for (const tr of peers.values()) if (tr.dataset.state === "live") live++;
+  const shown = peers.size < total ? `, ${peers.size} shown` : "";
+  document.getElementById("peer-count").textContent = `${Math.max(total, peers.size)} (${live} live${shown})`;
 }
 
 // --- rendezvous --------------------------------------------------------------------------------
@@ -79,6 +113,20 @@ function hilbert(side, d) {
     d >>= 2;
   }
   return [x, y];
+}
+
+// (x, y) -> distance d along the same curve: the cell under the mouse in O(log side).
+function hilbertIndex(side, x, y) {
+  let d = 0;
+  for (let s = side >> 1; s > 0; s >>= 1) {
+    const rx = (x & s) > 0 ? 1 : 0, ry = (y & s) > 0 ? 1 : 0;
+    d += s * s * ((3 * rx) ^ ry);
+    if (ry === 0) {
+      if (rx === 1) { x = side - 1 - x; y = side - 1 - y; }
+      [x, y] = [y, x];
+    }
+  }
+  return d;
 }
 
 function mix(from, to, t) {
@@ -121,6 +169,8 @@ function showGridButtons(snapshot) {
   }));
 }
 
+const ORDER = [[1, "peer"], [3, "aliased"], [0, "alive"], [2, "unreachable"]];
+
 function drawGrid(grid) {
   if (!grid) { ctx.clearRect(0, 0, canvas.width, canvas.height); canvas.dataset.paintedCells = 0; return; }
   const side = 1 << grid.order, cells = side * side, px = canvas.width / side;
@@ -142,10 +192,11 @@ function drawGrid(grid) {
     const probed = Math.min(1, grid.cellProbes[d] / full);
     let colour = mix(colours.idle, colours.sent, probed > 0 ? 0.25 + 0.75 * probed : 0);
     const counts = cellIndex.get(d);
-    if (counts) {
+    // The first kind answered, of peer, aliased, alive, unreachable; none (all counts 0): the grey above.
+    const answer = counts && ORDER.find(([k]) => counts[k] > 0);
+    if (answer) {
       painted++;
-      const order = [[1, "peer"], [3, "aliased"], [0, "alive"], [2, "unreachable"]];
-      const [k, name] = order.find(([k]) => counts[k] > 0);
+      const [k, name] = answer;
       const strength = 0.45 + 0.55 * Math.log1p(counts[k]) / Math.log1p(max[k]);
       colour = mix(colours.sent, colours[name], strength);
     }
@@ -198,15 +249,29 @@ canvas.addEventListener("mousemove", e => {
   if (!grid) return;
   const side = 1 << grid.order, rect = canvas.getBoundingClientRect();
   const x = Math.floor((e.clientX - rect.left) / rect.width * side), y = Math.floor((e.clientY - rect.top) / rect.height * side);
-  let d = -1;
-  for (let i = 0; i < side * side && d < 0; i++) { const [hx, hy] = hilbert(side, i); if (hx === x && hy === y) d = i; }
-  if (d < 0) return;
+  if (x < 0 || y < 0 || x >= side || y >= side) return;
+  const d = hilbertIndex(side, x, y);
   const network = parseIpv6(grid.prefix.split("/")[0]) + (BigInt(d) << BigInt(128 - grid.cellLength));
   const c = cellIndex.get(d) || [0, 0, 0, 0];
   const of = grid.probesPerCell ? ` of ${perCell(grid.probesPerCell)}` : "";
   document.getElementById("hover").textContent =
     `${ipv6(network)}/${grid.cellLength}: ${grid.cellProbes[d].toLocaleString()}${of} probes, ${c[0]} alive, ${c[1]} peer, ${c[2]} unreachable, ${c[3]} aliased`;
 });
+
+// --- drawing, once a frame --------------------------------------------------------------------
+
+// However many events arrive, the page parses and draws the latest map and recounts the rows once a frame.
+let pendingMap = null, frame = 0;
+
+function schedule() {
+  if (!frame) frame = requestAnimationFrame(render);
+}
+
+function render() {
+  frame = 0;
+  if (pendingMap) { const text = pendingMap; pendingMap = null; drawMap(JSON.parse(text)); }
+  showCount();
+}
 
 // --- the stream --------------------------------------------------------------------------------
 
@@ -215,5 +280,6 @@ const events = new EventSource("events");
 events.onopen = () => { badge.textContent = "live"; badge.className = "badge live"; };
 events.onerror = () => { badge.textContent = "reconnecting"; badge.className = "badge"; };
 events.addEventListener("peer", e => showPeer(JSON.parse(e.data)));
-events.addEventListener("map", e => drawMap(JSON.parse(e.data)));
+events.addEventListener("peers", e => { total = JSON.parse(e.data).total; schedule(); });
+events.addEventListener("map", e => { pendingMap = e.data; schedule(); });
 events.addEventListener("rendezvous", e => showRendezvous(JSON.parse(e.data)));

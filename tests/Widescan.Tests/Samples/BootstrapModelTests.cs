@@ -128,13 +128,13 @@ public sealed class BootstrapModelTests
 
         Handle(events, "listener-1", new PeerDiscovered(T0, address, node, 30304, PeerDiscoveryMethod.ProbedUs, true, default, null));
         Handle(events, "listener-1", new PeerSeen(T0.AddSeconds(61), address, node, 30304, PeerDiscoveryMethod.ProbedUs, true, T0, T0.AddSeconds(61), 3));
-        var seen = book.Rows().Single();
+        var seen = book.Page(null, 10).Rows.Single();
         Handle(events, "listener-1", new PeerExpired(T0.AddMinutes(12), address, node, T0, T0.AddSeconds(61)));
-        var expired = book.Rows().Single();
+        var expired = book.Page(null, 10).Rows.Single();
         Handle(events, "listener-1", new PeerSeen(T0.AddSeconds(30), address, node, 30304, PeerDiscoveryMethod.ProbedUs, true, T0, T0.AddSeconds(30), 2));
-        Assert.That(book.Rows().Single(), Is.EqualTo(expired), "an older sighting (another run's) changes nothing");
+        Assert.That(book.Page(null, 10).Rows.Single(), Is.EqualTo(expired), "an older sighting (another run's) changes nothing");
         Handle(events, "scheduled-2", new PeerDiscovered(T0.AddMinutes(13), address, node, 30304, PeerDiscoveryMethod.AnsweredProbe, true, default, TimeSpan.FromMilliseconds(0.4)));
-        var back = book.Rows().Single();
+        var back = book.Page(null, 10).Rows.Single();
 
         Assert.Multiple(() =>
         {

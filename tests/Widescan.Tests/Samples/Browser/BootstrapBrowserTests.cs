@@ -162,6 +162,7 @@ public abstract class BootstrapBrowserTests(BootstrapBuild build)
                 Assert.That((bool?)page["listener"], Is.True, "and the node the scan found");
                 Assert.That((string?)page["rendezvous"], Is.EqualTo(rendezvous), "the claimed address in the page's header");
                 Assert.That((int?)page["grids"], Is.EqualTo(2), "a button per include prefix");
+                Assert.That((int?)page["swatches"], Is.EqualTo(6), "the legend's six colours: its styles are in style.css, which the Content-Security-Policy allows");
                 // 24 alive hosts and the node fall in distinct /126 cells; the /116 is 1,024 cells.
                 Assert.That((int?)page["paintedCells"], Is.EqualTo(LiveHosts.Length + 1 + 1024), "cells with answers, as the page counted them");
                 Assert.That((int?)page["answerPixels"], Is.GreaterThan(1024 * 16), "pixels of the canvas in the answer colours (each cell is 4 x 4 px)");
@@ -198,8 +199,18 @@ public abstract class BootstrapBrowserTests(BootstrapBuild build)
             Assert.That((int)health.StatusCode, Is.EqualTo(503));
             Assert.That(text, Does.Contain("CAP_NET_RAW"), "the reason names the capability");
             Assert.That(await TryGet(client, "/", ct), Does.Contain("Widescan bootstrap"), "the page is still served");
-            Assert.That(await TryGet(client, "/api/peers", ct), Is.EqualTo("[]"));
+            Assert.That(await TryGet(client, "/api/peers", ct), Is.EqualTo("""{"total":0,"rows":[],"next":null}"""), "a page of an empty book");
             Assert.That(server.HasExited, Is.False, server.Output);
+        });
+
+        using var page = await client.GetAsync(new Uri($"http://[::1]:{HttpPort}/"), ct);
+        using var tooMany = await client.GetAsync(new Uri($"http://[::1]:{HttpPort}/api/peers?limit=1001"), ct);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(page.Headers.GetValues("Content-Security-Policy"), Is.EqualTo(new[] { "default-src 'self'; object-src 'none'; frame-ancestors 'none'" }));
+            Assert.That(page.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
+            Assert.That((int)tooMany.StatusCode, Is.EqualTo(400));
+            Assert.That(await tooMany.Content.ReadAsStringAsync(ct), Does.Contain("give 1 to 1000"), "a page of /api/peers holds at most 1,000 rows");
         });
     }
 
@@ -232,6 +243,7 @@ public abstract class BootstrapBrowserTests(BootstrapBuild build)
             paintedCells: +canvas.dataset.paintedCells,
             answerPixels,
             status: document.getElementById('progress-text').textContent,
+            swatches: new Set([...document.querySelectorAll('#legend .swatch')].map(s => getComputedStyle(s).backgroundColor)).size,
           };
         })()
         """;
