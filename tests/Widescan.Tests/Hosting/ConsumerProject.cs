@@ -26,19 +26,7 @@ internal sealed class ConsumerProject : IDisposable
         var directory = System.IO.Directory.CreateTempSubdirectory($"widescan-{package.ToLowerInvariant()}-consumer-").FullName;
         File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(directory, "Directory.Packages.props"), "<Project />\n");
-        File.WriteAllText(Path.Combine(directory, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(directory, "packages")}" />
-              </config>
-              <packageSources>
-                <clear />
-                <add key="widescan-artifacts" value="{RepoArtifacts.Directory}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        LocalFeed.WriteConfig(directory, withNuGetOrg: true);
         File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>

@@ -35,18 +35,7 @@ public class DotnetToolTests
     {
         work = Directory.CreateTempSubdirectory("widescan-tool-").FullName;
         toolPath = Path.Combine(work, "tools");
-        File.WriteAllText(Path.Combine(work, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(work, "packages")}" />
-              </config>
-              <packageSources>
-                <clear />
-                <add key="widescan-artifacts" value="{RepoArtifacts.Directory}" />
-              </packageSources>
-            </configuration>
-            """);
+        LocalFeed.WriteConfig(work, withNuGetOrg: false);
         var install = ProcessRunner.Run("dotnet",
             ["tool", "install", "widescan", "--version", PackageVersion, "--tool-path", toolPath, "--configfile", Path.Combine(work, "NuGet.config")],
             work, TimeSpan.FromMinutes(2), new Dictionary<string, string>
